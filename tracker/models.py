@@ -1,0 +1,90 @@
+"""The top layer's own rows: notifications (the reminder outbox) and user preferences."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from curriculum.models import validate_timezone
+
+
+def new_calendar_token() -> str:
+    # 32 bytes of randomness (256 bits), URL-safe.
+    return secrets.token_urlsafe(32)
+
+
+class Notification(models.Model):
+    """One reminder or event for one person. The table is also the email outbox: a row whose
+    email is due and not yet sent is delivered by the next sweep, whatever happened to the broker.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        INACTIVE = "inactive", "Inactive"
+        REVIEW_WAITING = "review_waiting", "Review waiting"
+        SESSION_UPCOMING = "session_upcoming", "Session upcoming"
+        FEEDBACK_READY = "feedback_ready", "Feedback ready"
+        WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+        HELP_REQUESTED = "help_requested", "Help requested"
+        MISSED_SESSIONS = "missed_sessions", "Missed sessions"
+        SUBMISSION_RECEIVED = "submission_received", "Submission received"
+
+    class EmailState(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped (opted out)"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    link = models.CharField(max_length=500, blank=True)
+    # Encodes the contract's "at most" column, e.g. "overdue:<user>:<enrollment>:<assignment>:w2".
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Quiet hours defer the email to this instant; they never drop it.
+    email_after = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=16, choices=EmailState.choices, default=EmailState.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["email_after"],
+                condition=Q(email_state="pending"),
+                name="notification_outbox",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient}"
+
+
+class UserPreferences(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    email_reminders = models.BooleanField(default=True)
+    # Kinds the user does not want by email (they still appear in-app).
+    email_muted_kinds = models.JSONField(default=list, blank=True)
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        verbose_name_plural = "user preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
