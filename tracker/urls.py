@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from .health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("tracker.api.urls")),
+    path("", include("tracker.calendar")),
+    path("", include("tracker.web.urls")),
 ]

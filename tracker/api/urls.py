@@ -1,0 +1,3 @@
+"""API routes (one router under /api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The private iCalendar feed."""
+
+urlpatterns: list = []
