@@ -50,7 +50,11 @@ class Pause(models.Model):
     end = models.DateField()
     reason = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -61,7 +65,7 @@ class Pause(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.start}–{self.end}"
+        return f"{self.start} to {self.end}"
 
     @property
     def days(self) -> int:
@@ -107,9 +111,7 @@ class Submission(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="submissions")
-    assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="submissions"
-    )
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
     version = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     url = models.URLField(max_length=500)
     note = models.TextField(blank=True, max_length=5000)

@@ -1,3 +1,258 @@
-"""The private iCalendar feed."""
+"""The private iCalendar feed (RFC 5545): ``GET /calendar/<token>.ics``.
 
-urlpatterns: list = []
+The token (``UserPreferences.calendar_token``, 256 random bits) is the only credential the feed
+accepts, so the feed holds only its owner's data: a learner's assignment due dates (pauses
+honoured) and their mentor sessions; a mentor's sessions with their learners. Event UIDs are
+stable (``assignment-<enrollment>-<assignment>@stride``, ``session-<id>@stride``) so calendar
+clients update events in place. ``calendar_token_rotate`` issues a new token, which ends the old
+feed address at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import re_path, reverse
+from django.views.decorators.http import require_GET
+
+from curriculum import clock
+from learners.models import Enrollment
+from mentors.models import MentorSession
+from tracker.models import UserPreferences, new_calendar_token
+from tracker.progress.engine import APPROVED, WITHDRAWN
+from tracker.progress.fetch import fetch_latest_submissions, fetch_pauses, fetch_plans
+from tracker.progress.schedule import due_dates_for
+
+PRODID = "-//Stride//Stride progress tracker//EN"
+# Sessions further back than this are left out of the feed to keep it small.
+SESSION_HISTORY_DAYS = 365
+MAX_LINE_OCTETS = 75
+
+
+# --- RFC 5545 text ------------------------------------------------------------------------------
+
+
+def escape_text(value: str) -> str:
+    """A TEXT property value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines escaped,
+    other control characters dropped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch for ch in value if ch == "\n" or ch == "\t" or ord(ch) >= 32)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character;
+    continuation lines start with one space."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= MAX_LINE_OCTETS:
+        return line
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    limit = MAX_LINE_OCTETS
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size = [], 0
+            limit = MAX_LINE_OCTETS - 1  # the leading space counts
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+def _utc_stamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _date_value(value: dt.date) -> str:
+    return value.strftime("%Y%m%d")
+
+
+def _person(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def render_calendar(name: str, events: Iterable[list[tuple[str, str]]]) -> str:
+    """The VCALENDAR text: each event is a list of (property with parameters, value) pairs whose
+    values are already escaped."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+    ]
+    for event in events:
+        lines.append("BEGIN:VEVENT")
+        lines.extend(f"{key}:{value}" for key, value in event)
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+# --- The events of one user ---------------------------------------------------------------------
+
+
+def assignment_events(user: Any, stamp: str) -> list[list[tuple[str, str]]]:
+    """All-day events on the learner's (pause-shifted) due dates."""
+    rows = list(
+        Enrollment.objects.filter(learner_id=user.pk)
+        .exclude(status=WITHDRAWN)
+        .order_by("pk")
+        .values("pk", "cohort__start_date", "cohort__program_id", "cohort__name")
+    )
+    if not rows:
+        return []
+    ids = [row["pk"] for row in rows]
+    plans = fetch_plans({row["cohort__program_id"] for row in rows})
+    pauses = fetch_pauses(ids)
+    latest = fetch_latest_submissions(ids)
+    events = []
+    for row in rows:
+        plan = plans[row["cohort__program_id"]]
+        dues = due_dates_for(row["cohort__start_date"], plan.due_weeks, pauses.get(row["pk"], ()))
+        subs = latest.get(row["pk"], {})
+        for assignment, due in zip(plan.assignments, dues, strict=True):
+            sub = subs.get(assignment.id)
+            status = sub.status if sub is not None else "not_started"
+            summary = f"Due: {assignment.title}"
+            if status == APPROVED:
+                summary += " (approved)"
+            description = (
+                f"{row['cohort__name']}: {assignment.kind} “{assignment.title}”.\n"
+                f"Status: {status.replace('_', ' ')}.\n{settings.STRIDE_BASE_URL}/"
+            )
+            events.append(
+                [
+                    ("UID", f"assignment-{row['pk']}-{assignment.id}@stride"),
+                    ("DTSTAMP", stamp),
+                    ("DTSTART;VALUE=DATE", _date_value(due)),
+                    ("DTEND;VALUE=DATE", _date_value(due + dt.timedelta(days=1))),
+                    ("SUMMARY", escape_text(summary)),
+                    ("DESCRIPTION", escape_text(description)),
+                    ("TRANSP", "TRANSPARENT"),
+                ]
+            )
+    return events
+
+
+def session_events(user: Any, stamp: str, now: dt.datetime) -> list[list[tuple[str, str]]]:
+    """The user's mentor sessions: as the learner, and as the mentor of that pairing."""
+    sessions = (
+        MentorSession.objects.filter(
+            Q(enrollment__learner_id=user.pk) | Q(pairing__mentor__user_id=user.pk),
+            scheduled_at__gte=now - dt.timedelta(days=SESSION_HISTORY_DAYS),
+        )
+        .order_by("scheduled_at", "pk")
+        .values(
+            "pk",
+            "scheduled_at",
+            "duration_minutes",
+            "status",
+            "enrollment__learner_id",
+            "enrollment__learner__username",
+            "enrollment__learner__first_name",
+            "enrollment__learner__last_name",
+            "pairing__mentor__user__username",
+            "pairing__mentor__user__first_name",
+            "pairing__mentor__user__last_name",
+        )
+    )
+    events = []
+    for session in sessions:
+        if session["enrollment__learner_id"] == user.pk:
+            other = _person(
+                session["pairing__mentor__user__first_name"],
+                session["pairing__mentor__user__last_name"],
+                session["pairing__mentor__user__username"],
+            )
+            summary = f"Mentor session with {other}"
+        else:
+            other = _person(
+                session["enrollment__learner__first_name"],
+                session["enrollment__learner__last_name"],
+                session["enrollment__learner__username"],
+            )
+            summary = f"Mentoring session with {other}"
+        start = session["scheduled_at"]
+        end = start + dt.timedelta(minutes=session["duration_minutes"])
+        cancelled = session["status"] == MentorSession.Status.CANCELLED
+        events.append(
+            [
+                ("UID", f"session-{session['pk']}@stride"),
+                ("DTSTAMP", stamp),
+                ("DTSTART", _utc_stamp(start)),
+                ("DTEND", _utc_stamp(end)),
+                ("SUMMARY", escape_text(summary)),
+                ("DESCRIPTION", escape_text(f"Status: {session['status']}.")),
+                ("STATUS", "CANCELLED" if cancelled else "CONFIRMED"),
+            ]
+        )
+    return events
+
+
+def calendar_for(user: Any) -> str:
+    now = clock.now()
+    stamp = _utc_stamp(now)
+    name = _person(user.first_name, user.last_name, user.get_username())
+    return render_calendar(
+        f"Stride: {name}", [*assignment_events(user, stamp), *session_events(user, stamp, now)]
+    )
+
+
+# --- Service and view ---------------------------------------------------------------------------
+
+
+def calendar_token_rotate(*, actor: Any) -> UserPreferences:
+    """Give ``actor`` a new feed token; the old feed address stops working at once."""
+    if not (actor and actor.is_authenticated and actor.is_active):
+        raise PermissionDenied("Sign in to rotate your calendar token.")
+    with transaction.atomic():
+        preferences, _ = UserPreferences.objects.select_for_update().get_or_create(user=actor)
+        preferences.calendar_token = new_calendar_token()
+        preferences.full_clean()
+        preferences.save(update_fields=["calendar_token"])
+    return preferences
+
+
+def calendar_path(preferences: UserPreferences) -> str:
+    return reverse("calendar-feed", kwargs={"token": preferences.calendar_token})
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    preferences = (
+        UserPreferences.objects.select_related("user").filter(calendar_token=token).first()
+    )
+    # The lookup finds the row; the constant-time comparison makes the final decision so that
+    # no database collation quirk (case, trailing spaces) ever accepts a near-miss token.
+    if (
+        preferences is None
+        or not hmac.compare_digest(preferences.calendar_token.encode(), token.encode())
+        or not preferences.user.is_active
+    ):
+        raise Http404("No such calendar.")
+    response = HttpResponse(
+        calendar_for(preferences.user), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="stride.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+urlpatterns = [
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", calendar_feed, name="calendar-feed"),
+]

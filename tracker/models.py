@@ -33,6 +33,8 @@ class Notification(models.Model):
 
     class EmailState(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by one delivery task (see docs/OPERATIONS.md, "exactly once").
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped (opted out)"
         FAILED = "failed", "Failed"
@@ -55,6 +57,11 @@ class Notification(models.Model):
     )
     email_attempts = models.PositiveSmallIntegerField(default=0)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # When a delivery task claimed the row; a claim older than the lease belongs to a dead worker.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a delivery task was last published for the row; the outbox flush skips fresh ones.
+    email_enqueued_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

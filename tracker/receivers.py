@@ -1,4 +1,52 @@
 """Signal receivers through which the lower apps' events reach the top layer.
 
-Lower apps send signals on commit; reminders and notifications listen here.
+Lower apps send their signals on commit (``send_on_commit``), so nothing here runs for a
+rolled-back write. Each receiver writes a notification row (its email leaves on that row's own
+commit) or publishes a task; none lets an error escape into the write that caused it.
 """
+
+from __future__ import annotations
+
+import logging
+
+from django.dispatch import receiver
+
+from learners import signals as learner_signals
+from mentors import signals as mentor_signals
+from tracker.notifications import events
+from tracker.notifications.services import safe_publish
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(mentor_signals.review_created, dispatch_uid="tracker.feedback_ready")
+def on_review_created(sender, review_id: int, **kwargs) -> None:
+    events.feedback_ready(review_id)
+
+
+@receiver(learner_signals.help_requested, dispatch_uid="tracker.help_requested")
+def on_help_requested(sender, help_request_id: int, **kwargs) -> None:
+    events.help_requested(help_request_id)
+
+
+@receiver(learner_signals.submission_created, dispatch_uid="tracker.submission_received")
+def on_submission_created(sender, submission_id: int, **kwargs) -> None:
+    events.submission_received(submission_id)
+    _enqueue_deployment_check(submission_id)
+
+
+@receiver(mentor_signals.session_changed, dispatch_uid="tracker.missed_sessions")
+def on_session_changed(sender, session_id: int, **kwargs) -> None:
+    events.missed_sessions(session_id)
+
+
+def _enqueue_deployment_check(submission_id: int) -> None:
+    from learners.models import Submission
+    from tracker import tasks
+
+    if not Submission.objects.filter(pk=submission_id).exclude(deployment_url="").exists():
+        return
+    if not safe_publish(tasks.check_deployment, args=[submission_id]):
+        logger.warning(
+            "Deployment check of submission %s waits for the daily re-check", submission_id
+        )

@@ -137,15 +137,32 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # notification table (the outbox) lets the next sweep deliver what could not be enqueued.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_timeout": 2,
-    "socket_connect_timeout": 2,
+# Retry limits kombu honours for every transport.
+_BROKER_RETRY_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
-    "visibility_timeout": 3600,
 }
+_broker_scheme = CELERY_BROKER_URL.split("://", 1)[0].lower()
+if _broker_scheme.startswith("sqla+"):
+    # Kombu hands every other transport option to SQLAlchemy's create_engine(), which rejects
+    # socket options. The SQLite busy timeout lets the web server, worker and beat share the file.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **_BROKER_RETRY_OPTIONS,
+        "connect_args": {"timeout": 20} if "sqlite" in _broker_scheme else {},
+        "pool_pre_ping": True,
+    }
+elif _broker_scheme in {"redis", "rediss", "sentinel"}:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **_BROKER_RETRY_OPTIONS,
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
+        # A task unacknowledged this long (worker killed) is delivered again.
+        "visibility_timeout": 3600,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(_BROKER_RETRY_OPTIONS)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -230,6 +247,8 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers and container health checks probe over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

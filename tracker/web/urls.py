@@ -1,3 +1,63 @@
-"""Server-rendered pages."""
+"""Server-rendered pages, included at the site root. Auth pages are Django's views with our
+templates (``templates/registration/``); the roster invitation links to
+``password_reset_confirm``."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tracker.web.views import common, learner, mentor, staff
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password-change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # Learner
+    path("learner/", learner.learner_home, name="learner_home"),
+    path("learner/log/", learner.log_progress, name="learner_log"),
+    path("learner/submit/", learner.submit_work, name="learner_submit"),
+    path("learner/help/", learner.ask_for_help, name="learner_help"),
+    path(
+        "notifications/<int:pk>/read/",
+        common.mark_notification_read,
+        name="notification_read",
+    ),
+    # Mentor
+    path("mentor/", mentor.mentor_home, name="mentor_home"),
+    path("mentor/reviews/<int:pk>/", mentor.review_submission, name="mentor_review"),
+    path("mentor/sessions/", mentor.schedule_session, name="session_schedule"),
+    path("mentor/sessions/<int:pk>/", mentor.log_session, name="session_log"),
+    path("mentor/help/<int:pk>/answer/", mentor.answer_help, name="help_answer"),
+    # Staff
+    path("staff/cohorts/", staff.cohorts, name="staff_cohorts"),
+    path("staff/cohorts/<int:pk>/", staff.cohort_detail, name="cohort_detail"),
+    path("staff/cohorts/<int:pk>/roster/", staff.cohort_roster, name="cohort_roster"),
+    path("staff/enrollments/<int:pk>/pair/", staff.enrollment_pair, name="enrollment_pair"),
+    path("staff/programs/", staff.programs, name="staff_programs"),
+    path(
+        "staff/programs/<int:pk>/insights/",
+        staff.program_insights_page,
+        name="program_insights",
+    ),
+]

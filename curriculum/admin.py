@@ -1,0 +1,204 @@
+"""Admin for programs (with their modules and assignments), rubric criteria and cohorts.
+
+Also home of ``ServiceForm``: admin add forms of the apps above save through their services,
+so the admin cannot step around a rule (a mentor's capacity, one enrollment per learner).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
+
+from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
+
+
+class ServiceForm(forms.ModelForm):
+    """A model form whose add is made by a service, with the service's errors shown in place.
+
+    ``service_save(cleaned_data)`` calls the service and returns the saved object (or None to
+    fall back to a plain save). It runs inside the admin's transaction once every field is
+    valid; a ``ValidationError`` from it lands on the fields it names, a ``PermissionDenied``
+    on the form.
+    """
+
+    actor: Any = None
+    saved_by_service = False
+
+    def service_save(self, cleaned_data: dict[str, Any]) -> Model | None:
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        if self.errors or self.instance.pk is not None:
+            return cleaned_data
+        try:
+            saved = self.service_save(cleaned_data)
+        except ValidationError as error:
+            self._add_service_errors(error)
+            return cleaned_data
+        except PermissionDenied as error:
+            raise ValidationError(str(error) or "You may not make this change.") from error
+        if saved is not None:
+            self.instance = saved
+            self.saved_by_service = True
+        return cleaned_data
+
+    def _add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+    def _post_clean(self) -> None:
+        # The service validated and saved the object; validating it again as new would fail.
+        if not self.saved_by_service:
+            super()._post_clean()
+
+
+class ServiceFormAdmin(admin.ModelAdmin):
+    """Hands the acting user to a ``ServiceForm`` and skips the plain save the service did."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if getattr(form, "saved_by_service", False):
+            return
+        super().save_model(request, obj, form, change)
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    fields = ("order", "title", "expected_hours", "start_week", "end_week")
+    extra = 0
+    show_change_link = True
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    fields = ("order", "title", "kind", "module", "due_week", "weight")
+    extra = 0
+    show_change_link = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only the program's own modules are offered.
+        if db_field.name == "module":
+            program_id = request.resolver_match.kwargs.get("object_id") if request else None
+            queryset = Module.objects.all()
+            kwargs["queryset"] = (
+                queryset.filter(program_id=program_id) if program_id else queryset.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RubricCriterionInline(admin.TabularInline):
+    model = RubricCriterion
+    fields = ("order", "name", "max_score", "description")
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "slug",
+        "length_weeks",
+        "module_count",
+        "assignment_count",
+        "created_at",
+    )
+    list_filter = ("length_weeks", "created_at")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+    date_hierarchy = "created_at"
+    inlines = (ModuleInline, AssignmentInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                module_total=Count("modules", distinct=True),
+                assignment_total=Count("assignments", distinct=True),
+            )
+        )
+
+    @admin.display(description="modules", ordering="module_total")
+    def module_count(self, program: Program) -> int:
+        return program.module_total
+
+    @admin.display(description="assignments", ordering="assignment_total")
+    def assignment_count(self, program: Program) -> int:
+        return program.assignment_total
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ("title", "program", "order", "start_week", "end_week", "expected_hours")
+    list_filter = ("program",)
+    list_select_related = ("program",)
+    search_fields = ("title", "description", "program__name")
+    autocomplete_fields = ("program",)
+    ordering = ("program", "order")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "program",
+        "module",
+        "kind",
+        "due_week",
+        "weight",
+        "order",
+        "criteria_count",
+    )
+    list_filter = ("kind", "program", "due_week")
+    list_select_related = ("program", "module")
+    search_fields = ("title", "description", "module__title", "program__name")
+    autocomplete_fields = ("program", "module")
+    ordering = ("program", "due_week", "order")
+    inlines = (RubricCriterionInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return super().get_queryset(request).annotate(criteria_total=Count("rubric_criteria"))
+
+    @admin.display(description="rubric criteria", ordering="criteria_total")
+    def criteria_count(self, assignment: Assignment) -> int:
+        return assignment.criteria_total
+
+
+@admin.register(RubricCriterion)
+class RubricCriterionAdmin(admin.ModelAdmin):
+    list_display = ("name", "assignment", "order", "max_score")
+    list_filter = ("assignment__program", "max_score")
+    list_select_related = ("assignment",)
+    search_fields = ("name", "description", "assignment__title")
+    autocomplete_fields = ("assignment",)
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ("name", "program", "start_date", "end_date", "timezone", "enrollment_count")
+    list_filter = ("program", "timezone")
+    list_select_related = ("program",)
+    search_fields = ("name", "program__name")
+    autocomplete_fields = ("program",)
+    date_hierarchy = "start_date"
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cohort]:
+        return super().get_queryset(request).annotate(enrollment_total=Count("enrollments"))
+
+    @admin.display(description="learners", ordering="enrollment_total")
+    def enrollment_count(self, cohort: Cohort) -> int:
+        return cohort.enrollment_total

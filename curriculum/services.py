@@ -1,0 +1,271 @@
+"""Writes of the curriculum: programs, modules, assignments (with rubric) and cohorts.
+
+Every service is keyword-only, takes the acting user first, runs in one transaction, calls
+``full_clean()`` and raises ``ValidationError({field: [messages]})`` on bad input (nothing is
+written) or ``PermissionDenied`` when the actor's role may not make the write (only staff shape
+the curriculum). ``validate_instance`` is the shared cleaning step the services above reuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models, transaction
+
+from curriculum.access import is_staff
+from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
+
+Errors = dict[str, list[str]]
+
+
+def add_error(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def validate_instance(
+    instance: Any,
+    errors: Errors | None = None,
+    *,
+    exclude: Iterable[str] | None = None,
+    validate_constraints: bool = True,
+) -> Errors:
+    """``full_clean()`` the instance and merge its errors into ``errors`` (returned).
+
+    Fields already in ``errors`` are not cleaned again, so one message per cause reaches the user.
+    """
+    errors = {} if errors is None else errors
+    skip = set(exclude or ()) | (set(errors) - {NON_FIELD_ERRORS})
+    try:
+        instance.full_clean(exclude=skip or None, validate_constraints=validate_constraints)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                if message not in errors.get(field, []):
+                    add_error(errors, field, message)
+    # Django enforces a TextField's max_length only in forms; the services enforce it for all.
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        if (
+            isinstance(field, models.TextField)
+            and field.max_length
+            and field.name not in skip
+            and field.name not in errors
+            and isinstance(value, str)
+            and len(value) > field.max_length
+        ):
+            add_error(
+                errors,
+                field.name,
+                f"Ensure this value has at most {field.max_length} characters "
+                f"(it has {len(value)}).",
+            )
+    return errors
+
+
+def raise_if(errors: Errors) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def require_staff(actor: Any, action: str) -> None:
+    if not is_staff(actor):
+        raise PermissionDenied(f"Only staff may {action}.")
+
+
+def reject_unknown_fields(fields: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+
+
+# --- Programs ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def program_create(
+    *, actor: Any, name: str, slug: str, length_weeks: int, description: str = ""
+) -> Program:
+    require_staff(actor, "create programs")
+    program = Program(name=name, slug=slug, length_weeks=length_weeks, description=description)
+    raise_if(validate_instance(program))
+    program.save()
+    return program
+
+
+@transaction.atomic
+def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
+    require_staff(actor, "change programs")
+    reject_unknown_fields(fields, {"name", "slug", "length_weeks", "description"})
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    for name, value in fields.items():
+        setattr(program, name, value)
+    errors = validate_instance(program)
+    if "length_weeks" not in errors and "length_weeks" in fields:
+        last_week = max(
+            [m.end_week for m in program.modules.all()]
+            + [a.due_week for a in program.assignments.all()],
+            default=0,
+        )
+        if program.length_weeks < last_week:
+            add_error(
+                errors,
+                "length_weeks",
+                f"The curriculum runs to week {last_week}; the program cannot be shorter.",
+            )
+    raise_if(errors)
+    program.save()
+    return program
+
+
+# --- Modules ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def module_create(
+    *,
+    actor: Any,
+    program: Program,
+    order: int,
+    title: str,
+    expected_hours: int,
+    start_week: int,
+    end_week: int,
+    description: str = "",
+) -> Module:
+    require_staff(actor, "change the curriculum")
+    module = Module(
+        program=program,
+        order=order,
+        title=title,
+        expected_hours=expected_hours,
+        start_week=start_week,
+        end_week=end_week,
+        description=description,
+    )
+    errors = validate_instance(module, validate_constraints=False)
+    if "order" not in errors and Module.objects.filter(program=program, order=order).exists():
+        add_error(errors, "order", f"Module {order} already exists in this program.")
+    raise_if(errors)
+    module.save()
+    return module
+
+
+# --- Assignments ------------------------------------------------------------------------------
+
+
+def _clean_rubric(rubric: Any, errors: Errors) -> list[RubricCriterion]:
+    """Turn the rubric input (a list of {name, max_score, description}) into unsaved rows."""
+    if rubric is None:
+        return []
+    if not isinstance(rubric, list | tuple):
+        add_error(errors, "rubric", "The rubric is a list of criteria.")
+        return []
+    criteria: list[RubricCriterion] = []
+    seen: set[str] = set()
+    for index, item in enumerate(rubric, start=1):
+        if not isinstance(item, dict):
+            add_error(errors, "rubric", f"Criterion {index}: expected an object.")
+            continue
+        unknown = set(item) - {"name", "max_score", "description"}
+        if unknown:
+            add_error(
+                errors, "rubric", f"Criterion {index}: unknown keys {', '.join(sorted(unknown))}."
+            )
+            continue
+        name = str(item.get("name") or "").strip()
+        max_score = item.get("max_score", 4)
+        if isinstance(max_score, bool) or not isinstance(max_score, int):
+            add_error(errors, "rubric", f"Criterion {index}: max_score must be a whole number.")
+            continue
+        criterion = RubricCriterion(
+            order=index,
+            name=name,
+            max_score=max_score,
+            description=str(item.get("description") or ""),
+        )
+        criterion_errors = validate_instance(
+            criterion, exclude=["assignment"], validate_constraints=False
+        )
+        for field, messages in criterion_errors.items():
+            for message in messages:
+                add_error(errors, "rubric", f"Criterion {index} {field}: {message}")
+        if name and name.lower() in seen:
+            add_error(errors, "rubric", f"Criterion {index}: the name “{name}” is used twice.")
+        seen.add(name.lower())
+        criteria.append(criterion)
+    return criteria
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    actor: Any,
+    program: Program,
+    module: Module | None,
+    order: int,
+    title: str,
+    kind: str,
+    due_week: int,
+    weight: int = 1,
+    description: str = "",
+    rubric: list[dict[str, Any]] | None = None,
+) -> Assignment:
+    require_staff(actor, "change the curriculum")
+    assignment = Assignment(
+        program=program,
+        module=module,
+        order=order,
+        title=title,
+        kind=kind,
+        due_week=due_week,
+        weight=weight,
+        description=description,
+    )
+    errors = validate_instance(assignment, validate_constraints=False)
+    if "order" not in errors and Assignment.objects.filter(program=program, order=order).exists():
+        add_error(errors, "order", f"Assignment {order} already exists in this program.")
+    criteria = _clean_rubric(rubric, errors)
+    raise_if(errors)
+    assignment.save()
+    for criterion in criteria:
+        criterion.assignment = assignment
+    RubricCriterion.objects.bulk_create(criteria)
+    return assignment
+
+
+# --- Cohorts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cohort_create(
+    *, actor: Any, program: Program, name: str, start_date: dt.date, timezone: str = "UTC"
+) -> Cohort:
+    require_staff(actor, "create cohorts")
+    cohort = Cohort(program=program, name=name, start_date=start_date, timezone=timezone)
+    raise_if(validate_instance(cohort))
+    cohort.save()
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(*, actor: Any, cohort: Cohort, **fields: Any) -> Cohort:
+    require_staff(actor, "change cohorts")
+    reject_unknown_fields(fields, {"name", "start_date", "timezone", "program"})
+    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    errors: Errors = {}
+    if (
+        "program" in fields
+        and getattr(fields["program"], "pk", fields["program"]) != locked.program_id
+        and locked.enrollments.exists()
+    ):
+        add_error(errors, "program", "Learners are enrolled; the program cannot change.")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    validate_instance(locked, errors)
+    raise_if(errors)
+    locked.save()
+    cohort.refresh_from_db()
+    return locked

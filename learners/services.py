@@ -1,0 +1,409 @@
+"""Writes of the learners' side: enrollments and pauses, progress logs, submissions, help.
+
+Same shape as ``curriculum/services.py``: keyword-only, actor first, one transaction,
+``full_clean()``, ``ValidationError({field: [messages]})`` with nothing written, and
+``PermissionDenied`` when the actor's role may not make the write. Events leave through
+``learners.signals`` on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from curriculum import clock
+from curriculum.models import Assignment, Cohort, Module
+from curriculum.services import (
+    Errors,
+    add_error,
+    raise_if,
+    reject_unknown_fields,
+    require_staff,
+    validate_instance,
+)
+from learners import signals
+from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from learners.rules import HELP_REQUEST_RULE, PROGRESS_LOG_RULE, SUBMISSION_RULE
+
+MAX_PAUSE_DAYS = 180
+CLOSED_STATUSES = (Enrollment.Status.WITHDRAWN, Enrollment.Status.GRADUATED)
+OPEN_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
+
+
+def _max_pause_days() -> int:
+    return getattr(settings, "STRIDE_MAX_PAUSE_DAYS", MAX_PAUSE_DAYS)
+
+
+def _closed_message(enrollment: Enrollment) -> str:
+    return f"The enrollment is {enrollment.get_status_display().lower()}."
+
+
+def _is_http_url(value: str) -> bool:
+    return urlsplit(value).scheme.lower() in ("http", "https")
+
+
+def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
+    return Enrollment.objects.select_for_update().select_related("cohort").get(pk=enrollment.pk)
+
+
+# --- Enrollments and pauses -------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_create(*, actor: Any, cohort: Cohort, learner: Any) -> Enrollment:
+    require_staff(actor, "enroll learners")
+    enrollment = Enrollment(cohort=cohort, learner=learner, status=Enrollment.Status.ACTIVE)
+    errors = validate_instance(enrollment, validate_constraints=False)
+    if not errors and Enrollment.objects.filter(cohort=cohort, learner=learner).exists():
+        add_error(errors, "learner", f"{learner} is already enrolled in {cohort}.")
+    raise_if(errors)
+    enrollment.status_changed_at = clock.now()
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError as error:  # a concurrent enrollment of the same learner
+        raise ValidationError(
+            {"learner": [f"{learner} is already enrolled in {cohort}."]}
+        ) from error
+    return enrollment
+
+
+def _pause_covering(enrollment: Enrollment, day: dt.date) -> Pause | None:
+    return enrollment.pauses.filter(start__lte=day, end__gte=day).first()
+
+
+def _set_status(enrollment: Enrollment, status: str) -> bool:
+    """Set ``status`` (and when it changed); True when it did change."""
+    if enrollment.status == status:
+        return False
+    enrollment.status = status
+    enrollment.status_changed_at = clock.now()
+    return True
+
+
+def _sync_pause_status(enrollment: Enrollment, today: dt.date) -> bool:
+    """Paused while a pause covers ``today``, active otherwise (open enrollments only)."""
+    if enrollment.status not in OPEN_STATUSES:
+        return False
+    covered = enrollment.pauses.filter(start__lte=today, end__gte=today).exists()
+    return _set_status(
+        enrollment, Enrollment.Status.PAUSED if covered else Enrollment.Status.ACTIVE
+    )
+
+
+def _recount_paused_days(enrollment: Enrollment) -> None:
+    enrollment.paused_days = sum(pause.days for pause in enrollment.pauses.all())
+
+
+def _copy_state(target: Enrollment, source: Enrollment) -> None:
+    for field in ("status", "status_changed_at", "paused_days"):
+        setattr(target, field, getattr(source, field))
+
+
+@transaction.atomic
+def enrollment_set_status(*, actor: Any, enrollment: Enrollment, status: str) -> Enrollment:
+    """Graduate, withdraw or reactivate. Pausing goes through ``enrollment_pause``; reactivating
+    a paused enrollment ends the pause that covers today (yesterday was its last day)."""
+    require_staff(actor, "change an enrollment's status")
+    if status == Enrollment.Status.PAUSED:
+        raise ValidationError(
+            {"status": ["Pause an enrollment with a pause (start and end dates)."]}
+        )
+    if status not in Enrollment.Status.values:
+        raise ValidationError({"status": [f"“{status}” is not a valid status."]})
+    locked = _lock_enrollment(enrollment)
+    if status == Enrollment.Status.ACTIVE and locked.status == Enrollment.Status.PAUSED:
+        today = clock.today(locked.cohort.timezone)
+        pause = _pause_covering(locked, today)
+        if pause is not None:
+            if pause.start < today:
+                pause.end = today - dt.timedelta(days=1)
+                pause.save(update_fields=["end"])
+            else:
+                pause.delete()
+            _recount_paused_days(locked)
+    changed = _set_status(locked, status)
+    locked.save(update_fields=["status", "status_changed_at", "paused_days"])
+    _copy_state(enrollment, locked)
+    if changed:
+        signals.send_on_commit(
+            signals.enrollment_status_changed,
+            Enrollment,
+            enrollment_id=locked.pk,
+            status=locked.status,
+        )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_pause(
+    *, actor: Any, enrollment: Enrollment, start: dt.date, end: dt.date, reason: str = ""
+) -> Pause:
+    """Record a pause (inclusive days). Pauses never overlap and last at most 180 days; the
+    enrollment's ``paused_days`` is recomputed and it is ``paused`` while a pause covers today."""
+    require_staff(actor, "pause enrollments")
+    locked = _lock_enrollment(enrollment)
+    pause = Pause(enrollment=locked, start=start, end=end, reason=reason, created_by=actor)
+    errors = validate_instance(pause, validate_constraints=False)
+    if locked.status in CLOSED_STATUSES:
+        add_error(errors, "enrollment", _closed_message(locked))
+    if not ({"start", "end"} & set(errors)):
+        if pause.end < pause.start:
+            add_error(errors, "end", "The pause cannot end before it starts.")
+        elif pause.days > _max_pause_days():
+            add_error(errors, "end", f"A pause lasts at most {_max_pause_days()} days.")
+        else:
+            clash = (
+                locked.pauses.filter(start__lte=pause.end, end__gte=pause.start)
+                .order_by("start")
+                .first()
+            )
+            if clash is not None:
+                add_error(
+                    errors,
+                    "start",
+                    f"The pause overlaps the pause from {clash.start} to {clash.end}.",
+                )
+    raise_if(errors)
+    pause.save()
+    _recount_paused_days(locked)
+    changed = _sync_pause_status(locked, clock.today(locked.cohort.timezone))
+    locked.save(update_fields=["status", "status_changed_at", "paused_days"])
+    _copy_state(enrollment, locked)
+    if changed:
+        signals.send_on_commit(
+            signals.enrollment_status_changed,
+            Enrollment,
+            enrollment_id=locked.pk,
+            status=locked.status,
+        )
+    return pause
+
+
+def enrollment_sync_pause_statuses(*, today: dt.date | None = None) -> int:
+    """Flip open enrollments between ``active`` and ``paused`` as pauses begin and end (run
+    daily by the scheduler). ``today`` defaults to each cohort's local date. Returns how many
+    enrollments changed."""
+    changed = 0
+    candidates = Enrollment.objects.filter(
+        Q(status=Enrollment.Status.PAUSED)
+        | Q(status=Enrollment.Status.ACTIVE, pk__in=Pause.objects.values("enrollment_id"))
+    )
+    for enrollment_id in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            enrollment = (
+                Enrollment.objects.select_for_update()
+                .select_related("cohort")
+                .get(pk=enrollment_id)
+            )
+            day = today or clock.today(enrollment.cohort.timezone)
+            if _sync_pause_status(enrollment, day):
+                enrollment.save(update_fields=["status", "status_changed_at"])
+                signals.send_on_commit(
+                    signals.enrollment_status_changed,
+                    Enrollment,
+                    enrollment_id=enrollment.pk,
+                    status=enrollment.status,
+                )
+                changed += 1
+    return changed
+
+
+# --- Progress logs ----------------------------------------------------------------------------
+
+LOG_FIELDS = ("module", "logged_on", "minutes", "note")
+
+
+def _validate_log(log: ProgressLog, enrollment: Enrollment, today: dt.date) -> Errors:
+    errors: Errors = {}
+    if enrollment.status in CLOSED_STATUSES:
+        add_error(errors, "enrollment", _closed_message(enrollment))
+    validate_instance(log, errors, exclude=["recorded_on"], validate_constraints=False)
+    if "module" not in errors and log.module.program_id != enrollment.cohort.program_id:
+        add_error(errors, "module", "The module belongs to another program.")
+    if "logged_on" not in errors and log.logged_on > today:
+        add_error(errors, "logged_on", "The date cannot be in the future.")
+    return errors
+
+
+@transaction.atomic
+def progress_log_create(
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    module: Module,
+    logged_on: dt.date,
+    minutes: int,
+    note: str = "",
+) -> ProgressLog:
+    """Log time on a module. ``recorded_on`` is today in the cohort's time zone, and the date
+    logged may not be after it."""
+    log = ProgressLog(
+        enrollment=enrollment, module=module, logged_on=logged_on, minutes=minutes, note=note
+    )
+    if not PROGRESS_LOG_RULE.can_create(actor, log):
+        raise PermissionDenied("Learners log progress into their own enrollment only.")
+    today = clock.today(enrollment.cohort.timezone)
+    log.recorded_on = today
+    raise_if(_validate_log(log, enrollment, today))
+    log.save()
+    return log
+
+
+@transaction.atomic
+def progress_log_update(*, actor: Any, log: ProgressLog, **fields: Any) -> ProgressLog:
+    """Change a log's module, date, minutes or note: its learner within the edit window
+    (``STRIDE_LOG_EDIT_WINDOW_HOURS``), or staff."""
+    reject_unknown_fields(fields, LOG_FIELDS)
+    locked = (
+        ProgressLog.objects.select_for_update()
+        .select_related("enrollment", "enrollment__cohort")
+        .get(pk=log.pk)
+    )
+    if not PROGRESS_LOG_RULE.can_update(actor, locked):
+        raise PermissionDenied(
+            "Only your own logs can be changed, and only within "
+            f"{settings.STRIDE_LOG_EDIT_WINDOW_HOURS} hours."
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    enrollment = locked.enrollment
+    today = clock.today(enrollment.cohort.timezone)
+    locked.recorded_on = max(locked.recorded_on, today)
+    raise_if(_validate_log(locked, enrollment, today))
+    locked.save()
+    log.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def progress_log_delete(*, actor: Any, log: ProgressLog) -> None:
+    locked = ProgressLog.objects.select_for_update().select_related("enrollment").get(pk=log.pk)
+    if not PROGRESS_LOG_RULE.can_delete(actor, locked):
+        raise PermissionDenied(
+            "Only your own logs can be deleted, and only within "
+            f"{settings.STRIDE_LOG_EDIT_WINDOW_HOURS} hours."
+        )
+    locked.delete()
+
+
+# --- Submissions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submission_create(
+    *,
+    actor: Any,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    url: str,
+    note: str = "",
+    deployment_url: str = "",
+) -> Submission:
+    """Submit (a new version of) work for an assignment. Refused while the latest version waits
+    for review or once it is approved; ``deployment_url`` only on the final capstone milestone."""
+    probe = Submission(enrollment=enrollment, assignment=assignment)
+    if not SUBMISSION_RULE.can_create(actor, probe):
+        raise PermissionDenied("Learners submit work for their own enrollment only.")
+    # Versions of one enrollment are numbered one at a time.
+    locked = _lock_enrollment(enrollment)
+    now = clock.now()
+    submission = Submission(
+        enrollment=locked,
+        assignment=assignment,
+        version=1,
+        url=url,
+        note=note,
+        deployment_url=deployment_url or "",
+        status=Submission.Status.SUBMITTED,
+        submitted_at=now,
+        status_changed_at=now,
+    )
+    errors: Errors = {}
+    if locked.status in CLOSED_STATUSES:
+        add_error(errors, "enrollment", _closed_message(locked))
+    validate_instance(submission, errors, validate_constraints=False)
+    if "url" not in errors and not _is_http_url(submission.url):
+        add_error(errors, "url", "Enter an http:// or https:// address.")
+    if "assignment" not in errors:
+        if assignment.program_id != locked.cohort.program_id:
+            add_error(errors, "assignment", "The assignment belongs to another program.")
+        else:
+            latest = (
+                Submission.objects.filter(enrollment=locked, assignment=assignment)
+                .order_by("-version")
+                .first()
+            )
+            if latest is not None:
+                submission.version = latest.version + 1
+                if latest.status == Submission.Status.APPROVED:
+                    add_error(errors, "assignment", "This assignment is already approved.")
+                elif latest.status == Submission.Status.SUBMITTED:
+                    add_error(
+                        errors,
+                        "assignment",
+                        f"Version {latest.version} is still waiting for review.",
+                    )
+            if submission.deployment_url and "deployment_url" not in errors:
+                if not assignment.is_final_milestone:
+                    add_error(
+                        errors,
+                        "deployment_url",
+                        "Only the final capstone milestone takes a deployment URL.",
+                    )
+                elif not _is_http_url(submission.deployment_url):
+                    add_error(errors, "deployment_url", "Enter an http:// or https:// address.")
+    raise_if(errors)
+    try:
+        with transaction.atomic():
+            submission.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"assignment": ["Another version was submitted at the same time; try again."]}
+        ) from error
+    signals.send_on_commit(signals.submission_created, Submission, submission_id=submission.pk)
+    return submission
+
+
+# --- Help requests ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def help_request_create(*, actor: Any, enrollment: Enrollment, message: str) -> HelpRequest:
+    help_request = HelpRequest(enrollment=enrollment, message=message, created_at=clock.now())
+    if not HELP_REQUEST_RULE.can_create(actor, help_request):
+        raise PermissionDenied("Learners ask for help in their own enrollment only.")
+    errors: Errors = {}
+    if enrollment.status in CLOSED_STATUSES:
+        add_error(errors, "enrollment", _closed_message(enrollment))
+    if isinstance(message, str):
+        help_request.message = message.strip()
+    validate_instance(help_request, errors)
+    raise_if(errors)
+    help_request.save()
+    signals.send_on_commit(signals.help_requested, HelpRequest, help_request_id=help_request.pk)
+    return help_request
+
+
+@transaction.atomic
+def help_request_answer(*, actor: Any, help_request: HelpRequest, answer: str = "") -> HelpRequest:
+    """Mark a request answered (by the learner's current mentor or staff), with an optional
+    written answer; it then leaves the mentor's dashboard."""
+    locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
+    if not HELP_REQUEST_RULE.can_update(actor, locked):
+        raise PermissionDenied("Only the learner's mentor or staff may answer.")
+    if locked.answered_at is not None:
+        raise ValidationError({"help_request": ["This request has already been answered."]})
+    locked.answer = answer.strip() if isinstance(answer, str) else answer
+    locked.answered_at = clock.now()
+    locked.answered_by = actor
+    raise_if(validate_instance(locked))
+    locked.save(update_fields=["answer", "answered_at", "answered_by"])
+    help_request.refresh_from_db()
+    return locked

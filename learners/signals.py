@@ -1,0 +1,44 @@
+"""Events of the learners' side for the layers above (``tracker/receivers.py`` listens).
+
+Each is sent only after the write commits (``send_on_commit``), so a rolled-back write
+announces nothing. Keyword arguments are ids and plain values only.
+
+- ``submission_created(submission_id)``: a learner submitted a version of an assignment.
+- ``help_requested(help_request_id)``: a learner asked their mentor for help.
+- ``enrollment_status_changed(enrollment_id, status)``: graduated, withdrawn, reactivated,
+  paused or resumed. The top layer ends the active pairing of a withdrawn/graduated enrollment.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+submission_created = Signal()
+help_requested = Signal()
+enrollment_status_changed = Signal()
+
+
+def send_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:
+    """Send ``signal`` once the current transaction commits (at once outside one).
+
+    A failing receiver is logged, not raised: the write it reacts to has already committed.
+    """
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=sender, **kwargs):
+            if isinstance(result, Exception):
+                logger.error(
+                    "Receiver %r of %s failed: %r",
+                    receiver,
+                    kwargs,
+                    result,
+                    exc_info=(type(result), result, result.__traceback__),
+                )
+
+    transaction.on_commit(send)

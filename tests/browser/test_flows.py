@@ -1,0 +1,127 @@
+"""The whole loop in a real browser: learner logs and submits, mentor reviews with a rubric,
+learner sees feedback and the bar move, staff imports a roster (bad row first)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in, sign_out
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def progress_value(page) -> int:
+    bar = page.get_by_role("progressbar", name="Overall progress")
+    return int(bar.get_attribute("aria-valuenow"))
+
+
+def test_learner_mentor_loop(guarded_page, live_server, world):
+    page = guarded_page
+    base = live_server.url
+
+    sign_in(page, base, "lena", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/learner/$"))
+    expect(page.get_by_role("heading", name=re.compile("My progress"))).to_be_visible()
+    before = progress_value(page)
+
+    # Log progress: 0 minutes is refused in place (htmx swap), then a real entry is kept.
+    log = page.locator("#log-progress")
+    log.get_by_label("Module").select_option(label="Python for ML")
+    log.get_by_label("Minutes").fill("0")
+    log.get_by_label("What did you work on?").fill("Vectorised the loops")
+    log.get_by_role("button", name="Log progress").click()
+    expect(page.locator("#id_minutes_errors")).to_be_visible()
+    expect(page.get_by_label("What did you work on?")).to_have_value("Vectorised the loops")
+    page.get_by_label("Minutes").fill("45")
+    page.get_by_role("button", name="Log progress").click()
+    expect(page.locator("#log-progress")).to_contain_text("Logged 45 minutes")
+    expect(page.locator("#recent-logs")).to_contain_text("45 min")
+
+    # Submit work; the deployment field appears only for the final milestone.
+    deployment = page.get_by_label("Deployment URL")
+    page.get_by_label("Assignment").select_option(label="Capstone demo")
+    expect(deployment).to_be_visible()
+    page.get_by_label("Assignment").select_option(label="NumPy drills")
+    expect(deployment).to_be_hidden()
+    page.get_by_label("Link to your work").fill("https://github.com/lena/numpy-drills")
+    page.get_by_label("Note for your mentor").fill("First go")
+    page.get_by_role("button", name="Submit", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Submitted “NumPy drills” (version 1)")
+    sign_out(page)
+
+    # The mentor reviews it with the rubric.
+    sign_in(page, base, "max", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/mentor/$"))
+    queue = page.locator("#review-queue")
+    expect(queue).to_contain_text("NumPy drills v1")
+    queue.get_by_role("link", name="NumPy drills v1").click()
+    expect(page.get_by_role("heading", name=re.compile("Review: NumPy drills v1"))).to_be_visible()
+    page.get_by_label("Correctness (0–4)").fill("4")
+    page.get_by_label("Clarity (0–3)").fill("9")
+    page.get_by_label("Feedback").fill("Clean and vectorised.")
+    page.get_by_label("Approved").check()
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator(".has-error")).to_contain_text("between 0 and 3")
+    expect(page.get_by_label("Feedback")).to_have_value("Clean and vectorised.")
+    page.get_by_label("Clarity (0–3)").fill("3")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator(".messages")).to_contain_text("Review saved for Lena Learner")
+    expect(page.locator("#review-queue")).to_have_count(0)
+    sign_out(page)
+
+    # The learner sees the feedback with scores, and the bar has moved.
+    sign_in(page, base, "lena", PASSWORD)
+    feedback = page.locator("#feedback")
+    expect(feedback).to_contain_text("Clean and vectorised.")
+    expect(feedback).to_contain_text("Correctness")
+    expect(feedback).to_contain_text("4 / 4")
+    assert progress_value(page) > before
+
+
+def test_staff_roster_import_bad_row_then_fixed(guarded_page, live_server, world, tmp_path):
+    page = guarded_page
+    sign_in(page, live_server.url, "sam", PASSWORD)
+    expect(page).to_have_url(re.compile(r"/staff/cohorts/$"))
+    page.get_by_role("link", name="Spring").click()
+    expect(page.get_by_role("heading", name=re.compile("Spring"))).to_be_visible()
+    expect(page.locator("#matrix")).to_be_visible()
+
+    bad = tmp_path / "roster.csv"
+    bad.write_text(
+        "email,first_name,last_name,mentor_email\n"
+        "ada@example.com,Ada,Lovelace,max@example.com\n"
+        "grace-at-example.com,Grace,Hopper,\n"
+    )
+    page.get_by_label("Roster CSV").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    errors = page.locator("#roster-errors")
+    expect(errors).to_be_visible()
+    expect(errors.locator("tbody tr")).to_have_count(1)
+    expect(errors.locator("tbody tr td").first).to_have_text("3")
+    expect(page.locator("#id_file_errors")).to_contain_text("Nothing was imported")
+
+    fixed = tmp_path / "roster-fixed.csv"
+    fixed.write_text(bad.read_text().replace("grace-at-example.com", "grace@example.com"))
+    page.get_by_label("Roster CSV").set_input_files(str(fixed))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".messages")).to_contain_text("Roster imported: 2 enrolled")
+    expect(page.locator("#learners")).to_contain_text("Grace Hopper")
+    expect(page.locator("#learners")).to_contain_text("Ada Lovelace")
+
+
+def test_pages_fit_a_phone(guarded_page, live_server, world):
+    page = guarded_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    for username, path in (("lena", "/learner/"), ("max", "/mentor/"), ("sam", "/staff/cohorts/")):
+        sign_in(page, live_server.url, username, PASSWORD)
+        expect(page).to_have_url(re.compile(path + "$"))
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+        # Keyboard: the first Tab lands on the skip link, the second on a real control.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        sign_out(page)

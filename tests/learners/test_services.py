@@ -1,0 +1,572 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from learners import services, signals
+from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from tests.curriculum.factories import (
+    AssignmentFactory,
+    CohortFactory,
+    ModuleFactory,
+    StaffFactory,
+    UserFactory,
+)
+from tests.learners.factories import (
+    EnrollmentFactory,
+    HelpRequestFactory,
+    LearnerFactory,
+    PauseFactory,
+    ProgressLogFactory,
+    SubmissionFactory,
+)
+from tests.mentors.factories import MentorFactory, PairingFactory
+
+pytestmark = pytest.mark.django_db
+
+NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory()
+
+
+@pytest.fixture
+def enrollment():
+    return EnrollmentFactory(cohort=CohortFactory(start_date=dt.date(2026, 2, 2)))
+
+
+@pytest.fixture
+def module(enrollment):
+    return ModuleFactory(program=enrollment.cohort.program)
+
+
+def errors_of(excinfo) -> dict:
+    return excinfo.value.message_dict
+
+
+class Received:
+    """Collects a signal's sends (kwargs) while connected."""
+
+    def __init__(self, signal):
+        self.signal = signal
+        self.calls: list[dict] = []
+
+    def __call__(self, sender, **kwargs):
+        kwargs.pop("signal", None)
+        self.calls.append(kwargs)
+
+    def __enter__(self):
+        self.signal.connect(self, weak=False)
+        return self
+
+    def __exit__(self, *exc):
+        self.signal.disconnect(self)
+
+
+# --- Enrollments ------------------------------------------------------------------------------
+
+
+def test_enrollment_create(staff):
+    cohort, learner = CohortFactory(), LearnerFactory()
+    enrollment = services.enrollment_create(actor=staff, cohort=cohort, learner=learner)
+    assert enrollment.status == "active"
+    assert Enrollment.objects.filter(cohort=cohort, learner=learner).count() == 1
+
+
+def test_enrollment_create_refusals(staff, enrollment):
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrollment_create(
+            actor=staff, cohort=enrollment.cohort, learner=enrollment.learner
+        )
+    assert "learner" in errors_of(excinfo)
+    with pytest.raises(PermissionDenied):
+        services.enrollment_create(
+            actor=enrollment.learner, cohort=CohortFactory(), learner=enrollment.learner
+        )
+    assert Enrollment.objects.count() == 1
+
+
+@time_machine.travel(NOON, tick=False)
+def test_enrollment_set_status_graduate_withdraw_reactivate(
+    staff, enrollment, django_capture_on_commit_callbacks
+):
+    with (
+        Received(signals.enrollment_status_changed) as received,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            services.enrollment_set_status(actor=staff, enrollment=enrollment, status="paused")
+        assert "status" in errors_of(excinfo)
+        with pytest.raises(ValidationError):
+            services.enrollment_set_status(actor=staff, enrollment=enrollment, status="gone")
+        with pytest.raises(PermissionDenied):
+            services.enrollment_set_status(
+                actor=enrollment.learner, enrollment=enrollment, status="withdrawn"
+            )
+        services.enrollment_set_status(actor=staff, enrollment=enrollment, status="graduated")
+        assert enrollment.status == "graduated"
+        assert enrollment.status_changed_at == NOON
+        services.enrollment_set_status(actor=staff, enrollment=enrollment, status="withdrawn")
+        services.enrollment_set_status(actor=staff, enrollment=enrollment, status="active")
+    assert Enrollment.objects.get(pk=enrollment.pk).status == "active"
+    assert [c["status"] for c in received.calls] == ["graduated", "withdrawn", "active"]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_reactivating_a_paused_enrollment_ends_the_pause_yesterday(staff, enrollment):
+    services.enrollment_pause(
+        actor=staff,
+        enrollment=enrollment,
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 20),
+    )
+    assert enrollment.status == "paused"
+    assert enrollment.paused_days == 20
+    services.enrollment_set_status(actor=staff, enrollment=enrollment, status="active")
+    pause = Pause.objects.get(enrollment=enrollment)
+    assert pause.end == dt.date(2026, 3, 9)
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.paused_days) == ("active", 9)
+
+
+# --- Pauses -----------------------------------------------------------------------------------
+
+
+@time_machine.travel(NOON, tick=False)
+def test_enrollment_pause_future_keeps_active_and_counts_days(staff, enrollment):
+    pause = services.enrollment_pause(
+        actor=staff,
+        enrollment=enrollment,
+        start=dt.date(2026, 4, 1),
+        end=dt.date(2026, 4, 14),
+        reason="Family",
+    )
+    assert pause.days == 14
+    assert pause.created_by == staff
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.paused_days) == ("active", 14)
+    services.enrollment_pause(
+        actor=staff, enrollment=enrollment, start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 1)
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.paused_days == 15
+
+
+@time_machine.travel(NOON, tick=False)
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (dt.date(2026, 4, 10), dt.date(2026, 4, 9), "end"),
+        (dt.date(2026, 4, 1), dt.date(2026, 4, 1) + dt.timedelta(days=180), "end"),
+        (dt.date(2026, 3, 25), dt.date(2026, 4, 2), "start"),  # overlaps the existing pause
+        (dt.date(2026, 4, 5), dt.date(2026, 4, 6), "start"),  # inside it
+        (None, dt.date(2026, 4, 6), "start"),
+    ],
+)
+def test_enrollment_pause_refusals(staff, enrollment, start, end, field):
+    PauseFactory(enrollment=enrollment, start=dt.date(2026, 4, 1), end=dt.date(2026, 4, 10))
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrollment_pause(actor=staff, enrollment=enrollment, start=start, end=end)
+    assert field in errors_of(excinfo)
+    assert Pause.objects.count() == 1
+
+
+def test_enrollment_pause_max_length_is_allowed(staff, enrollment):
+    services.enrollment_pause(
+        actor=staff,
+        enrollment=enrollment,
+        start=dt.date(2030, 1, 1),
+        end=dt.date(2030, 1, 1) + dt.timedelta(days=179),
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.paused_days == 180
+
+
+def test_enrollment_pause_refuses_closed_enrollment_and_non_staff(staff, enrollment):
+    with pytest.raises(PermissionDenied):
+        services.enrollment_pause(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            start=dt.date(2030, 1, 1),
+            end=dt.date(2030, 1, 2),
+        )
+    Enrollment.objects.filter(pk=enrollment.pk).update(status="withdrawn")
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrollment_pause(
+            actor=staff, enrollment=enrollment, start=dt.date(2030, 1, 1), end=dt.date(2030, 1, 2)
+        )
+    assert "enrollment" in errors_of(excinfo)
+    assert not Pause.objects.exists()
+
+
+def test_sync_pause_statuses_follows_the_calendar(staff, enrollment):
+    with time_machine.travel(NOON, tick=False):
+        services.enrollment_pause(
+            actor=staff,
+            enrollment=enrollment,
+            start=dt.date(2026, 3, 12),
+            end=dt.date(2026, 3, 14),
+        )
+        assert services.enrollment_sync_pause_statuses() == 0
+    with time_machine.travel(NOON + dt.timedelta(days=2), tick=False):
+        assert services.enrollment_sync_pause_statuses() == 1
+        assert Enrollment.objects.get(pk=enrollment.pk).status == "paused"
+    with time_machine.travel(NOON + dt.timedelta(days=5), tick=False):
+        assert services.enrollment_sync_pause_statuses() == 1
+        assert Enrollment.objects.get(pk=enrollment.pk).status == "active"
+        assert services.enrollment_sync_pause_statuses() == 0
+
+
+# --- Progress logs ----------------------------------------------------------------------------
+
+
+@time_machine.travel(NOON, tick=False)
+def test_progress_log_create(enrollment, module):
+    log = services.progress_log_create(
+        actor=enrollment.learner,
+        enrollment=enrollment,
+        module=module,
+        logged_on=dt.date(2026, 3, 9),
+        minutes=90,
+        note="Ridge regression",
+    )
+    assert log.recorded_on == dt.date(2026, 3, 10)
+    assert ProgressLog.objects.get(pk=log.pk).minutes == 90
+
+
+def test_progress_log_recorded_on_is_the_cohort_local_date(module, enrollment):
+    cohort = enrollment.cohort
+    cohort.timezone = "Pacific/Auckland"  # UTC+13 in March
+    cohort.save()
+    with time_machine.travel(dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC), tick=False):
+        log = services.progress_log_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            module=module,
+            logged_on=dt.date(2026, 3, 11),  # already the 11th in Auckland
+            minutes=30,
+        )
+    assert log.recorded_on == dt.date(2026, 3, 11)
+
+
+@time_machine.travel(NOON, tick=False)
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"minutes": 1441}, "minutes", "Ensure this value is less than or equal to 1440."),
+        ({"minutes": 0}, "minutes", "Ensure this value is greater than or equal to 1."),
+        ({"logged_on": dt.date(2026, 3, 11)}, "logged_on", "The date cannot be in the future."),
+        ({"note": "x" * 5001}, "note", None),
+    ],
+)
+def test_progress_log_create_field_errors(enrollment, module, kwargs, field, message):
+    values = {"logged_on": dt.date(2026, 3, 10), "minutes": 30, **kwargs}
+    with pytest.raises(ValidationError) as excinfo:
+        services.progress_log_create(
+            actor=enrollment.learner, enrollment=enrollment, module=module, **values
+        )
+    assert field in errors_of(excinfo)
+    if message:
+        assert errors_of(excinfo)[field] == [message]
+    assert not ProgressLog.objects.exists()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_progress_log_refuses_module_of_another_program(enrollment):
+    with pytest.raises(ValidationError) as excinfo:
+        services.progress_log_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            module=ModuleFactory(),
+            logged_on=dt.date(2026, 3, 10),
+            minutes=30,
+        )
+    assert "module" in errors_of(excinfo)
+    assert not ProgressLog.objects.exists()
+
+
+@time_machine.travel(NOON, tick=False)
+@pytest.mark.parametrize("status", ["withdrawn", "graduated"])
+def test_progress_log_refuses_closed_enrollments(enrollment, module, status):
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=status)
+    enrollment.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        services.progress_log_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            module=module,
+            logged_on=dt.date(2026, 3, 10),
+            minutes=30,
+        )
+    assert "enrollment" in errors_of(excinfo)
+    assert not ProgressLog.objects.exists()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_progress_log_create_permissions(enrollment, module, staff):
+    mentor = MentorFactory()
+    PairingFactory(enrollment=enrollment, mentor=mentor)
+    for actor in (LearnerFactory(), mentor.user, UserFactory()):
+        with pytest.raises(PermissionDenied):
+            services.progress_log_create(
+                actor=actor,
+                enrollment=enrollment,
+                module=module,
+                logged_on=dt.date(2026, 3, 10),
+                minutes=30,
+            )
+    assert not ProgressLog.objects.exists()
+    services.progress_log_create(
+        actor=staff, enrollment=enrollment, module=module, logged_on=dt.date(2026, 3, 1), minutes=5
+    )
+    assert ProgressLog.objects.count() == 1
+
+
+def test_progress_log_update_and_delete_within_window(enrollment, module, settings):
+    with time_machine.travel(NOON, tick=False):
+        log = services.progress_log_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            module=module,
+            logged_on=dt.date(2026, 3, 10),
+            minutes=30,
+        )
+    window = dt.timedelta(hours=settings.STRIDE_LOG_EDIT_WINDOW_HOURS)
+    with time_machine.travel(NOON + window - dt.timedelta(minutes=1), tick=False):
+        updated = services.progress_log_update(
+            actor=enrollment.learner, log=log, minutes=45, note="More"
+        )
+        assert (updated.minutes, updated.note) == (45, "More")
+        assert log.minutes == 45
+        with pytest.raises(ValidationError) as excinfo:
+            services.progress_log_update(actor=enrollment.learner, log=log, minutes=2000)
+        assert "minutes" in errors_of(excinfo)
+        with pytest.raises(ValidationError) as excinfo:
+            services.progress_log_update(
+                actor=enrollment.learner, log=log, logged_on=dt.date(2026, 3, 13)
+            )
+        assert "logged_on" in errors_of(excinfo)
+        with pytest.raises(ValidationError) as excinfo:
+            services.progress_log_update(actor=enrollment.learner, log=log, recorded_on=None)
+        assert "recorded_on" in errors_of(excinfo)
+        with pytest.raises(PermissionDenied):
+            services.progress_log_update(actor=LearnerFactory(), log=log, minutes=10)
+    assert ProgressLog.objects.get(pk=log.pk).minutes == 45
+    with time_machine.travel(NOON + window + dt.timedelta(minutes=1), tick=False):
+        with pytest.raises(PermissionDenied):
+            services.progress_log_update(actor=enrollment.learner, log=log, minutes=10)
+        with pytest.raises(PermissionDenied):
+            services.progress_log_delete(actor=enrollment.learner, log=log)
+        assert ProgressLog.objects.filter(pk=log.pk).exists()
+        services.progress_log_delete(actor=StaffFactory(), log=log)
+    assert not ProgressLog.objects.exists()
+
+
+def test_progress_log_delete_by_owner(enrollment, module):
+    log = ProgressLogFactory(enrollment=enrollment, module=module)
+    with pytest.raises(PermissionDenied):
+        services.progress_log_delete(actor=LearnerFactory(), log=log)
+    services.progress_log_delete(actor=enrollment.learner, log=log)
+    assert not ProgressLog.objects.exists()
+
+
+# --- Submissions ------------------------------------------------------------------------------
+
+
+def test_submission_versions_and_signal(enrollment, django_capture_on_commit_callbacks):
+    assignment = AssignmentFactory(program=enrollment.cohort.program)
+    with Received(signals.submission_created) as received:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = services.submission_create(
+                actor=enrollment.learner,
+                enrollment=enrollment,
+                assignment=assignment,
+                url="https://github.com/me/regression",
+            )
+        assert (first.version, first.status) == (1, "submitted")
+        assert received.calls == [{"submission_id": first.pk}]
+        with pytest.raises(ValidationError) as excinfo:
+            services.submission_create(
+                actor=enrollment.learner,
+                enrollment=enrollment,
+                assignment=assignment,
+                url="https://github.com/me/regression-2",
+            )
+        assert "still waiting" in errors_of(excinfo)["assignment"][0]
+        Submission.objects.filter(pk=first.pk).update(status="changes_requested")
+        second = services.submission_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            assignment=assignment,
+            url="http://example.com/v2",
+            note="Fixed the leakage",
+        )
+        assert second.version == 2
+        Submission.objects.filter(pk=second.pk).update(status="approved")
+        with pytest.raises(ValidationError) as excinfo:
+            services.submission_create(
+                actor=enrollment.learner,
+                enrollment=enrollment,
+                assignment=assignment,
+                url="https://example.com/v3",
+            )
+        assert errors_of(excinfo)["assignment"] == ["This assignment is already approved."]
+    assert Submission.objects.count() == 2
+
+
+def test_no_signal_for_a_rolled_back_submission(enrollment, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    assignment = AssignmentFactory(program=enrollment.cohort.program)
+    with (
+        Received(signals.submission_created) as received,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        try:
+            with transaction.atomic():
+                services.submission_create(
+                    actor=enrollment.learner,
+                    enrollment=enrollment,
+                    assignment=assignment,
+                    url="https://example.com/x",
+                )
+                raise RuntimeError("the request failed later")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert received.calls == []
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"url": "ftp://example.com/work"}, "url"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"url": "not a url"}, "url"),
+        ({"url": ""}, "url"),
+        ({"deployment_url": "https://model.example.com"}, "deployment_url"),
+    ],
+)
+def test_submission_create_field_errors(enrollment, kwargs, field):
+    assignment = AssignmentFactory(program=enrollment.cohort.program)
+    values = {"url": "https://example.com/work", **kwargs}
+    with pytest.raises(ValidationError) as excinfo:
+        services.submission_create(
+            actor=enrollment.learner, enrollment=enrollment, assignment=assignment, **values
+        )
+    assert field in errors_of(excinfo)
+    assert not Submission.objects.exists()
+
+
+def test_submission_deployment_url_on_the_final_milestone(enrollment):
+    program = enrollment.cohort.program
+    AssignmentFactory(program=program, kind="milestone", due_week=20)
+    final = AssignmentFactory(program=program, kind="milestone", due_week=26)
+    submission = services.submission_create(
+        actor=enrollment.learner,
+        enrollment=enrollment,
+        assignment=final,
+        url="https://github.com/me/capstone",
+        deployment_url="https://capstone.example.com/health",
+    )
+    assert submission.deployment_url == "https://capstone.example.com/health"
+    Submission.objects.filter(pk=submission.pk).update(status="changes_requested")
+    with pytest.raises(ValidationError) as excinfo:
+        services.submission_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            assignment=final,
+            url="https://github.com/me/capstone",
+            deployment_url="ftp://capstone.example.com",
+        )
+    assert "deployment_url" in errors_of(excinfo)
+
+
+def test_submission_refuses_other_program_closed_enrollment_and_other_people(enrollment):
+    with pytest.raises(ValidationError) as excinfo:
+        services.submission_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            assignment=AssignmentFactory(),
+            url="https://example.com",
+        )
+    assert "assignment" in errors_of(excinfo)
+    assignment = AssignmentFactory(program=enrollment.cohort.program)
+    with pytest.raises(PermissionDenied):
+        services.submission_create(
+            actor=LearnerFactory(),
+            enrollment=enrollment,
+            assignment=assignment,
+            url="https://example.com",
+        )
+    Enrollment.objects.filter(pk=enrollment.pk).update(status="withdrawn")
+    with pytest.raises(ValidationError) as excinfo:
+        services.submission_create(
+            actor=enrollment.learner,
+            enrollment=Enrollment.objects.get(pk=enrollment.pk),
+            assignment=assignment,
+            url="https://example.com",
+        )
+    assert "enrollment" in errors_of(excinfo)
+    assert not Submission.objects.exists()
+
+
+def test_submission_versions_continue_after_factory_rows(enrollment):
+    assignment = AssignmentFactory(program=enrollment.cohort.program)
+    SubmissionFactory(
+        enrollment=enrollment, assignment=assignment, version=3, status="changes_requested"
+    )
+    submission = services.submission_create(
+        actor=StaffFactory(), enrollment=enrollment, assignment=assignment, url="https://e.com"
+    )
+    assert submission.version == 4
+
+
+# --- Help requests ----------------------------------------------------------------------------
+
+
+def test_help_request_create_and_answer(enrollment, django_capture_on_commit_callbacks):
+    mentor = MentorFactory()
+    PairingFactory(enrollment=enrollment, mentor=mentor)
+    with (
+        Received(signals.help_requested) as received,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        request = services.help_request_create(
+            actor=enrollment.learner, enrollment=enrollment, message="  Stuck on SVMs  "
+        )
+    assert request.message == "Stuck on SVMs"
+    assert request.is_open
+    assert received.calls == [{"help_request_id": request.pk}]
+    with pytest.raises(PermissionDenied):
+        services.help_request_answer(actor=enrollment.learner, help_request=request)
+    with pytest.raises(PermissionDenied):
+        services.help_request_answer(actor=MentorFactory().user, help_request=request)
+    answered = services.help_request_answer(
+        actor=mentor.user, help_request=request, answer="Let's talk tomorrow"
+    )
+    assert answered.answered_by == mentor.user
+    assert not HelpRequest.objects.get(pk=request.pk).is_open
+    with pytest.raises(ValidationError) as excinfo:
+        services.help_request_answer(actor=mentor.user, help_request=request)
+    assert "help_request" in errors_of(excinfo)
+
+
+def test_help_request_refusals(enrollment):
+    with pytest.raises(ValidationError) as excinfo:
+        services.help_request_create(actor=enrollment.learner, enrollment=enrollment, message=" ")
+    assert "message" in errors_of(excinfo)
+    with pytest.raises(PermissionDenied):
+        services.help_request_create(actor=LearnerFactory(), enrollment=enrollment, message="Hi")
+    assert not HelpRequest.objects.exists()
+    request = HelpRequestFactory(enrollment=enrollment)
+    staff = StaffFactory()
+    answered = services.help_request_answer(actor=staff, help_request=request)
+    assert answered.answered_by == staff
+    assert answered.answered_at <= timezone.now()
+    assert answered.answer == ""

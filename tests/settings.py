@@ -1,0 +1,34 @@
+"""Settings for the test suite: the real configuration plus what keeps tests hermetic and fast.
+
+pytest-django points DJANGO_SETTINGS_MODULE here (pyproject.toml). The database still comes
+from DATABASE_URL, so the same suite runs on SQLite and on PostgreSQL. Tests that need a real
+broker or Redis start their own (fixtures ``redis_url`` / ``throwaway_redis``) and override
+these values explicitly.
+"""
+
+import os
+
+# Celery reads CELERY_BROKER_URL from the environment before its configuration, so an exported
+# production broker would otherwise leak into unit tests.
+os.environ.pop("CELERY_BROKER_URL", None)
+
+from tracker.settings import *  # noqa: E402, F403
+from tracker.settings import DATABASES  # noqa: E402
+
+# Unit tests never need a broker: tasks published during a test land in memory.
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_TASK_ALWAYS_EAGER = False
+
+# The cache is per process and empty at start, whatever REDIS_URL says.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Hashing with the production hasher costs ~0.2 s per password; tests create hundreds of users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite test databases live in memory; a TEST NAME (set for parallel PostgreSQL runs)
+    # would turn them into files in the working directory.
+    DATABASES["default"].pop("TEST", None)

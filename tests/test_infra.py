@@ -1,0 +1,201 @@
+"""The developer and CI plumbing: compose file, the two make targets, CI script, the
+throwaway servers and the rule that `postgres` tests fail (never skip) on SQLite."""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.services import (
+    ThrowawayPostgres,
+    configured_postgres_url,
+    port_open,
+    redis_ping,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_the_production_shape(compose):
+    services = compose["services"]
+    assert {"web", "worker", "beat", "redis", "postgres", "mailpit", "migrate"} <= set(services)
+    assert "gunicorn" in "".join(
+        (ROOT / "Dockerfile").read_text().split("CMD", 1)[-1]
+    ), "web serves with gunicorn (the image's default command)"
+    for name in ("web", "worker", "beat", "redis", "postgres", "mailpit"):
+        check = services[name].get("healthcheck")
+        assert check and check["test"], f"{name} has no health check"
+    for name in ("web", "worker", "beat", "migrate", "postgres"):
+        assert services[name]["env_file"] == ".env", name
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["web"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_compose_has_exactly_one_beat(compose):
+    def command(service):
+        value = service.get("command", [])
+        return " ".join(value) if isinstance(value, list) else value
+
+    beats = [name for name, svc in compose["services"].items() if " beat" in command(svc)]
+    assert beats == ["beat"]
+    assert compose["services"]["beat"]["deploy"]["replicas"] == 1
+    assert "worker" in command(compose["services"]["worker"])
+    assert "-B" not in command(compose["services"]["worker"]).split()
+
+
+def test_env_example_names_what_compose_and_settings_read(compose):
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for key in ("DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
+        assert key in example
+    assert example["REDIS_URL"].startswith("redis://redis:")
+    assert "@postgres:5432/" in example["DATABASE_URL"]
+    assert example["EMAIL_URL"] == "smtp://mailpit:1025"
+    assert example["DATABASE_URL"].split("//")[1].split(":")[0] == example["POSTGRES_USER"]
+
+
+def test_makefile_offers_the_two_commands():
+    result = subprocess.run(
+        ["make", "-s", "-n", "run", "test", "VENV=.venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    planned = result.stdout
+    assert "manage.py migrate" in planned
+    assert "seed_demo" in planned
+    assert "bin/run-local" in planned
+    assert "bin/test" in planned
+
+
+@pytest.mark.parametrize("script", [".ci/run", "bin/test"])
+def test_shell_scripts_parse(script):
+    path = ROOT / script
+    assert os.access(path, os.X_OK), f"{script} is not executable"
+    result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ci_calls_make_test_with_real_services():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^\s*(exec\s+)?(timeout\s[^\n]*?)?make test\b", script, re.MULTILINE)
+    assert "STRIDE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres" in script
+    assert "REDIS_URL=redis://127.0.0.1:6379/15" in script
+
+
+def test_configured_postgres_url_prefers_the_test_variable():
+    assert configured_postgres_url({"STRIDE_TEST_POSTGRES_URL": "postgres://a/b"}) == (
+        "postgres://a/b"
+    )
+    assert configured_postgres_url({"DATABASE_URL": "postgresql://x/y"}) == "postgresql://x/y"
+    assert configured_postgres_url({"DATABASE_URL": "sqlite:////tmp/x.sqlite3"}) is None
+    assert configured_postgres_url({}) is None
+
+
+def test_throwaway_postgres_serves_and_leaves_nothing_behind():
+    import psycopg
+
+    server = ThrowawayPostgres()
+    try:
+        server.start()
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{server.port}/postgres") as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        server.close()
+    assert not server.directory.exists()
+    assert not port_open("127.0.0.1", server.port)
+
+
+@pytest.mark.redis
+def test_throwaway_redis_stops_and_comes_back(throwaway_redis):
+    assert redis_ping(throwaway_redis.url)
+    throwaway_redis.stop()
+    assert not redis_ping(throwaway_redis.url)
+    throwaway_redis.start()
+    assert redis_ping(throwaway_redis.url)
+
+
+@pytest.mark.redis
+def test_redis_url_fixture_answers(redis_url):
+    assert redis_ping(redis_url)
+
+
+def test_with_services_hands_a_postgres_url_and_cleans_up(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.pop("STRIDE_TEST_POSTGRES_URL", None)
+    probe = (
+        "import os, psycopg; url = os.environ['DATABASE_URL']; print(url); "
+        "psycopg.connect(url.replace('postgres://', 'postgresql://', 1)).close()"
+    )
+    result = subprocess.run(
+        [sys.executable, "bin/with-services", "--postgres", "--", sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    port = int(result.stdout.strip().rsplit(":", 1)[1].split("/")[0])
+    assert not port_open("127.0.0.1", port), "the throwaway cluster is still running"
+
+    failing = subprocess.run(
+        [sys.executable, "bin/with-services", "--postgres", "--", "sh", "-c", "exit 7"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert failing.returncode == 7
+
+
+def test_postgres_marked_test_fails_loudly_on_sqlite(tmp_path):
+    (tmp_path / "test_needs_pg.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.postgres
+            @pytest.mark.django_db
+            def test_needs_pg():
+                assert True
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_ADDOPTS"}}
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", str(tmp_path / "test_needs_pg.py"),
+            "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+            "-p", "tests.conftest", "-q", "--no-header",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "1 failed" in output
+    assert "skipped" not in output
+    assert "needs PostgreSQL" in output

@@ -1,0 +1,90 @@
+"""Fixtures for the reminder and notification tests: one cohort under way, frozen clocks.
+
+Imported by the test modules that use them (a module, not a conftest, so the fixtures reach
+only the tests that ask for them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+import time_machine
+
+from tests.curriculum.factories import (
+    AssignmentFactory,
+    CohortFactory,
+    ProgramFactory,
+    StaffFactory,
+)
+from tests.learners.factories import EnrollmentFactory
+from tests.mentors.factories import MentorFactory, PairingFactory
+from tracker.celery import app as celery_app
+
+# A Monday; the cohort starts four weeks before it.
+COHORT_START = dt.date(2026, 2, 2)
+
+
+def at(year, month, day, hour=12, minute=0, tz=dt.UTC) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
+
+
+@dataclass
+class Bootcamp:
+    cohort: object
+    assignment: object
+    enrollment: object
+    learner: object
+    mentor: object
+    pairing: object
+    staff: object
+
+
+@pytest.fixture
+def frozen():
+    """``frozen(moment)`` moves the one clock to ``moment`` and keeps it there."""
+    travellers = []
+
+    def move(moment: dt.datetime):
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        travellers.append(traveller)
+        return moment
+
+    yield move
+    while travellers:
+        travellers.pop().stop()
+
+
+@pytest.fixture
+def bootcamp(db, frozen) -> Bootcamp:
+    frozen(at(2026, 2, 2, 9))
+    program = ProgramFactory(length_weeks=26)
+    cohort = CohortFactory(program=program, start_date=COHORT_START, timezone="UTC")
+    # Due at the start of week 5: Monday 2026-03-09.
+    assignment = AssignmentFactory(program=program, due_week=5, title="Linear models")
+    enrollment = EnrollmentFactory(cohort=cohort)
+    mentor = MentorFactory()
+    pairing = PairingFactory(enrollment=enrollment, mentor=mentor)
+    staff = StaffFactory()
+    return Bootcamp(
+        cohort=cohort,
+        assignment=assignment,
+        enrollment=enrollment,
+        learner=enrollment.learner,
+        mentor=mentor,
+        pairing=pairing,
+        staff=staff,
+    )
+
+
+@pytest.fixture
+def eager_celery():
+    """Run published tasks in-process (the delivery path end to end, without a broker)."""
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield celery_app
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous

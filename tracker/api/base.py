@@ -1,0 +1,77 @@
+"""What every API view shares: rule-based scope and permission, errors, schema, the write path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import status
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from tracker.api.exceptions import api_exception_handler
+from tracker.api.schema import StrideAutoSchema
+from tracker.permissions import RuleFilterBackend, RulePermission, scope
+
+
+class ApiViewMixin:
+    permission_classes = [RulePermission]
+    schema = StrideAutoSchema()
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def validated(self, serializer_class: type, *, partial: bool = False, data: Any = None) -> dict:
+        """The request body checked by ``serializer_class`` (400 when it does not pass)."""
+        serializer = serializer_class(
+            data=self.request.data if data is None else data,
+            partial=partial,
+            context={"request": self.request, "view": self},
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class ApiView(ApiViewMixin, APIView):
+    pass
+
+
+class RuleViewSet(ApiViewMixin, GenericViewSet):
+    """A viewset whose queryset is scoped by ``rule`` and whose writes go through services.
+
+    ``output_serializer`` shows rows; writes validate with an input serializer, call one
+    service, and answer with the fresh row in the output shape.
+    """
+
+    rule: Any = None
+    output_serializer: type | None = None
+    filter_backends = [RuleFilterBackend, DjangoFilterBackend, OrderingFilter]
+    lookup_value_regex = "[0-9]+"
+
+    def get_serializer_class(self):
+        return self.output_serializer
+
+    def show(self, instance: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """The row re-read through the view's queryset (joins and prefetches included)."""
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def get_object(self):
+        """The row named in the URL if the caller's scope holds it (404 otherwise), with the
+        object checks applied (403). List filters do not apply to a single row."""
+        queryset = scope(self.get_queryset(), self.rule, self.request.user)
+        obj = get_object_or_404(queryset, pk=self.kwargs[self.lookup_url_kwarg or "pk"])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)

@@ -1,0 +1,143 @@
+"""Input fields that take JSON types at their word.
+
+DRF's stock fields are lenient (``"5"`` passes as an integer, ``1`` as a string, ``"yes"`` as a
+boolean). The API promises that a value of the wrong JSON type is a 400, so its input
+serializers use these strict variants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.validators import URLValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tracker.permissions import scope
+
+# Dates and instants outside this span are typing mistakes, and far-off values would overflow
+# the date arithmetic of due dates and pauses.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class HttpUrlField(serializers.URLField):
+    """An http(s) URL: no ``ftp:``, ``javascript:`` or ``file:``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 500)
+        super().__init__(**kwargs)
+        self.validators.append(
+            URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BoundedDateField(serializers.DateField):
+    def to_internal_value(self, data: Any) -> dt.date:
+        if not isinstance(data, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        value = super().to_internal_value(data)
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise serializers.ValidationError(
+                f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
+            )
+        return value
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        if not isinstance(data, str):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        value = super().to_internal_value(data)
+        if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+            raise serializers.ValidationError(
+                f"Enter an instant between {EARLIEST_DATE} and {LATEST_DATE}."
+            )
+        return value
+
+
+class StrictTimeField(serializers.TimeField):
+    def to_internal_value(self, data: Any) -> dt.time:
+        if not isinstance(data, str):
+            self.fail("invalid", format="hh:mm[:ss]")
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A reference by id to a row the caller can read; others are "does not exist" (400)."""
+
+    def __init__(self, *, rule: Any = None, **kwargs: Any) -> None:
+        self.rule = rule
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if self.rule is not None and request is not None:
+            queryset = scope(queryset, self.rule, request.user)
+        return queryset
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+_ENUM_CLASSES: dict[tuple[bool, tuple[str, ...]], type] = {}
+
+
+def enum_field(choices: Any, *, strict: bool = True, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field whose schema is an inline ``enum`` of its values.
+
+    Several models share field names with different words (``status``, ``kind``); inline enums
+    keep drf-spectacular from inventing colliding component names for them.
+    """
+    values = tuple(str(choice[0] if isinstance(choice, list | tuple) else choice) for choice in choices)
+    key = (strict, values)
+    if key not in _ENUM_CLASSES:
+        base = StrictChoiceField if strict else serializers.ChoiceField
+        # Wrapped in allOf so the enum stays inline: drf-spectacular's enum hook would otherwise
+        # name every "status" set alike and warn about the collisions.
+        schema = {
+            "allOf": [{"type": "string", "enum": list(values)}],
+            "description": "One of: " + ", ".join(f"`{value}`" for value in values) + ".",
+        }
+        _ENUM_CLASSES[key] = extend_schema_field(schema)(
+            type(f"Enum{len(_ENUM_CLASSES)}Field", (base,), {})
+        )
+    return _ENUM_CLASSES[key](choices=choices, **kwargs)

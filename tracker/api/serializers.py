@@ -1,0 +1,557 @@
+"""Output serializers: what the API shows of each row. Read-only; inputs live in inputs.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
+from learners.models import (
+    DeploymentCheck,
+    Enrollment,
+    HelpRequest,
+    Pause,
+    ProgressLog,
+    Submission,
+)
+from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.api.fields import enum_field
+from tracker.models import Notification, UserPreferences
+
+User = get_user_model()
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+        read_only_fields = fields
+
+    def get_name(self, user: Any) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class MentorBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+def mentor_brief(mentor: Mentor | None) -> dict | None:
+    if mentor is None:
+        return None
+    user = mentor.user
+    return {"id": mentor.pk, "name": user.get_full_name() or user.get_username()}
+
+
+def active_mentor(enrollment: Enrollment) -> Mentor | None:
+    """The active mentor, from the ``active_pairings`` prefetch the views set up."""
+    pairings = getattr(enrollment, "active_pairings", None)
+    if pairings is None:
+        pairing = enrollment.pairings.filter(ended_at__isnull=True).first()
+        return pairing.mentor if pairing else None
+    return pairings[0].mentor if pairings else None
+
+
+# --- Curriculum -------------------------------------------------------------------------------
+class ProgramSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Program
+        fields = ["id", "name", "slug", "description", "length_weeks", "created_at"]
+        read_only_fields = fields
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Module
+        fields = [
+            "id",
+            "program",
+            "order",
+            "title",
+            "description",
+            "expected_hours",
+            "start_week",
+            "end_week",
+        ]
+        read_only_fields = fields
+
+
+class RubricCriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RubricCriterion
+        fields = ["id", "order", "name", "description", "max_score"]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    kind = enum_field(Assignment.Kind.choices, read_only=True)
+    rubric = RubricCriterionSerializer(source="rubric_criteria", many=True, read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "program",
+            "module",
+            "order",
+            "title",
+            "description",
+            "kind",
+            "due_week",
+            "weight",
+            "rubric",
+        ]
+        read_only_fields = fields
+
+
+class ProgramDetailSerializer(ProgramSerializer):
+    modules = ModuleSerializer(many=True, read_only=True)
+    assignments = AssignmentSerializer(many=True, read_only=True)
+
+    class Meta(ProgramSerializer.Meta):
+        fields = [*ProgramSerializer.Meta.fields, "modules", "assignments"]
+        read_only_fields = fields
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    end_date = serializers.DateField(read_only=True)
+
+    class Meta:
+        model = Cohort
+        fields = ["id", "program", "name", "start_date", "end_date", "timezone", "created_at"]
+        read_only_fields = fields
+
+
+# --- Learners ---------------------------------------------------------------------------------
+class PauseSerializer(serializers.ModelSerializer):
+    days = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Pause
+        fields = ["id", "enrollment", "start", "end", "days", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    learner = UserBriefSerializer(read_only=True)
+    mentor = serializers.SerializerMethodField()
+    pauses = PauseSerializer(many=True, read_only=True)
+    status = enum_field(Enrollment.Status.choices, read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "cohort",
+            "learner",
+            "mentor",
+            "status",
+            "enrolled_at",
+            "status_changed_at",
+            "paused_days",
+            "pauses",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MentorBriefSerializer(allow_null=True))
+    def get_mentor(self, enrollment: Enrollment) -> dict | None:
+        return mentor_brief(active_mentor(enrollment))
+
+
+class ProgressLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressLog
+        fields = [
+            "id",
+            "enrollment",
+            "module",
+            "logged_on",
+            "minutes",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DeploymentCheckSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeploymentCheck
+        fields = ["checked_at", "status_code", "ok", "latency_ms", "error"]
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = UserBriefSerializer(read_only=True)
+    scores = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    verdict = enum_field(Review.Verdict.choices, read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "submission", "reviewer", "verdict", "feedback", "scores", "created_at"]
+        read_only_fields = fields
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    deployment_checks = DeploymentCheckSerializer(many=True, read_only=True)
+    review = serializers.SerializerMethodField()
+    status = enum_field(Submission.Status.choices, read_only=True)
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "enrollment",
+            "assignment",
+            "version",
+            "url",
+            "note",
+            "deployment_url",
+            "status",
+            "submitted_at",
+            "status_changed_at",
+            "deployment_checks",
+            "review",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_review(self, submission: Submission) -> dict | None:
+        try:
+            review = submission.review
+        except Review.DoesNotExist:
+            return None
+        return ReviewSerializer(review, context=self.context).data
+
+
+class QueuedSubmissionSerializer(SubmissionSerializer):
+    """A submission waiting for review, with who sent it and for what."""
+
+    learner = serializers.SerializerMethodField()
+    assignment_title = serializers.CharField(source="assignment.title", read_only=True)
+    cohort = serializers.IntegerField(source="enrollment.cohort_id", read_only=True)
+
+    class Meta(SubmissionSerializer.Meta):
+        fields = [*SubmissionSerializer.Meta.fields, "learner", "assignment_title", "cohort"]
+        read_only_fields = fields
+
+    @extend_schema_field(UserBriefSerializer)
+    def get_learner(self, submission: Submission) -> dict:
+        return UserBriefSerializer(submission.enrollment.learner).data
+
+
+class HelpRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HelpRequest
+        fields = ["id", "enrollment", "message", "created_at", "answered_at", "answer"]
+        read_only_fields = fields
+
+
+# --- Mentors ----------------------------------------------------------------------------------
+class MentorSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+    active_learners = serializers.IntegerField(read_only=True)
+    expertise = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Mentor
+        fields = [
+            "id",
+            "user",
+            "capacity",
+            "active_learners",
+            "expertise",
+            "timezone",
+            "bio",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Pairing
+        fields = [
+            "id",
+            "enrollment",
+            "mentor",
+            "started_at",
+            "ended_at",
+            "end_reason",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
+    status = enum_field(MentorSession.Status.choices, read_only=True)
+
+    class Meta:
+        model = MentorSession
+        fields = [
+            "id",
+            "enrollment",
+            "pairing",
+            "mentor",
+            "scheduled_at",
+            "duration_minutes",
+            "status",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Tracker ----------------------------------------------------------------------------------
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+    kind = enum_field(Notification.Kind.choices, read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "subject", "body", "link", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+    def get_is_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    email_muted_kinds = serializers.ListField(
+        child=enum_field(Notification.Kind.choices), read_only=True
+    )
+
+    class Meta:
+        model = UserPreferences
+        fields = [
+            "timezone",
+            "email_reminders",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "email_muted_kinds",
+        ]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    role = enum_field(["staff", "mentor", "learner"], allow_null=True)
+    learner_enrollments = serializers.ListField(child=serializers.IntegerField())
+    mentor_id = serializers.IntegerField(allow_null=True)
+    calendar_url = serializers.URLField()
+
+
+class CalendarTokenSerializer(serializers.Serializer):
+    calendar_url = serializers.URLField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+# --- Progress ---------------------------------------------------------------------------------
+class NextDueSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    title = serializers.CharField()
+    date = serializers.DateField()
+
+
+PACES = ["ahead", "on_track", "at_risk", "behind"]
+RISK_REASONS = [
+    "behind_schedule",
+    "overdue_milestone",
+    "inactive",
+    "missed_sessions",
+    "stale_changes_requested",
+]
+
+
+class ProgressFieldsSerializer(serializers.Serializer):
+    """The contract's progress fields, as ``Progress.as_dict()`` gives them."""
+
+    enrollment = serializers.IntegerField()
+    percent_complete = serializers.FloatField(min_value=0, max_value=100)
+    expected_percent = serializers.FloatField(min_value=0, max_value=100)
+    pace = enum_field(PACES)
+    risk_reasons = serializers.ListField(child=enum_field(RISK_REASONS))
+    last_activity_at = serializers.DateTimeField(allow_null=True)
+    overdue_count = serializers.IntegerField(min_value=0)
+    next_due = NextDueSerializer(allow_null=True)
+    minutes_logged_7d = serializers.IntegerField(min_value=0)
+    projected_completion = serializers.DateField(allow_null=True)
+
+
+class CohortProgressRowSerializer(ProgressFieldsSerializer):
+    learner = UserBriefSerializer()
+    mentor = MentorBriefSerializer(allow_null=True)
+    status = enum_field(Enrollment.Status.choices)
+
+
+class ModuleProgressSerializer(serializers.Serializer):
+    module = serializers.IntegerField()
+    title = serializers.CharField()
+    order = serializers.IntegerField()
+    expected_hours = serializers.IntegerField()
+    minutes_logged = serializers.IntegerField()
+    percent_complete = serializers.FloatField()
+    status = enum_field(["not_started", "in_progress", "complete"])
+
+
+CELL_STATUSES = ["not_started", "submitted", "changes_requested", "approved"]
+
+
+class AssignmentProgressSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = enum_field(Assignment.Kind.choices)
+    module = serializers.IntegerField(allow_null=True)
+    weight = serializers.IntegerField()
+    due_date = serializers.DateField()
+    status = enum_field(CELL_STATUSES)
+    version = serializers.IntegerField(allow_null=True)
+    last_submitted_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+
+
+class EnrollmentProgressSerializer(ProgressFieldsSerializer):
+    modules = ModuleProgressSerializer(many=True)
+    assignments = AssignmentProgressSerializer(many=True)
+
+
+class MatrixEnrollmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    learner = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    status = enum_field(Enrollment.Status.choices)
+
+
+class MatrixAssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = enum_field(Assignment.Kind.choices)
+    module = serializers.IntegerField(allow_null=True)
+    due_week = serializers.IntegerField()
+    weight = serializers.IntegerField()
+    due_date = serializers.DateField(help_text="Unshifted; a learner's pauses move their own.")
+
+
+class MatrixCellSerializer(serializers.Serializer):
+    enrollment = serializers.IntegerField()
+    assignment = serializers.IntegerField()
+    status = enum_field(CELL_STATUSES)
+    versions = serializers.IntegerField()
+    last_submitted_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+
+
+class CohortMatrixSerializer(serializers.Serializer):
+    enrollments = MatrixEnrollmentSerializer(many=True)
+    assignments = MatrixAssignmentSerializer(many=True)
+    cells = MatrixCellSerializer(many=True)
+
+
+class ModuleInsightSerializer(serializers.Serializer):
+    module = serializers.IntegerField()
+    title = serializers.CharField()
+    order = serializers.IntegerField()
+    expected_hours = serializers.IntegerField()
+    learners_logging = serializers.IntegerField()
+    median_minutes = serializers.FloatField(allow_null=True)
+    median_vs_expected = serializers.FloatField(
+        allow_null=True, help_text="Median minutes logged over expected minutes."
+    )
+    assignments = serializers.IntegerField()
+    learners_finished_schedule = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True, help_text="0-1")
+
+
+class AssignmentInsightSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = enum_field(Assignment.Kind.choices)
+    module = serializers.IntegerField(allow_null=True)
+    due_week = serializers.IntegerField()
+    weight = serializers.IntegerField()
+    learners_due = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True, help_text="0-1")
+    median_days_late = serializers.FloatField(allow_null=True)
+    reviews = serializers.IntegerField()
+    changes_requested_share = serializers.FloatField(allow_null=True, help_text="0-1")
+
+
+class ProgramInsightsSerializer(serializers.Serializer):
+    program = serializers.IntegerField()
+    name = serializers.CharField()
+    learners = serializers.IntegerField()
+    cohorts = serializers.IntegerField()
+    modules = ModuleInsightSerializer(many=True)
+    assignments = AssignmentInsightSerializer(many=True)
+
+
+class MentorSuggestionSerializer(serializers.Serializer):
+    mentor = serializers.IntegerField()
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    capacity = serializers.IntegerField()
+    active_learners = serializers.IntegerField()
+    free_seats = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+# --- Errors (for the schema) ------------------------------------------------------------------
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RosterSkippedSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    email = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class RosterResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="New accounts (each invited by email).")
+    enrolled = serializers.IntegerField()
+    paired = serializers.IntegerField()
+    skipped = RosterSkippedSerializer(many=True, help_text="Learners already enrolled.")
+
+
+class RosterRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="1-based line number in the file (header is 1).")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class RosterErrorSerializer(serializers.Serializer):
+    rows = RosterRowErrorSerializer(many=True, required=False)
+    file = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Field name → messages (DRF style); nested fields give nested objects.",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {}},
+            {"type": "object"},
+        ]
+    },
+}
+

@@ -1,0 +1,277 @@
+"""Cohorts, with their progress report (JSON and streamed CSV), roster import and matrix."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from curriculum import services
+from curriculum.access import IsStaff
+from curriculum.models import Cohort
+from curriculum.rules import COHORT_RULE
+from learners.models import Enrollment
+from learners.rules import ENROLLMENT_RULE
+from tracker.api import inputs, serializers
+from tracker.api.base import RuleViewSet
+from tracker.api.exceptions import PayloadTooLarge
+from tracker.api.roster import RosterError, roster_import
+from tracker.api.views.learners import with_active_mentor
+from tracker.filters import CohortFilter, CohortProgressFilter
+from tracker.permissions import scope
+from tracker.progress import cohort_matrix, progress_for_enrollments
+
+# Characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = [
+    "enrollment",
+    "learner_id",
+    "learner_username",
+    "learner_name",
+    "mentor_id",
+    "mentor_name",
+    "status",
+    "percent_complete",
+    "expected_percent",
+    "pace",
+    "risk_reasons",
+    "last_activity_at",
+    "overdue_count",
+    "next_due_assignment",
+    "next_due_title",
+    "next_due_date",
+    "minutes_logged_7d",
+    "projected_completion",
+]
+
+
+def neutralise(value: Any) -> str:
+    """The cell as text, with a leading ``'`` when a spreadsheet would run it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+class CsvRenderer(BaseRenderer):
+    """Lets ``Accept: text/csv`` through content negotiation; errors render as one line."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, dict) and "detail" in data:
+            return f"error\n{neutralise(data['detail'])}\n".encode()
+        return b""
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def progress_row(enrollment: Enrollment, progress: Any) -> dict[str, Any]:
+    learner = enrollment.learner
+    mentor = serializers.active_mentor(enrollment)
+    return {
+        **progress.as_dict(),
+        "learner": {
+            "id": learner.pk,
+            "username": learner.get_username(),
+            "name": learner.get_full_name() or learner.get_username(),
+        },
+        "mentor": serializers.mentor_brief(mentor),
+        "status": enrollment.status,
+    }
+
+
+def csv_line(row: dict[str, Any]) -> list[str]:
+    next_due = row["next_due"] or {}
+    mentor = row["mentor"] or {}
+    values = [
+        row["enrollment"],
+        row["learner"]["id"],
+        row["learner"]["username"],
+        row["learner"]["name"],
+        mentor.get("id"),
+        mentor.get("name"),
+        row["status"],
+        row["percent_complete"],
+        row["expected_percent"],
+        row["pace"],
+        ";".join(row["risk_reasons"]),
+        row["last_activity_at"],
+        row["overdue_count"],
+        next_due.get("assignment"),
+        next_due.get("title"),
+        next_due.get("date"),
+        row["minutes_logged_7d"],
+        row["projected_completion"],
+    ]
+    return [neutralise(value) for value in values]
+
+
+def stream_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        yield writer.writerow(csv_line(row))
+
+
+class CohortViewSet(RuleViewSet):
+    rule = COHORT_RULE
+    output_serializer = serializers.CohortSerializer
+    filterset_class = CohortFilter
+    ordering_fields = ["start_date", "name", "created_at"]
+    ordering = ["-start_date", "name"]
+    staff_only_actions = {"create"}
+    object_checks = {"roster": IsStaff()}
+
+    def get_queryset(self):
+        return Cohort.objects.select_related("program")
+
+    @extend_schema(request=inputs.CohortInput, responses={201: serializers.CohortSerializer})
+    def create(self, request, *args, **kwargs):
+        cohort = services.cohort_create(actor=request.user, **self.validated(inputs.CohortInput))
+        return self.show(cohort, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=inputs.CohortUpdateInput, responses=serializers.CohortSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        cohort = self.get_object()
+        fields = self.validated(inputs.CohortUpdateInput, partial=True)
+        cohort = services.cohort_update(actor=request.user, cohort=cohort, **fields)
+        return self.show(cohort)
+
+    # The CSV export's view options (it is routed by hand, see urls.py).
+    progress_csv_options = {
+        "filterset_class": CohortProgressFilter,
+        "filter_backends": [DjangoFilterBackend, OrderingFilter],
+        "ordering_fields": ["id", "learner__username", "learner__last_name", "enrolled_at"],
+        "ordering": None,
+        "renderer_classes": [JSONRenderer, CsvRenderer],
+        "pagination_class": None,
+        "detail": True,
+    }
+
+    # --- Progress ------------------------------------------------------------------------
+    def _progress_rows(self, cohort: Cohort, *, paginate: bool) -> list[dict[str, Any]]:
+        """Rows of every enrollment of the cohort in the caller's scope, filtered by
+        ``?status=`` and ``?pace=``; a fixed number of queries whatever the cohort's size."""
+        enrollments = scope(
+            Enrollment.objects.filter(cohort_id=cohort.pk), ENROLLMENT_RULE, self.request.user
+        )
+        enrollments = DjangoFilterBackend().filter_queryset(self.request, enrollments, self)
+        enrollments = OrderingFilter().filter_queryset(self.request, enrollments, self)
+        if not enrollments.query.order_by:
+            enrollments = enrollments.order_by("learner__last_name", "learner__first_name", "id")
+        pace = self.request.query_params.get("pace")
+        if paginate and not pace:
+            # Without a pace filter, only the page needs the engine.
+            page = self.paginate_queryset(with_active_mentor(enrollments.select_related("learner")))
+            progress = progress_for_enrollments([e.pk for e in page])
+            return [progress_row(e, progress[e.pk]) for e in page if e.pk in progress]
+        progress = progress_for_enrollments(enrollments)
+        rows = [
+            progress_row(e, progress[e.pk])
+            for e in with_active_mentor(enrollments.select_related("learner"))
+            if e.pk in progress
+        ]
+        if pace:
+            rows = [row for row in rows if row["pace"] == pace]
+        if paginate:
+            return self.paginate_queryset(rows)
+        return rows
+
+    @extend_schema(
+        request=None,
+        responses=serializers.CohortProgressRowSerializer(many=True),
+        description="Progress of every enrollment of the cohort in the caller's scope.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=CohortProgressFilter,
+        filter_backends=[DjangoFilterBackend, OrderingFilter],
+        ordering_fields=["id", "learner__username", "learner__last_name", "enrolled_at"],
+        ordering=None,
+    )
+    def progress(self, request, pk=None):
+        cohort = self.get_object()
+        return self.get_paginated_response(self._progress_rows(cohort, paginate=True))
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The same rows and fields as progress/, streamed."
+            )
+        },
+        filters=True,
+    )
+    def progress_csv(self, request, pk=None):
+        """Routed by hand in urls.py: the contract's path has no trailing slash."""
+        cohort = self.get_object()
+        rows = self._progress_rows(cohort, paginate=False)
+        response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="cohort-{cohort.pk}-progress.csv"'
+        )
+        return response
+
+    # --- Roster ---------------------------------------------------------------------------
+    @extend_schema(
+        request={"multipart/form-data": inputs.RosterInput},
+        responses={
+            201: serializers.RosterResultSerializer,
+            400: OpenApiResponse(
+                serializers.RosterErrorSerializer,
+                description="Nothing imported: each bad row with its line and field, or a "
+                "problem with the whole file.",
+            ),
+            413: OpenApiResponse(
+                serializers.ErrorDetailSerializer,
+                description="Larger than STRIDE_MAX_UPLOAD_BYTES.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], filter_backends=[])
+    def roster(self, request, pk=None):
+        limit = settings.STRIDE_MAX_UPLOAD_BYTES
+        # Refuse before reading the body when the client announces it is too large.
+        try:
+            announced = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            announced = 0
+        if announced > limit + 64 * 1024:
+            raise PayloadTooLarge(f"The upload is larger than {limit} bytes.")
+        cohort = self.get_object()
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"file": ["Upload the CSV as the form field “file”."]}, status=400)
+        if upload.size > limit:
+            raise PayloadTooLarge(f"The upload is larger than {limit} bytes.")
+        try:
+            result = roster_import(actor=request.user, cohort=cohort, content=upload.read())
+        except RosterError as error:
+            return Response(error.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+    # --- Matrix ---------------------------------------------------------------------------
+    @extend_schema(request=None, responses=serializers.CohortMatrixSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def matrix(self, request, pk=None):
+        cohort = self.get_object()
+        enrollments = scope(Enrollment.objects.all(), ENROLLMENT_RULE, request.user)
+        return Response(cohort_matrix(cohort, enrollments))

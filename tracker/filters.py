@@ -1,0 +1,189 @@
+"""The API's list filters: foreign keys by id, status words, and a few flags.
+
+Ids use a strict integer field (``?cohort=abc`` is a 400, not an empty list) and flags are
+``true``/``false`` choices, so a malformed filter never silently widens a list.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from curriculum.models import Assignment, Cohort, Module, Program
+from learners.models import Enrollment, HelpRequest, ProgressLog, Submission
+from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.models import Notification
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.Filter):
+    field_class = forms.IntegerField
+
+
+class FlagFilter(filters.ChoiceFilter):
+    """``true`` or ``false``; filters ``field__isnull`` the other way round when ``negate``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        return qs.filter(**{self.field_name: value == "true"})
+
+
+class ProgramFilter(filters.FilterSet):
+    slug = filters.CharFilter()
+
+    class Meta:
+        model = Program
+        fields = ["slug"]
+
+
+class ModuleFilter(filters.FilterSet):
+    program = IdFilter(field_name="program_id")
+
+    class Meta:
+        model = Module
+        fields = ["program"]
+
+
+class AssignmentFilter(filters.FilterSet):
+    program = IdFilter(field_name="program_id")
+    module = IdFilter(field_name="module_id")
+    kind = filters.ChoiceFilter(choices=Assignment.Kind.choices)
+
+    class Meta:
+        model = Assignment
+        fields = ["program", "module", "kind"]
+
+
+class CohortFilter(filters.FilterSet):
+    program = IdFilter(field_name="program_id")
+
+    class Meta:
+        model = Cohort
+        fields = ["program"]
+
+
+class EnrollmentFilter(filters.FilterSet):
+    cohort = IdFilter(field_name="cohort_id")
+    learner = IdFilter(field_name="learner_id")
+    status = filters.ChoiceFilter(choices=Enrollment.Status.choices)
+
+    class Meta:
+        model = Enrollment
+        fields = ["cohort", "learner", "status"]
+
+
+class MentorFilter(filters.FilterSet):
+    is_active = FlagFilter(field_name="is_active")
+
+    class Meta:
+        model = Mentor
+        fields = ["is_active"]
+
+
+class PairingFilter(filters.FilterSet):
+    enrollment = IdFilter(field_name="enrollment_id")
+    mentor = IdFilter(field_name="mentor_id")
+    cohort = IdFilter(field_name="enrollment__cohort_id")
+    active = FlagFilter(field_name="ended_at__isnull")
+
+    class Meta:
+        model = Pairing
+        fields = ["enrollment", "mentor", "cohort", "active"]
+
+
+class ProgressLogFilter(filters.FilterSet):
+    enrollment = IdFilter(field_name="enrollment_id")
+    module = IdFilter(field_name="module_id")
+    cohort = IdFilter(field_name="enrollment__cohort_id")
+    logged_after = filters.DateFilter(field_name="logged_on", lookup_expr="gte")
+    logged_before = filters.DateFilter(field_name="logged_on", lookup_expr="lte")
+
+    class Meta:
+        model = ProgressLog
+        fields = ["enrollment", "module", "cohort", "logged_after", "logged_before"]
+
+
+class SubmissionFilter(filters.FilterSet):
+    enrollment = IdFilter(field_name="enrollment_id")
+    assignment = IdFilter(field_name="assignment_id")
+    cohort = IdFilter(field_name="enrollment__cohort_id")
+    status = filters.ChoiceFilter(choices=Submission.Status.choices)
+
+    class Meta:
+        model = Submission
+        fields = ["enrollment", "assignment", "cohort", "status"]
+
+
+class HelpRequestFilter(filters.FilterSet):
+    enrollment = IdFilter(field_name="enrollment_id")
+    cohort = IdFilter(field_name="enrollment__cohort_id")
+    open = FlagFilter(field_name="answered_at__isnull")
+
+    class Meta:
+        model = HelpRequest
+        fields = ["enrollment", "cohort", "open"]
+
+
+class ReviewFilter(filters.FilterSet):
+    submission = IdFilter(field_name="submission_id")
+    enrollment = IdFilter(field_name="submission__enrollment_id")
+    verdict = filters.ChoiceFilter(choices=Review.Verdict.choices)
+
+    class Meta:
+        model = Review
+        fields = ["submission", "enrollment", "verdict"]
+
+
+class ReviewQueueFilter(filters.FilterSet):
+    cohort = IdFilter(field_name="enrollment__cohort_id")
+    enrollment = IdFilter(field_name="enrollment_id")
+    assignment = IdFilter(field_name="assignment_id")
+
+    # No Meta.model: the queue lives on the reviews viewset but lists submissions.
+
+
+class SessionFilter(filters.FilterSet):
+    enrollment = IdFilter(field_name="enrollment_id")
+    cohort = IdFilter(field_name="enrollment__cohort_id")
+    mentor = IdFilter(field_name="pairing__mentor_id")
+    status = filters.ChoiceFilter(choices=MentorSession.Status.choices)
+    scheduled_after = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
+    scheduled_before = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lte")
+
+    class Meta:
+        model = MentorSession
+        fields = ["enrollment", "cohort", "mentor", "status", "scheduled_after", "scheduled_before"]
+
+
+class NotificationFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=Notification.Kind.choices)
+    unread = FlagFilter(field_name="read_at__isnull")
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "unread"]
+
+
+class CohortProgressFilter(filters.FilterSet):
+    """Filters of ``cohorts/{id}/progress/``: ``pace`` is applied to computed progress."""
+
+    pace = filters.ChoiceFilter(
+        choices=[(p, p) for p in ("ahead", "on_track", "at_risk", "behind")],
+        method="keep_all",
+    )
+    status = filters.ChoiceFilter(choices=Enrollment.Status.choices)
+
+    # No Meta.model: the view's own queryset is of cohorts, the filtered one of enrollments.
+
+    def keep_all(self, queryset, name, value):
+        # Pace is not a column: the view filters the computed rows after the engine runs.
+        return queryset

@@ -1,0 +1,572 @@
+"""The reminder sweep: every due reminder for every enrollment, set-based.
+
+Per chunk of enrollments (keyset pages by id) the sweep runs a fixed handful of queries (the
+enrollments with their last log date, zone and active mentor as columns; their pauses; their
+submissions), decides in Python over those rows, and inserts the new reminders with one
+``bulk_create(ignore_conflicts=True)`` on the unique ``dedupe_key``. Time-window kinds
+(``review_waiting``, ``session_upcoming``) are one query per partition and ``weekly_digest`` is
+one pass over mentors and staff. Nothing is kept beyond one chunk, so memory stays flat at any
+size. Emails are published after each chunk commits.
+
+The dedupe key encodes the contract's "at most" column, so running the sweep twice, two sweeps
+at once, or a replay of a past day never creates a second row for the same reminder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Max, Min, OuterRef, Subquery
+
+from curriculum import clock
+from curriculum.models import Assignment
+from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from learners.models import shifted_due_date as _shifted_due_date
+from mentors.models import Mentor, MentorSession, Pairing
+from tracker.models import Notification
+
+from .services import enqueue_delivery
+
+Kind = Notification.Kind
+CHUNK_SIZE = 2000
+KEY_LOOKUP_BATCH = 900
+
+
+@dataclass(frozen=True)
+class Reminder:
+    recipient_id: int
+    kind: str
+    subject: str
+    body: str
+    link: str
+    dedupe_key: str
+
+
+@dataclass
+class SweepResult:
+    created: Counter = field(default_factory=Counter)
+    # Reminders that were (dry run: would be) created, kept only when asked for.
+    reminders: list[Reminder] = field(default_factory=list)
+    enrollments: int = 0
+
+    def merge(self, other: SweepResult) -> None:
+        self.created.update(other.created)
+        self.reminders.extend(other.reminders)
+        self.enrollments += other.enrollments
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+class _Clock:
+    """The sweep's notion of time: one instant, and each zone's local date (or a pinned day)."""
+
+    def __init__(self, now: dt.datetime, day: dt.date | None) -> None:
+        self.now = now
+        self.day = day
+        self._dates: dict[str, dt.date] = {}
+
+    def today(self, zone_name: str) -> dt.date:
+        if self.day is not None:
+            return self.day
+        if zone_name not in self._dates:
+            self._dates[zone_name] = self.now.astimezone(_zone(zone_name)).date()
+        return self._dates[zone_name]
+
+    def local_now(self, zone_name: str) -> dt.datetime:
+        zone = _zone(zone_name)
+        if self.day is not None:
+            # A replayed day is seen as of its last minute, everywhere.
+            return dt.datetime.combine(self.day, dt.time(23, 59), tzinfo=zone)
+        return self.now.astimezone(zone)
+
+
+def sweep_clock(day: dt.date | None = None) -> tuple[dt.datetime, dt.date | None]:
+    """The instant a sweep for ``day`` looks from: now, or the end of a past day (UTC)."""
+    now = clock.now()
+    if day is None or day >= now.date():
+        return now, None
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC), day
+
+
+# --- entry points -----------------------------------------------------------------------------
+def enrollment_id_bounds() -> tuple[int, int] | None:
+    bounds = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).aggregate(
+        lo=Min("id"), hi=Max("id")
+    )
+    if bounds["lo"] is None:
+        return None
+    return bounds["lo"], bounds["hi"] + 1
+
+
+def partitions(count: int) -> list[tuple[int, int]]:
+    """Enrollment id ranges ``[lo, hi)`` splitting the active enrollments in ``count`` parts."""
+    bounds = enrollment_id_bounds()
+    if bounds is None:
+        return []
+    lo, hi = bounds
+    count = max(1, min(count, hi - lo))
+    step = -(-(hi - lo) // count)
+    return [(start, min(start + step, hi)) for start in range(lo, hi, step)]
+
+
+def run_sweep(
+    *,
+    day: dt.date | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+    include_global: bool = True,
+    dry_run: bool = False,
+    keep_reminders: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """One sweep over enrollments with ids in ``[lo, hi)`` (all when not given).
+
+    ``day`` replays a past day: every recipient's local date is that day, and nothing already
+    created is created (or sent) again.
+    """
+    now, pinned = sweep_clock(day)
+    when = _Clock(now, pinned)
+    writer = _Writer(now=now, dry_run=dry_run, keep=keep_reminders or dry_run)
+    context = _Context.load()
+
+    enrollments = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    if lo is not None:
+        enrollments = enrollments.filter(id__gte=lo)
+    if hi is not None:
+        enrollments = enrollments.filter(id__lt=hi)
+    total = enrollments.count() if progress else 0
+
+    last_id = None
+    done = 0
+    while True:
+        page = enrollments if last_id is None else enrollments.filter(id__gt=last_id)
+        rows = list(_enrollment_rows(page.order_by("id")[:CHUNK_SIZE]))
+        if not rows:
+            break
+        last_id = rows[-1]["id"]
+        writer.write(_chunk_reminders(rows, when, context))
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    writer.result.enrollments = done
+
+    writer.write(_review_waiting(lo, hi, when, context))
+    writer.write(_session_upcoming(lo, hi, when))
+    if include_global:
+        writer.write(_weekly_digests(when, context))
+    return writer.result
+
+
+# --- shared lookups ---------------------------------------------------------------------------
+@dataclass
+class _Context:
+    assignments: dict[int, list[tuple[int, str, int]]]
+    staff: list[dict]
+
+    @classmethod
+    def load(cls) -> _Context:
+        by_program: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        for row in Assignment.objects.order_by("due_week", "order").values_list(
+            "program_id", "id", "title", "due_week"
+        ):
+            by_program[row[0]].append(row[1:])
+        staff = list(
+            get_user_model()
+            .objects.filter(is_staff=True, is_active=True)
+            .values("id", "preferences__timezone")
+        )
+        return cls(assignments=dict(by_program), staff=staff)
+
+
+def _enrollment_rows(queryset) -> Iterable[dict]:
+    last_log = (
+        ProgressLog.objects.filter(enrollment_id=OuterRef("pk"))
+        .order_by("-logged_on")
+        .values("logged_on")[:1]
+    )
+    mentor_user = Pairing.objects.filter(
+        enrollment_id=OuterRef("pk"), ended_at__isnull=True
+    ).values("mentor__user_id")[:1]
+    return queryset.annotate(
+        last_logged_on=Subquery(last_log), mentor_user_id=Subquery(mentor_user)
+    ).values(
+        "id",
+        "learner_id",
+        "paused_days",
+        "enrolled_at",
+        "cohort__start_date",
+        "cohort__timezone",
+        "cohort__program_id",
+        "learner__preferences__timezone",
+        "last_logged_on",
+        "mentor_user_id",
+    )
+
+
+def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Iterable[Reminder]:
+    first, last = rows[0]["id"], rows[-1]["id"]
+    pauses: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    if any(row["paused_days"] for row in rows):
+        for enrollment_id, start, end in Pause.objects.filter(
+            enrollment_id__gte=first, enrollment_id__lte=last
+        ).values_list("enrollment_id", "start", "end"):
+            pauses[enrollment_id].append((start, end))
+    submitted: set[tuple[int, int]] = set()
+    approved: set[tuple[int, int]] = set()
+    for enrollment_id, assignment_id, status in Submission.objects.filter(
+        enrollment_id__gte=first, enrollment_id__lte=last
+    ).values_list("enrollment_id", "assignment_id", "status"):
+        submitted.add((enrollment_id, assignment_id))
+        if status == Submission.Status.APPROVED:
+            approved.add((enrollment_id, assignment_id))
+
+    due_soon_days = settings.STRIDE_DUE_SOON_DAYS
+    inactive_days = settings.STRIDE_INACTIVE_DAYS
+    mentor_inactive_days = settings.STRIDE_INACTIVE_MENTOR_DAYS
+    for row in rows:
+        enrollment_id = row["id"]
+        zone_name = row["learner__preferences__timezone"] or row["cohort__timezone"]
+        today = when.today(zone_name)
+        start = row["cohort__start_date"]
+        if start > today:
+            continue
+        learner, mentor = row["learner_id"], row["mentor_user_id"]
+        link = f"/enrollments/{enrollment_id}/"
+        enrollment_pauses = pauses.get(enrollment_id, [])
+
+        for assignment_id, title, due_week in context.assignments.get(
+            row["cohort__program_id"], ()
+        ):
+            base = start + dt.timedelta(weeks=due_week)
+            due = _shifted_due_date(base, enrollment_pauses) if enrollment_pauses else base
+            days_left = (due - today).days
+            key = (enrollment_id, assignment_id)
+            if 0 <= days_left <= due_soon_days and key not in submitted:
+                when_text = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
+                yield Reminder(
+                    learner,
+                    Kind.DUE_SOON,
+                    f"“{title}” is due {when_text}",
+                    f"Your assignment “{title}” is due on {due:%A %-d %B} ({when_text}). "
+                    "Submit your work before the end of the day.",
+                    link,
+                    f"due_soon:{enrollment_id}:{assignment_id}:{due.isoformat()}",
+                )
+            elif days_left < 0 and key not in approved:
+                week = (-days_left - 1) // 7
+                late = -days_left
+                subject = f"“{title}” is overdue"
+                body = (
+                    f"“{title}” was due on {due:%A %-d %B}, {late} day{'s' * (late != 1)} ago, "
+                    "and is not approved yet."
+                )
+                prefix = f"overdue:{enrollment_id}:{assignment_id}:w{week}"
+                yield Reminder(learner, Kind.OVERDUE, subject, body, link, f"{prefix}:learner")
+                if mentor:
+                    yield Reminder(
+                        mentor,
+                        Kind.OVERDUE,
+                        f"A learner's “{title}” is overdue",
+                        f"{body} You mentor this learner.",
+                        link,
+                        f"{prefix}:mentor:{mentor}",
+                    )
+
+        enrolled_on = row["enrolled_at"].astimezone(_zone(zone_name)).date()
+        baseline = max(d for d in (row["last_logged_on"], start, enrolled_on) if d is not None)
+        idle = (today - baseline).days
+        if idle >= inactive_days:
+            period = idle // inactive_days
+            prefix = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{period}"
+            body = f"No progress has been logged for {idle} days (since {baseline:%-d %B})."
+            yield Reminder(
+                learner,
+                Kind.INACTIVE,
+                "Log your progress to keep your pace",
+                body + " Even a short session keeps the momentum going.",
+                f"{link}#log",
+                f"{prefix}:learner",
+            )
+            if mentor and idle >= mentor_inactive_days:
+                yield Reminder(
+                    mentor,
+                    Kind.INACTIVE,
+                    f"A learner has been inactive for {idle} days",
+                    body + " Consider reaching out.",
+                    link,
+                    f"{prefix}:mentor:{mentor}",
+                )
+
+
+def _active_mentor_user():
+    return Pairing.objects.filter(
+        enrollment_id=OuterRef("enrollment_id"), ended_at__isnull=True
+    ).values("mentor__user_id")[:1]
+
+
+def _in_range(queryset, lo: int | None, hi: int | None):
+    if lo is not None:
+        queryset = queryset.filter(enrollment_id__gte=lo)
+    if hi is not None:
+        queryset = queryset.filter(enrollment_id__lt=hi)
+    return queryset
+
+
+def _review_waiting(lo, hi, when: _Clock, context: _Context) -> Iterable[Reminder]:
+    first_step = dt.timedelta(hours=settings.STRIDE_REVIEW_WAITING_HOURS)
+    staff_step = dt.timedelta(hours=settings.STRIDE_REVIEW_ESCALATE_HOURS)
+    waiting = _in_range(
+        Submission.objects.filter(
+            status=Submission.Status.SUBMITTED, submitted_at__lte=when.now - first_step
+        ),
+        lo,
+        hi,
+    ).exclude(enrollment__status=Enrollment.Status.WITHDRAWN)
+    rows = waiting.annotate(mentor_user_id=Subquery(_active_mentor_user())).values_list(
+        "id", "version", "submitted_at", "assignment__title", "mentor_user_id"
+    )
+    for submission_id, version, submitted_at, title, mentor in rows.iterator(chunk_size=2000):
+        hours = int((when.now - submitted_at).total_seconds() // 3600)
+        link = f"/submissions/{submission_id}/"
+        subject = f"“{title}” (v{version}) has waited {hours} hours for review"
+        if mentor:
+            yield Reminder(
+                mentor,
+                Kind.REVIEW_WAITING,
+                subject,
+                f"A submission of “{title}” has been waiting for your review since "
+                f"{submitted_at:%-d %B %H:%M} UTC.",
+                link,
+                f"review_waiting:{submission_id}:mentor:{mentor}",
+            )
+        if submitted_at <= when.now - staff_step:
+            for staff in context.staff:
+                yield Reminder(
+                    staff["id"],
+                    Kind.REVIEW_WAITING,
+                    subject,
+                    f"A submission of “{title}” has waited {hours} hours without a review"
+                    + ("." if mentor else " and the learner has no active mentor."),
+                    link,
+                    f"review_waiting:{submission_id}:staff:{staff['id']}",
+                )
+
+
+def _session_upcoming(lo, hi, when: _Clock) -> Iterable[Reminder]:
+    horizon = when.now + dt.timedelta(hours=settings.STRIDE_SESSION_UPCOMING_HOURS)
+    # A replay never reminds of a session that has already begun.
+    earliest = max(when.now, clock.now())
+    sessions = _in_range(
+        MentorSession.objects.filter(
+            status=MentorSession.Status.SCHEDULED,
+            scheduled_at__gt=earliest,
+            scheduled_at__lte=horizon,
+        ),
+        lo,
+        hi,
+    ).values_list(
+        "id",
+        "scheduled_at",
+        "duration_minutes",
+        "enrollment__learner_id",
+        "enrollment__learner__preferences__timezone",
+        "enrollment__cohort__timezone",
+        "pairing__mentor__user_id",
+        "pairing__mentor__user__preferences__timezone",
+        "pairing__mentor__timezone",
+    )
+    for row in sessions.iterator(chunk_size=2000):
+        session_id, scheduled_at, minutes, learner, learner_zone, cohort_zone = row[:6]
+        mentor, mentor_pref_zone, mentor_zone = row[6:]
+        link = f"/sessions/{session_id}/"
+        for recipient, zone_name in (
+            (learner, learner_zone or cohort_zone),
+            (mentor, mentor_pref_zone or mentor_zone),
+        ):
+            local = scheduled_at.astimezone(_zone(zone_name))
+            yield Reminder(
+                recipient,
+                Kind.SESSION_UPCOMING,
+                f"Mentor session {local:%a %-d %b, %H:%M} ({zone_name})",
+                f"Your {minutes}-minute mentor session starts on {local:%A %-d %B at %H:%M} "
+                f"({zone_name}).",
+                link,
+                f"session_upcoming:{session_id}:{recipient}",
+            )
+
+
+def _weekly_digests(when: _Clock, context: _Context) -> Iterable[Reminder]:
+    """Monday from 08:00 in each recipient's zone, once per ISO week."""
+    mentors = Mentor.objects.filter(is_active=True, user__is_active=True).values_list(
+        "user_id", "user__preferences__timezone", "timezone"
+    )
+    recipients: dict[int, tuple[str, bool]] = {}
+    for user_id, preferred, own in mentors:
+        recipients[user_id] = (preferred or own or "UTC", False)
+    for staff in context.staff:
+        recipients[staff["id"]] = (staff["preferences__timezone"] or "UTC", True)
+
+    due: list[tuple[int, bool, str]] = []
+    for user_id, (zone_name, is_staff) in recipients.items():
+        local = when.local_now(zone_name)
+        if local.isoweekday() == 1 and local.time() >= dt.time(8, 0):
+            year, week, _ = local.isocalendar()
+            due.append((user_id, is_staff, f"{year}-W{week:02d}"))
+    if not due:
+        return
+
+    mentor_load = dict(
+        Pairing.objects.filter(
+            ended_at__isnull=True, enrollment__status=Enrollment.Status.ACTIVE
+        )
+        .values_list("mentor__user_id")
+        .annotate(n=Count("id"))
+    )
+    open_submissions = Submission.objects.filter(status=Submission.Status.SUBMITTED)
+    waiting_by_mentor = dict(
+        open_submissions.filter(enrollment__pairings__ended_at__isnull=True)
+        .values_list("enrollment__pairings__mentor__user_id")
+        .annotate(n=Count("id"))
+    )
+    open_help = HelpRequest.objects.filter(answered_at__isnull=True)
+    help_by_mentor = dict(
+        open_help.filter(enrollment__pairings__ended_at__isnull=True)
+        .values_list("enrollment__pairings__mentor__user_id")
+        .annotate(n=Count("id"))
+    )
+    week_ahead = MentorSession.objects.filter(
+        status=MentorSession.Status.SCHEDULED,
+        scheduled_at__gte=when.now,
+        scheduled_at__lt=when.now + dt.timedelta(days=7),
+    )
+    sessions_by_mentor = dict(
+        week_ahead.values_list("pairing__mentor__user_id").annotate(n=Count("id"))
+    )
+    totals = None
+    if any(is_staff for _, is_staff, _ in due):
+        totals = {
+            "active": Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).count(),
+            "unpaired": Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+            .exclude(
+                id__in=Pairing.objects.filter(ended_at__isnull=True).values("enrollment_id")
+            )
+            .count(),
+            "waiting": open_submissions.count(),
+            "help": open_help.count(),
+            "sessions": week_ahead.count(),
+        }
+
+    for user_id, is_staff, week in due:
+        if is_staff and totals is not None:
+            body = (
+                f"This week across all cohorts: {totals['active']} active learners "
+                f"({totals['unpaired']} without a mentor), {totals['waiting']} submissions "
+                f"waiting for review, {totals['help']} open help requests and "
+                f"{totals['sessions']} sessions scheduled."
+            )
+            link = "/"
+        else:
+            body = (
+                f"This week: {mentor_load.get(user_id, 0)} learners paired with you, "
+                f"{waiting_by_mentor.get(user_id, 0)} submissions waiting for your review, "
+                f"{help_by_mentor.get(user_id, 0)} open help requests and "
+                f"{sessions_by_mentor.get(user_id, 0)} sessions in the next seven days."
+            )
+            link = "/reviews/queue/"
+        yield Reminder(
+            user_id,
+            Kind.WEEKLY_DIGEST,
+            f"Your Stride week {week}",
+            body,
+            link,
+            f"weekly_digest:{user_id}:{week}",
+        )
+
+
+# --- writing ----------------------------------------------------------------------------------
+class _Writer:
+    """Inserts reminders in bounded batches, skipping keys already used, and publishes emails
+    for the new rows once their batch has committed."""
+
+    def __init__(self, *, now: dt.datetime, dry_run: bool, keep: bool) -> None:
+        self.now = now
+        self.dry_run = dry_run
+        self.keep = keep
+        self.result = SweepResult()
+
+    def write(self, reminders: Iterable[Reminder]) -> None:
+        batch: list[Reminder] = []
+        for reminder in reminders:
+            batch.append(reminder)
+            if len(batch) >= CHUNK_SIZE:
+                self._flush(batch)
+                batch = []
+        if batch:
+            self._flush(batch)
+
+    def _flush(self, batch: list[Reminder]) -> None:
+        unique = {reminder.dedupe_key: reminder for reminder in batch}
+        keys = list(unique)
+        existing: set[str] = set()
+        for start in range(0, len(keys), KEY_LOOKUP_BATCH):
+            existing.update(
+                Notification.objects.filter(
+                    dedupe_key__in=keys[start : start + KEY_LOOKUP_BATCH]
+                ).values_list("dedupe_key", flat=True)
+            )
+        new = [reminder for key, reminder in unique.items() if key not in existing]
+        if not new:
+            return
+        if not self.dry_run:
+            self._insert(new)
+        for reminder in new:
+            self.result.created[reminder.kind] += 1
+        if self.keep:
+            self.result.reminders.extend(new)
+
+    def _insert(self, new: list[Reminder]) -> None:
+        created_at = clock.now()
+        with transaction.atomic():
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        recipient_id=reminder.recipient_id,
+                        kind=reminder.kind,
+                        subject=reminder.subject[:300],
+                        body=reminder.body,
+                        link=reminder.link[:500],
+                        dedupe_key=reminder.dedupe_key,
+                        created_at=created_at,
+                    )
+                    for reminder in new
+                ],
+                ignore_conflicts=True,
+                batch_size=500,
+            )
+            keys = [reminder.dedupe_key for reminder in new]
+            ids: list[int] = []
+            for start in range(0, len(keys), KEY_LOOKUP_BATCH):
+                ids.extend(
+                    Notification.objects.filter(
+                        dedupe_key__in=keys[start : start + KEY_LOOKUP_BATCH],
+                        email_state=Notification.EmailState.PENDING,
+                        email_enqueued_at__isnull=True,
+                    ).values_list("id", flat=True)
+                )
+            if ids:
+                transaction.on_commit(lambda: enqueue_delivery(ids))
+

@@ -1,0 +1,415 @@
+"""Build (or top up) the demo: program, staff, mentors, one cohort ten weeks in, learners.
+
+Rows go in with ``bulk_create`` so ten thousand learners take seconds, not minutes; the one
+password hash is computed once and shared. Idempotent: the program, the cohort and every
+account are found by their stable names, and only learners without an enrollment in the demo
+cohort get a history, so a second run adds nothing and ``--learners N`` with a larger N adds
+the missing ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models, transaction
+from django.db.models import Count, Q
+
+from curriculum import clock
+from curriculum.models import Cohort, Program
+from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from mentors.models import Mentor, MentorSession, Pairing, Review
+
+from .curriculum import CAPSTONE_MODULE, ensure_program
+from .histories import (
+    DAY,
+    AssignmentInfo,
+    EnrollmentPlan,
+    PairingPlan,
+    SeedContext,
+    plan_activity,
+    plan_enrollment,
+)
+from .people import (
+    STAFF_NAME,
+    STAFF_USERNAME,
+    learner_name,
+    mentor_profile,
+    story_of,
+)
+
+COHORT_NAME = "ML Engineering & AI — Demo cohort"
+COHORT_TIMEZONE = "Europe/Berlin"
+COHORT_WEEKS_IN = 10
+EMAIL_DOMAIN = "demo.stride.example"
+BATCH_SIZE = 2000
+# Mentors are sized so every learner gets a seat, with a little slack for re-pairing.
+LEARNERS_PER_MENTOR = 8
+MIN_MENTORS = 4
+
+
+@dataclass
+class SeedResult:
+    program: Program
+    cohort: Cohort
+    staff_username: str
+    mentor_usernames: list[str]
+    learner_usernames: list[str]
+    learners_created: int
+    mentors_created: int
+    stories: dict[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def explicit_timestamps(*model_fields: models.DateTimeField) -> Iterator[None]:
+    """Let bulk inserts keep the historical ``created_at``-style values the seed computed.
+
+    ``auto_now``/``auto_now_add`` overwrite any value on insert; a demo history needs rows that
+    were "created" weeks ago (the progress engine reads log creation times), so the flags are
+    lifted for the duration of the seed (a single-threaded management command) and restored.
+    """
+    saved = [(f, f.auto_now, f.auto_now_add) for f in model_fields]
+    try:
+        for f in model_fields:
+            f.auto_now = f.auto_now_add = False
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _timestamp_fields() -> list[models.DateTimeField]:
+    return [
+        Enrollment._meta.get_field("enrolled_at"),
+        Pause._meta.get_field("created_at"),
+        ProgressLog._meta.get_field("created_at"),
+        ProgressLog._meta.get_field("updated_at"),
+        MentorSession._meta.get_field("created_at"),
+        MentorSession._meta.get_field("updated_at"),
+    ]
+
+
+def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResult:
+    """Create or top up the demo data; returns what the accounts are."""
+    if learners < 0:
+        raise ValueError("learners must be zero or more")
+    password_hash = make_password(password)
+    with transaction.atomic(), explicit_timestamps(*_timestamp_fields()):
+        program = ensure_program()
+        staff = _ensure_staff(password_hash)
+        cohort = _ensure_cohort(program)
+        ctx = _context(program, cohort)
+        existing = set(
+            Enrollment.objects.filter(cohort=cohort).values_list("learner__username", flat=True)
+        )
+        numbers = [n for n in range(1, learners + 1) if f"learner{n}" not in existing]
+        seats_needed = sum(1 for n in numbers if not story_of(n).withdrawn)
+        mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
+        _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
+        _sync_passwords(password, password_hash)
+    learner_usernames = sorted(
+        Enrollment.objects.filter(cohort=cohort, learner__username__startswith="learner")
+        .values_list("learner__username", flat=True),
+        key=lambda name: int(name.removeprefix("learner") or 0),
+    )  # fmt: skip
+    return SeedResult(
+        program=program,
+        cohort=cohort,
+        staff_username=STAFF_USERNAME,
+        mentor_usernames=[m.user.username for m in mentors],
+        learner_usernames=learner_usernames,
+        learners_created=len(numbers),
+        mentors_created=mentors_created,
+        stories={
+            name: story_of(int(name.removeprefix("learner"))).label
+            for name in learner_usernames
+            if name.removeprefix("learner").isdigit()
+        },
+    )
+
+
+def _ensure_staff(password_hash: str):
+    user_model = get_user_model()
+    staff, _ = user_model.objects.get_or_create(
+        username=STAFF_USERNAME,
+        defaults={
+            "first_name": STAFF_NAME[0],
+            "last_name": STAFF_NAME[1],
+            "email": f"{STAFF_USERNAME}@{EMAIL_DOMAIN}",
+            "is_staff": True,
+            "is_superuser": True,
+            "password": password_hash,
+        },
+    )
+    return staff
+
+
+def _ensure_cohort(program: Program) -> Cohort:
+    today = clock.today(COHORT_TIMEZONE)
+    cohort, _ = Cohort.objects.get_or_create(
+        name=COHORT_NAME,
+        defaults={
+            "program": program,
+            "start_date": today - dt.timedelta(weeks=COHORT_WEEKS_IN),
+            "timezone": COHORT_TIMEZONE,
+        },
+    )
+    return cohort
+
+
+def _context(program: Program, cohort: Cohort) -> SeedContext:
+    assignments = list(
+        program.assignments.order_by("due_week", "order").prefetch_related("rubric_criteria")
+    )
+    modules = list(program.modules.order_by("order"))
+    capstone = next((m for m in modules if m.title == CAPSTONE_MODULE.title), modules[-1])
+    regular = [m for m in modules if m.pk != capstone.pk]
+    week_modules = []
+    for week in range(1, program.length_weeks + 1):
+        covering = [m for m in regular if m.start_week <= week <= m.end_week]
+        week_modules.append(covering[0].pk if covering else capstone.pk)
+    zone = ZoneInfo(cohort.timezone)
+    return SeedContext(
+        start_date=cohort.start_date,
+        zone=zone,
+        today=clock.today(zone),
+        now=clock.now(),
+        assignments=tuple(
+            AssignmentInfo(
+                id=a.pk,
+                title=a.title,
+                kind=a.kind,
+                weight=a.weight,
+                due_week=a.due_week,
+                criteria=tuple((c.pk, c.max_score) for c in a.rubric_criteria.all()),
+            )
+            for a in assignments
+        ),
+        week_modules=tuple(week_modules),
+        capstone_module_id=capstone.pk,
+        capstone_start_week=capstone.start_week,
+    )
+
+
+def _ensure_mentors(password_hash: str, *, seats_needed: int) -> tuple[list[Mentor], int]:
+    """mentor1..mentorM (at least four) with ``seats_needed`` free seats between them."""
+    already = Mentor.objects.filter(user__username__regex=r"^mentor[0-9]+$").count()
+    wanted = max(MIN_MENTORS, already, math.ceil(seats_needed / LEARNERS_PER_MENTOR))
+    created = 0
+    while True:
+        mentors, new = _mentor_accounts(password_hash, wanted)
+        created += new
+        free = sum(max(0, m.capacity - m.active) for m in mentors)
+        if free >= seats_needed:
+            return mentors, created
+        wanted += math.ceil((seats_needed - free) / LEARNERS_PER_MENTOR)
+
+
+def _mentor_accounts(password_hash: str, wanted: int) -> tuple[list[Mentor], int]:
+    user_model = get_user_model()
+    usernames = [f"mentor{n}" for n in range(1, wanted + 1)]
+    users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
+    new_users = []
+    for number, username in enumerate(usernames, start=1):
+        if username not in users:
+            profile = mentor_profile(number)
+            new_users.append(
+                user_model(
+                    username=username,
+                    first_name=profile.first_name,
+                    last_name=profile.last_name,
+                    email=f"{username}@{EMAIL_DOMAIN}",
+                    password=password_hash,
+                )
+            )
+    for user in user_model.objects.bulk_create(new_users, batch_size=BATCH_SIZE):
+        users[user.username] = user
+    have_profile = set(
+        Mentor.objects.filter(user__username__in=usernames).values_list("user__username", flat=True)
+    )
+    new_mentors = []
+    for number, username in enumerate(usernames, start=1):
+        if username in have_profile:
+            continue
+        profile = mentor_profile(number)
+        new_mentors.append(
+            Mentor(
+                user=users[username],
+                capacity=profile.capacity,
+                expertise=list(profile.expertise),
+                timezone=profile.timezone,
+                bio=profile.bio,
+            )
+        )
+    Mentor.objects.bulk_create(new_mentors, batch_size=BATCH_SIZE)
+    mentors = list(
+        Mentor.objects.filter(user__username__in=usernames)
+        .select_related("user")
+        .annotate(active=Count("pairings", filter=Q(pairings__ended_at__isnull=True)))
+    )
+    mentors.sort(key=lambda m: int(m.user.username.removeprefix("mentor")))
+    return mentors, len(new_mentors)
+
+
+def _seats(mentors: list[Mentor], needed: int) -> list[Mentor]:
+    """``needed`` free seats handed out round-robin, never past a mentor's capacity."""
+    seats: list[Mentor] = []
+    round_ = 0
+    max_capacity = max((m.capacity for m in mentors), default=0)
+    while len(seats) < needed and round_ < max_capacity:
+        for mentor in mentors:
+            if mentor.active + round_ < mentor.capacity:
+                seats.append(mentor)
+                if len(seats) == needed:
+                    break
+        round_ += 1
+    if len(seats) < needed:
+        raise RuntimeError("The demo mentors have fewer free seats than there are new learners.")
+    return seats
+
+
+def _create_learners(ctx, cohort, staff, numbers, mentors, password_hash) -> None:
+    if not numbers:
+        return
+    user_model = get_user_model()
+    usernames = [f"learner{n}" for n in numbers]
+    users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
+    new_users = []
+    for number, username in zip(numbers, usernames, strict=True):
+        if username in users:
+            continue
+        first, last = learner_name(number)
+        new_users.append(
+            user_model(
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@{EMAIL_DOMAIN}",
+                password=password_hash,
+            )
+        )
+    for user in user_model.objects.bulk_create(new_users, batch_size=BATCH_SIZE):
+        users[user.username] = user
+
+    plans: list[EnrollmentPlan] = [plan_enrollment(ctx, n, story_of(n)) for n in numbers]
+    enrollments = Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                cohort=cohort,
+                learner=users[f"learner{plan.number}"],
+                status=plan.status,
+                enrolled_at=plan.enrolled_at,
+                status_changed_at=plan.status_changed_at,
+                paused_days=plan.paused_days,
+            )
+            for plan in plans
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    Pause.objects.bulk_create(
+        [
+            Pause(
+                enrollment=enrollment,
+                start=plan.pause[0],
+                end=plan.pause[1],
+                reason=plan.pause[2],
+                created_by=staff,
+                created_at=ctx.local(plan.pause[0], 9) - DAY,
+            )
+            for plan, enrollment in zip(plans, enrollments, strict=True)
+            if plan.pause is not None
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+    # Active learners take a seat; a withdrawn learner's pairing is history and takes none.
+    active_plans = [p for p in plans if p.withdrawn_at is None]
+    seats = iter(_seats(mentors, len(active_plans)))
+    pairing_plans: list[PairingPlan] = []
+    pairings: list[Pairing] = []
+    owners: list[int] = []  # index into plans for each pairing row
+    for index, plan in enumerate(plans):
+        if plan.withdrawn_at is None:
+            mentor = next(seats)
+            mentor.active += 1
+        else:
+            mentor = mentors[plan.number % len(mentors)]
+        chain = [mentor]
+        starts = [plan.enrolled_at]
+        reasons = []
+        if plan.story.repaired:
+            # The first mentor left after four weeks; the pairing stays as history.
+            first = mentors[(mentors.index(mentor) + 1) % len(mentors)]
+            if first.pk != mentor.pk:
+                chain = [first, mentor]
+                starts.append(ctx.local(ctx.start_date + 28 * DAY, 12))
+                reasons = ["Mentor's time zone no longer fits the learner's schedule"]
+        plan_pairings = PairingPlan(
+            mentor_ids=[m.pk for m in chain],
+            mentor_user_ids=[m.user_id for m in chain],
+            starts=starts,
+            ended_at=plan.withdrawn_at,
+            end_reasons=reasons,
+        )
+        pairing_plans.append(plan_pairings)
+        for i, m in enumerate(chain):
+            if i < len(chain) - 1:
+                ended_at, end_reason = starts[i + 1], reasons[i]
+            elif plan.withdrawn_at is not None:
+                ended_at, end_reason = plan.withdrawn_at, "Learner withdrew"
+            else:
+                ended_at, end_reason = None, ""
+            pairings.append(
+                Pairing(
+                    enrollment=enrollments[index],
+                    mentor=m,
+                    started_at=starts[i],
+                    ended_at=ended_at,
+                    end_reason=end_reason,
+                    created_by=staff,
+                )
+            )
+            owners.append(index)
+    Pairing.objects.bulk_create(pairings, batch_size=BATCH_SIZE)
+    pairing_ids: list[list[int]] = [[] for _ in plans]
+    for owner, pairing in zip(owners, pairings, strict=True):
+        pairing_ids[owner].append(pairing.pk)
+
+    sessions: list[MentorSession] = []
+    logs: list[ProgressLog] = []
+    submission_plans = []
+    help_requests: list[HelpRequest] = []
+    for plan, enrollment, chain, ids in zip(
+        plans, enrollments, pairing_plans, pairing_ids, strict=True
+    ):
+        activity = plan_activity(ctx, plan, enrollment.pk, chain, ids)
+        sessions += activity.sessions
+        logs += activity.logs
+        submission_plans += activity.submissions
+        help_requests += activity.help_requests
+    MentorSession.objects.bulk_create(sessions, batch_size=BATCH_SIZE)
+    ProgressLog.objects.bulk_create(logs, batch_size=BATCH_SIZE)
+    Submission.objects.bulk_create([p.submission for p in submission_plans], batch_size=BATCH_SIZE)
+    Review.objects.bulk_create(
+        [review for p in submission_plans if (review := p.review()) is not None],
+        batch_size=BATCH_SIZE,
+    )
+    HelpRequest.objects.bulk_create(help_requests, batch_size=BATCH_SIZE)
+
+
+def _sync_passwords(password: str, password_hash: str) -> None:
+    """A rerun with another ``--password`` moves every demo account to it (one hash check)."""
+    user_model = get_user_model()
+    staff = user_model.objects.get(username=STAFF_USERNAME)
+    if check_password(password, staff.password):
+        return
+    demo = Q(username=STAFF_USERNAME) | Q(
+        username__regex=r"^(mentor|learner)[0-9]+$", email__endswith=f"@{EMAIL_DOMAIN}"
+    )
+    user_model.objects.filter(demo).update(password=password_hash)

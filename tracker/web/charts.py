@@ -1,0 +1,161 @@
+"""Numbers for the server-rendered SVG charts. Templates draw; these helpers place.
+
+Coordinates are plain strings with a dot decimal so the locale never changes an SVG attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+PACES = ("ahead", "on_track", "at_risk", "behind")
+PACE_LABELS = {
+    "ahead": "Ahead",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "behind": "Behind",
+}
+RISK_REASON_TEXT = {
+    "behind_schedule": "Progress is behind where the schedule expects it today.",
+    "overdue_milestone": "A capstone milestone is past its due date and not approved.",
+    "inactive": "No progress has been logged for a while.",
+    "missed_sessions": "Recent mentor sessions were missed.",
+    "stale_changes_requested": "Requested changes have not been resubmitted for a while.",
+}
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def clamp_percent(value: float | None) -> float:
+    if value is None:
+        return 0.0
+    return max(0.0, min(100.0, float(value)))
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A horizontal progress bar in a 0..100 viewBox with the expected position marked."""
+
+    percent: float
+    expected: float | None
+    label: str
+
+    @property
+    def width(self) -> str:
+        return _num(clamp_percent(self.percent))
+
+    @property
+    def expected_x(self) -> str | None:
+        return None if self.expected is None else _num(clamp_percent(self.expected))
+
+    @property
+    def value_now(self) -> int:
+        return round(clamp_percent(self.percent))
+
+    @property
+    def value_text(self) -> str:
+        text = f"{clamp_percent(self.percent):.0f}% complete"
+        if self.expected is not None:
+            text += f", {clamp_percent(self.expected):.0f}% expected by today"
+        return text
+
+
+@dataclass(frozen=True)
+class Point:
+    x: str
+    y: str
+    pace: str
+    title: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """Expected (x) against actual (y) percent, one dot per learner; the diagonal is on track."""
+
+    width: int
+    height: int
+    left: int
+    bottom: int
+    plot_w: int
+    plot_h: int
+    points: list[Point]
+    ticks: list[dict]
+
+    @property
+    def diagonal(self) -> dict[str, str]:
+        return {
+            "x1": str(self.left),
+            "y1": str(self.height - self.bottom),
+            "x2": str(self.left + self.plot_w),
+            "y2": str(self.height - self.bottom - self.plot_h),
+        }
+
+
+def scatter(items: Iterable[Mapping], *, width: int = 520, height: int = 320) -> Scatter:
+    """``items``: mappings with ``expected``, ``actual``, ``pace``, ``title`` and ``href``."""
+    left, bottom, top, right = 40, 36, 12, 12
+    plot_w, plot_h = width - left - right, height - bottom - top
+
+    def px(value: float) -> float:
+        return left + clamp_percent(value) / 100 * plot_w
+
+    def py(value: float) -> float:
+        return height - bottom - clamp_percent(value) / 100 * plot_h
+
+    points = [
+        Point(
+            x=_num(px(item["expected"])),
+            y=_num(py(item["actual"])),
+            pace=item["pace"],
+            title=item["title"],
+            href=item.get("href", ""),
+        )
+        for item in items
+    ]
+    ticks = [
+        {
+            "value": value,
+            "x": _num(px(value)),
+            "y": _num(py(value)),
+            "x_label_y": str(height - bottom + 16),
+            "y_label_x": str(left - 6),
+        }
+        for value in (0, 25, 50, 75, 100)
+    ]
+    return Scatter(width, height, left, bottom, plot_w, plot_h, points, ticks)
+
+
+def pace_distribution(paces: Iterable[str], *, width: int = 320, bar_h: int = 26) -> dict:
+    """Counts per pace with horizontal bar geometry (label column, then the bar)."""
+    counts = dict.fromkeys(PACES, 0)
+    for pace in paces:
+        counts[pace] = counts.get(pace, 0) + 1
+    total = sum(counts.values())
+    largest = max(counts.values()) or 1
+    label_w, gap = 80, 8
+    rows = []
+    for index, pace in enumerate(PACES):
+        count = counts[pace]
+        rows.append(
+            {
+                "pace": pace,
+                "label": PACE_LABELS[pace],
+                "count": count,
+                "share": round(100 * count / total) if total else 0,
+                "y": str(index * (bar_h + gap)),
+                "text_y": str(index * (bar_h + gap) + bar_h // 2 + 4),
+                "bar_w": _num((width - label_w - 40) * count / largest),
+                "count_x": _num(label_w + (width - label_w - 40) * count / largest + 6),
+            }
+        )
+    return {
+        "rows": rows,
+        "total": total,
+        "width": width,
+        "height": len(PACES) * (bar_h + gap),
+        "label_w": label_w,
+        "bar_h": bar_h,
+    }

@@ -1,0 +1,192 @@
+"""Page forms. They check shapes only (types, required); the services own every business rule
+and their ``ValidationError`` dicts are put back on the form by ``apply_service_errors``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from curriculum.models import Assignment, Module
+from learners.models import Enrollment
+from mentors.models import Mentor, MentorSession, Review
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ``{field: [messages]}`` next to the matching fields (others on top)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class ProgressLogForm(forms.Form):
+    module = forms.ModelChoiceField(queryset=Module.objects.none(), label="Module")
+    logged_on = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    minutes = forms.IntegerField(
+        label="Minutes", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    note = forms.CharField(
+        label="What did you work on?",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = Module.objects.filter(
+            program_id=enrollment.cohort.program_id
+        ).order_by("order")
+
+
+class FinalMilestoneSelect(forms.Select):
+    """Marks the final milestone's option so the page can show the deployment URL field."""
+
+    final_ids: frozenset[int] = frozenset()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        pk = getattr(value, "value", value)
+        if pk in self.final_ids:
+            option["attrs"]["data-final-milestone"] = "true"
+        return option
+
+
+class SubmissionForm(forms.Form):
+    assignment = forms.ModelChoiceField(
+        queryset=Assignment.objects.none(), label="Assignment", widget=FinalMilestoneSelect
+    )
+    url = forms.URLField(
+        label="Link to your work",
+        max_length=500,
+        assume_scheme="https",
+        help_text="A repository, notebook or document (http or https).",
+    )
+    note = forms.CharField(
+        label="Note for your mentor",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    deployment_url = forms.URLField(
+        label="Deployment URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Final capstone milestone only: where your deployed project answers.",
+    )
+
+    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+        super().__init__(*args, **kwargs)
+        assignments = Assignment.objects.filter(program_id=enrollment.cohort.program_id)
+        self.fields["assignment"].queryset = assignments.order_by("due_week", "order")
+        final = (
+            assignments.filter(kind=Assignment.Kind.MILESTONE)
+            .order_by("-due_week", "-order")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        widget = self.fields["assignment"].widget
+        widget.final_ids = frozenset([final]) if final else frozenset()
+        self.final_milestone_id = final
+
+
+class HelpRequestForm(forms.Form):
+    message = forms.CharField(
+        label="What are you stuck on?", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class HelpAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Answer (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Verdict", choices=Review.Verdict.choices, widget=forms.RadioSelect
+    )
+    feedback = forms.CharField(
+        label="Feedback", max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
+                label=f"{criterion.name} (0–{criterion.max_score})",
+                required=False,
+                help_text=criterion.description,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def score_fields(self):
+        return [self[f"score_{criterion.pk}"] for criterion in self.criteria]
+
+    def scores(self) -> dict[str, int]:
+        return {
+            str(criterion.pk): self.cleaned_data[f"score_{criterion.pk}"]
+            for criterion in self.criteria
+            if self.cleaned_data.get(f"score_{criterion.pk}") is not None
+        }
+
+
+class SessionScheduleForm(forms.Form):
+    enrollment = forms.ModelChoiceField(queryset=Enrollment.objects.none(), label="Learner")
+    scheduled_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    duration_minutes = forms.IntegerField(label="Minutes", initial=30)
+    notes = forms.CharField(
+        label="Agenda", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, enrollments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrollment"].queryset = enrollments
+        self.fields["enrollment"].label_from_instance = lambda e: (
+            e.learner.get_full_name() or e.learner.get_username()
+        )
+
+
+class SessionLogForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Outcome",
+        choices=[
+            (MentorSession.Status.COMPLETED, "Completed"),
+            (MentorSession.Status.MISSED, "Missed"),
+            (MentorSession.Status.CANCELLED, "Cancelled"),
+        ],
+    )
+    notes = forms.CharField(
+        label="Notes", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(
+        label="Roster CSV",
+        help_text="Columns: email, first_name, last_name, and optionally mentor_email.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class PairingForm(forms.Form):
+    mentor = forms.ModelChoiceField(queryset=Mentor.objects.none(), label="Mentor")
+
+    def __init__(self, *args, mentors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = mentors

@@ -1,0 +1,62 @@
+"""What every page needs: the caller's role in the context and role gates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mentors.roles import role_of
+from tracker.notifications.selectors import notification_list
+from tracker.notifications.services import notification_mark_read
+
+
+def page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    context = {"stride_role": role_of(request.user), **context}
+    return render(request, template, context, status=status)
+
+
+def role_required(*roles: str) -> Callable:
+    """Signed-in users of one of ``roles``; anyone else signed in gets 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if role_of(request.user) not in roles:
+                raise PermissionDenied("This page is not for your role.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Sends each role to its home page."""
+    role = role_of(request.user)
+    if role == "staff":
+        return redirect("staff_cohorts")
+    if role == "mentor":
+        return redirect("mentor_home")
+    return redirect("learner_home")
+
+
+@login_required
+@require_POST
+def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(notification_list(fetched_by=request.user), pk=pk)
+    notification_mark_read(actor=request.user, notification=notification)
+    next_url = request.POST.get("next") or reverse("home")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("home")
+    return redirect(next_url)
+
+

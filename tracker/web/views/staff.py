@@ -1,0 +1,272 @@
+"""Staff pages: cohorts, one cohort at a glance (pace, chart, at-risk, mentor load, heat map,
+roster import), pairing with ranked suggestions, and program insights."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.db.models import Count, F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+
+from curriculum.selectors import cohort_list, program_list
+from learners.models import Enrollment
+from learners.selectors import enrollment_list
+from mentors.selectors import mentor_list, pairing_list
+from mentors.services import pairing_assign
+from tracker.insights import program_insights
+from tracker.progress import cohort_matrix, progress_for_enrollments
+from tracker.api.roster import RosterError, roster_import
+from tracker.suggestions import mentor_suggestions
+from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT, Bar, pace_distribution, scatter
+from tracker.web.forms import PairingForm, RosterImportForm, apply_service_errors
+from tracker.web.views.common import page, role_required
+
+staff_only = role_required("staff")
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@staff_only
+def cohorts(request: HttpRequest) -> HttpResponse:
+    rows = cohort_list(fetched_by=request.user).annotate(learner_count=Count("enrollments"))
+    return page(request, "web/staff_cohorts.html", {"cohorts": rows})
+
+
+def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_errors=None) -> dict:
+    user = request.user
+    enrollments = (
+        enrollment_list(fetched_by=user)
+        .filter(cohort=cohort)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .order_by("learner__last_name", "learner__first_name", "id")
+    )
+    progress = progress_for_enrollments(enrollments)
+    mentor_of = {
+        pairing.enrollment_id: pairing.mentor
+        for pairing in pairing_list(fetched_by=user, active_only=True).filter(
+            enrollment__cohort=cohort
+        )
+    }
+    rows = []
+    for enrollment in enrollments:
+        item = progress[enrollment.pk]
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "name": _name(enrollment.learner),
+                "progress": item,
+                "pace_label": PACE_LABELS.get(item.pace, item.pace),
+                "reasons": [RISK_REASON_TEXT.get(code, code) for code in item.risk_reasons],
+                "bar": Bar(item.percent_complete, item.expected_percent, "Progress"),
+                "mentor": mentor_of.get(enrollment.pk),
+            }
+        )
+    at_risk = [
+        row for row in rows if row["progress"].pace in ("at_risk", "behind") or row["reasons"]
+    ]
+    at_risk.sort(key=lambda row: (PACES.index(row["progress"].pace) * -1, row["name"]))
+    mentors = mentor_list(fetched_by=user).filter(is_active=True)
+    in_cohort = Counter(
+        mentor.pk for mentor in mentor_of.values()
+    )
+    load = [
+        {
+            "mentor": mentor,
+            "active": mentor.active_learners,
+            "in_cohort": in_cohort.get(mentor.pk, 0),
+            "capacity": mentor.capacity,
+            "over": mentor.active_learners > mentor.capacity,
+            "bar": Bar(
+                100 * mentor.active_learners / mentor.capacity if mentor.capacity else 100,
+                None,
+                "Load",
+            ),
+        }
+        for mentor in mentors
+        if in_cohort.get(mentor.pk) or mentor.active_learners < mentor.capacity
+    ]
+    chart = scatter(
+        {
+            "expected": row["progress"].expected_percent,
+            "actual": row["progress"].percent_complete,
+            "pace": row["progress"].pace,
+            "title": (
+                f"{row['name']}: {row['progress'].percent_complete:.0f}% done, "
+                f"{row['progress'].expected_percent:.0f}% expected"
+            ),
+        }
+        for row in rows
+    )
+    matrix = cohort_matrix(cohort, enrollments)
+    return {
+        "cohort": cohort,
+        "rows": rows,
+        "at_risk": at_risk,
+        "distribution": pace_distribution(row["progress"].pace for row in rows),
+        "chart": chart,
+        "load": load,
+        "matrix": heat_map(matrix),
+        "csv_url": f"/api/v1/cohorts/{cohort.pk}/progress.csv",
+        "roster_form": roster_form or RosterImportForm(),
+        "roster_errors": roster_errors or [],
+    }
+
+
+def heat_map(matrix: dict) -> dict:
+    """Rows of cells in enrollment × assignment order from the matrix read model."""
+    cells = {(cell["enrollment"], cell["assignment"]): cell for cell in matrix["cells"]}
+    assignments = matrix["assignments"]
+    rows = []
+    for enrollment in matrix["enrollments"]:
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "cells": [
+                    cells.get((enrollment["id"], assignment["id"]), {"status": "not_started"})
+                    for assignment in assignments
+                ],
+            }
+        )
+    return {"assignments": assignments, "rows": rows}
+
+
+@staff_only
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(cohort_list(fetched_by=request.user), pk=pk)
+    return page(request, "web/cohort_detail.html", _cohort_context(request, cohort))
+
+
+@staff_only
+def cohort_roster(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = get_object_or_404(cohort_list(fetched_by=request.user), pk=pk)
+    if request.method != "POST":
+        return redirect("cohort_detail", pk=cohort.pk)
+    form = RosterImportForm(request.POST, request.FILES)
+    row_errors: list[dict] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        limit = settings.STRIDE_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            form.add_error("file", f"The file is larger than {limit // 1024} KB.")
+        else:
+            try:
+                result = roster_import(actor=request.user, cohort=cohort, content=upload.read())
+            except RosterError as error:
+                row_errors = roster_row_errors(error)
+                for message in error.file:
+                    form.add_error("file", message)
+                if row_errors:
+                    form.add_error(
+                        "file", "Nothing was imported: fix the rows below and upload again."
+                    )
+            except PermissionDenied as denied:
+                form.add_error(None, str(denied))
+            else:
+                messages.success(request, roster_summary(result))
+                return redirect(reverse("cohort_detail", args=[cohort.pk]) + "#roster")
+    context = _cohort_context(request, cohort, roster_form=form, roster_errors=row_errors)
+    return page(request, "web/cohort_detail.html", context)
+
+
+def roster_row_errors(error: RosterError) -> list[dict]:
+    """One entry per bad line, ``{"row": line, "messages": ["email: ...", ...]}``, in order."""
+    by_row: dict[int, list[str]] = {}
+    for item in error.rows:
+        field = item.get("field")
+        text = f"{field}: {item['message']}" if field else item["message"]
+        by_row.setdefault(item["row"], []).append(text)
+    return [{"row": row, "messages": texts} for row, texts in sorted(by_row.items())]
+
+
+def roster_summary(result) -> str:
+    counts = result.as_dict()
+    text = (
+        f"Roster imported: {counts['enrolled']} enrolled ({counts['created']} new accounts "
+        f"invited), {counts['paired']} paired"
+    )
+    if counts["skipped"]:
+        text += f", {len(counts['skipped'])} already enrolled"
+    return text + "."
+
+
+@staff_only
+def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    enrollment = get_object_or_404(enrollment_list(fetched_by=user), pk=pk)
+    suggestions = mentor_suggestions(enrollment=enrollment)
+    current = pairing_list(fetched_by=user, active_only=True).filter(enrollment=enrollment).first()
+    # Only mentors with a free seat are offered; the service refuses a full one anyway (race).
+    free = mentor_list(fetched_by=user).filter(is_active=True, active_learners__lt=F("capacity"))
+    form = PairingForm(request.POST or None, mentors=free)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pairing_assign(actor=user, enrollment=enrollment, mentor=form.cleaned_data["mentor"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or "You may not pair this learner.")
+        else:
+            messages.success(
+                request,
+                f"{_name(enrollment.learner)} is now paired with {form.cleaned_data['mentor']}.",
+            )
+            return redirect("cohort_detail", pk=enrollment.cohort_id)
+    return page(
+        request,
+        "web/pairing.html",
+        {
+            "enrollment": enrollment,
+            "learner_name": _name(enrollment.learner),
+            "current": current,
+            "suggestions": suggestions,
+            "mentors": free,
+            "form": form,
+        },
+    )
+
+
+@staff_only
+def programs(request: HttpRequest) -> HttpResponse:
+    return page(request, "web/staff_programs.html", {"programs": program_list(fetched_by=request.user)})
+
+
+@staff_only
+def program_insights_page(request: HttpRequest, pk: int) -> HttpResponse:
+    program = get_object_or_404(program_list(fetched_by=request.user), pk=pk)
+    insights = program_insights(program=program)
+    modules = [
+        {
+            **row,
+            "median_hours": None
+            if row["median_minutes"] is None
+            else round(row["median_minutes"] / 60, 1),
+            "completion": as_percent(row["completion_rate"]),
+            "stalls": row["median_minutes"] is not None
+            and row["median_minutes"] > 60 * row["expected_hours"] * 1.25,
+        }
+        for row in insights["modules"]
+    ]
+    assignments = [
+        {
+            **row,
+            "completion": as_percent(row["completion_rate"]),
+            "changes_share": as_percent(row["changes_requested_share"]),
+        }
+        for row in insights["assignments"]
+    ]
+    return page(
+        request,
+        "web/program_insights.html",
+        {"program": program, "insights": insights, "modules": modules, "assignments": assignments},
+    )
+
+
+def as_percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.0f}%"
