@@ -5,21 +5,22 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    STRIDE_VAR_DIR=/app/var
+    STRIDE_VAR_DIR=/app/var \
+    PYTHONPATH=/app
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them. The code itself runs from /app
+# (templates/ and static/ are found next to it), so the package is uninstalled again.
 COPY pyproject.toml README.md ./
 COPY curriculum/__init__.py curriculum/
 COPY learners/__init__.py learners/
 COPY mentors/__init__.py mentors/
 COPY tracker/__init__.py tracker/
-RUN pip install .
+RUN pip install . && pip uninstall -y stride
 
 COPY . .
-RUN pip install --no-deps . \
-    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
+RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
        python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app stride \
     && mkdir -p /app/var \

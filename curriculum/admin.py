@@ -95,7 +95,11 @@ class AssignmentInline(admin.TabularInline):
             kwargs["queryset"] = (
                 queryset.filter(program_id=program_id) if program_id else queryset.none()
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "module" and field is not None:
+            # Every row offers the same modules: read them once, not once per row.
+            field.choices = list(field.choices)
+        return field
 
 
 class RubricCriterionInline(admin.TabularInline):

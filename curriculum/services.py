@@ -99,7 +99,7 @@ def program_create(
 def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
     require_staff(actor, "change programs")
     reject_unknown_fields(fields, {"name", "slug", "length_weeks", "description"})
-    program = Program.objects.select_for_update().get(pk=program.pk)
+    program = Program.objects.select_for_update(no_key=True).get(pk=program.pk)
     for name, value in fields.items():
         setattr(program, name, value)
     errors = validate_instance(program)
@@ -254,7 +254,7 @@ def cohort_create(
 def cohort_update(*, actor: Any, cohort: Cohort, **fields: Any) -> Cohort:
     require_staff(actor, "change cohorts")
     reject_unknown_fields(fields, {"name", "start_date", "timezone", "program"})
-    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    locked = Cohort.objects.select_for_update(no_key=True).get(pk=cohort.pk)
     errors: Errors = {}
     if (
         "program" in fields

@@ -60,6 +60,8 @@ def apply_to_each(
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """History shown on a parent's page (a new parent has none: see ``history_inlines``)."""
+
     extra = 0
     can_delete = False
 
@@ -68,6 +70,11 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def history_inlines(inlines, obj: Any):
+    """The add page has no history to show, and an inline there would demand formset data."""
+    return inlines if obj is not None else []
 
 
 class PauseInline(ReadOnlyInline):
@@ -104,6 +111,9 @@ class EnrollmentAdmin(ServiceFormAdmin):
     date_hierarchy = "enrolled_at"
     inlines = [PauseInline]
     actions = ("pause_for_a_week", "graduate", "withdraw", "reactivate")
+
+    def get_inlines(self, request: HttpRequest, obj: Enrollment | None):
+        return history_inlines(self.inlines, obj)
 
     def get_fields(self, request: HttpRequest, obj: Enrollment | None = None):
         if obj is None:
@@ -186,7 +196,9 @@ class ProgressLogAdmin(admin.ModelAdmin):
     list_select_related = ("enrollment__learner", "module")
     search_fields = ("enrollment__learner__username", "enrollment__learner__last_name", "note")
     autocomplete_fields = ("enrollment", "module")
-    date_hierarchy = "logged_on"
+    # The busiest table: the logged_on filter ("past 7 days", "this month") instead of a date
+    # hierarchy, which would scan every row for its months; no exact count of the full table.
+    show_full_result_count = False
     readonly_fields = ("created_at", "updated_at")
 
     @admin.display(description="learner", ordering="enrollment__learner__username")
@@ -230,7 +242,11 @@ class SubmissionAdmin(admin.ModelAdmin):
     )
     autocomplete_fields = ("enrollment", "assignment")
     date_hierarchy = "submitted_at"
+    show_full_result_count = False
     inlines = [DeploymentCheckInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Submission | None):
+        return history_inlines(self.inlines, obj)
 
     @admin.display(description="learner", ordering="enrollment__learner__username")
     def learner(self, submission: Submission) -> str:

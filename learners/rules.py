@@ -97,17 +97,6 @@ class OfEnrollment(Part):
         return type(obj)._default_manager.filter(self.q(user), pk=obj.pk).exists()
 
 
-def is_current_mentor(user: Any, enrollment: Enrollment) -> bool:
-    """True when ``user`` is the active mentor of ``enrollment`` (one query)."""
-    if not _authenticated(user):
-        return False
-    return OfEnrollment("", learner=False, mentor=True).check(user, enrollment)
-
-
-def is_own_enrollment(user: Any, enrollment: Enrollment) -> bool:
-    return _authenticated(user) and enrollment.learner_id == user.pk
-
-
 class EnrollmentRule(Rule):
     read = Either(IsStaff(), OfEnrollment(""))
 

@@ -49,7 +49,11 @@ def _is_http_url(value: str) -> bool:
 
 
 def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
-    return Enrollment.objects.select_for_update().select_related("cohort").get(pk=enrollment.pk)
+    return (
+        Enrollment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("cohort")
+        .get(pk=enrollment.pk)
+    )
 
 
 # --- Enrollments and pauses -------------------------------------------------------------------
@@ -198,7 +202,7 @@ def enrollment_sync_pause_statuses(*, today: dt.date | None = None) -> int:
     for enrollment_id in list(candidates.values_list("pk", flat=True)):
         with transaction.atomic():
             enrollment = (
-                Enrollment.objects.select_for_update()
+                Enrollment.objects.select_for_update(no_key=True, of=("self",))
                 .select_related("cohort")
                 .get(pk=enrollment_id)
             )
@@ -262,7 +266,7 @@ def progress_log_update(*, actor: Any, log: ProgressLog, **fields: Any) -> Progr
     (``STRIDE_LOG_EDIT_WINDOW_HOURS``), or staff."""
     reject_unknown_fields(fields, LOG_FIELDS)
     locked = (
-        ProgressLog.objects.select_for_update()
+        ProgressLog.objects.select_for_update(no_key=True, of=("self",))
         .select_related("enrollment", "enrollment__cohort")
         .get(pk=log.pk)
     )
@@ -284,7 +288,11 @@ def progress_log_update(*, actor: Any, log: ProgressLog, **fields: Any) -> Progr
 
 @transaction.atomic
 def progress_log_delete(*, actor: Any, log: ProgressLog) -> None:
-    locked = ProgressLog.objects.select_for_update().select_related("enrollment").get(pk=log.pk)
+    locked = (
+        ProgressLog.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("enrollment")
+        .get(pk=log.pk)
+    )
     if not PROGRESS_LOG_RULE.can_delete(actor, locked):
         raise PermissionDenied(
             "Only your own logs can be deleted, and only within "
@@ -395,7 +403,7 @@ def help_request_create(*, actor: Any, enrollment: Enrollment, message: str) -> 
 def help_request_answer(*, actor: Any, help_request: HelpRequest, answer: str = "") -> HelpRequest:
     """Mark a request answered (by the learner's current mentor or staff), with an optional
     written answer; it then leaves the mentor's dashboard."""
-    locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
+    locked = HelpRequest.objects.select_for_update(no_key=True).get(pk=help_request.pk)
     if not HELP_REQUEST_RULE.can_update(actor, locked):
         raise PermissionDenied("Only the learner's mentor or staff may answer.")
     if locked.answered_at is not None:

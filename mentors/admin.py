@@ -111,6 +111,9 @@ class MentorAdmin(ServiceFormAdmin):
     autocomplete_fields = ("user",)
     inlines = [ActivePairingInline]
 
+    def get_inlines(self, request: HttpRequest, obj: Mentor | None):
+        return learners_admin.history_inlines(self.inlines, obj)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Mentor]:
         return (
             super()
@@ -203,6 +206,7 @@ class MentorSessionAdmin(admin.ModelAdmin):
     )
     autocomplete_fields = ("enrollment", "pairing")
     date_hierarchy = "scheduled_at"
+    show_full_result_count = False
     readonly_fields = ("created_at", "updated_at")
 
     @admin.display(description="learner", ordering="enrollment__learner__username")
@@ -227,6 +231,7 @@ class ReviewAdmin(admin.ModelAdmin):
     )
     autocomplete_fields = ("submission", "reviewer")
     date_hierarchy = "created_at"
+    show_full_result_count = False
 
     @admin.display(description="learner", ordering="submission__enrollment__learner__username")
     def learner(self, review: Review) -> str:
@@ -246,6 +251,8 @@ class PairingHistoryInline(learners_admin.ReadOnlyInline):
 
 
 class ReviewInline(admin.StackedInline):
+    """Reviews are written by mentors on their pages (``review_create``); here they are read."""
+
     model = Review
     fields = ("reviewer", "verdict", "feedback", "scores", "created_at")
     readonly_fields = fields
@@ -253,6 +260,9 @@ class ReviewInline(admin.StackedInline):
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

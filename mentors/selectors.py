@@ -17,7 +17,7 @@ from django.db.models import (
 
 from curriculum import clock
 from curriculum.access import EVERYTHING, is_staff
-from learners.models import Submission
+from learners.models import Enrollment, Submission
 from learners.rules import OfEnrollment
 from learners.selectors import latest_versions, submission_list
 from mentors.models import Mentor, MentorSession, Pairing, Review
@@ -72,7 +72,12 @@ def review_queue(*, fetched_by: Any) -> QuerySet[Submission]:
     )
     return (
         latest_versions(
-            submission_list(fetched_by=fetched_by).filter(scope, status=Submission.Status.SUBMITTED)
+            submission_list(fetched_by=fetched_by).filter(
+                scope,
+                status=Submission.Status.SUBMITTED,
+                # A withdrawn or graduated learner's work no longer waits for anyone.
+                enrollment__status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED],
+            )
         )
         .annotate(waiting=waiting)
         .order_by("submitted_at", "id")

@@ -96,7 +96,7 @@ def mentor_update(*, actor: Any, mentor: Mentor, **fields: Any) -> Mentor:
     reject_unknown_fields(fields, MENTOR_STAFF_FIELDS)
     if not is_staff(actor) and set(fields) - MENTOR_SELF_FIELDS:
         raise PermissionDenied("Only staff may change a mentor's capacity or activity.")
-    locked = Mentor.objects.select_for_update().get(pk=mentor.pk)
+    locked = Mentor.objects.select_for_update(no_key=True).get(pk=mentor.pk)
     errors: Errors = {}
     if "expertise" in fields:
         fields["expertise"] = _clean_expertise(fields["expertise"], errors)
@@ -128,8 +128,12 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
     a mentor's last seat give one pairing and one capacity error."""
     require_staff(actor, "pair learners with mentors")
     # Lock order everywhere: enrollment, then mentor (no cycles, no deadlocks).
-    locked_enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    locked_mentor = Mentor.objects.select_for_update().select_related("user").get(pk=mentor.pk)
+    locked_enrollment = Enrollment.objects.select_for_update(no_key=True).get(pk=enrollment.pk)
+    locked_mentor = (
+        Mentor.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .get(pk=mentor.pk)
+    )
     errors: Errors = {}
     if locked_enrollment.status not in OPEN_ENROLLMENT:
         add_error(
@@ -175,7 +179,7 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
 @transaction.atomic
 def pairing_end(*, actor: Any, pairing: Pairing, reason: str = "") -> Pairing:
     require_staff(actor, "end pairings")
-    locked = Pairing.objects.select_for_update().get(pk=pairing.pk)
+    locked = Pairing.objects.select_for_update(no_key=True).get(pk=pairing.pk)
     if locked.ended_at is not None:
         raise ValidationError({"pairing": ["This pairing has already ended."]})
     locked.ended_at = clock.now()
@@ -197,7 +201,7 @@ def pairing_close_for_enrollment(
     one without an active pairing, so running it twice is harmless."""
     if actor is not None:
         require_staff(actor, "end pairings")
-    enrollment = Enrollment.objects.select_for_update().filter(pk=enrollment_id).first()
+    enrollment = Enrollment.objects.select_for_update(no_key=True).filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status in OPEN_ENROLLMENT:
         return None
     pairing = Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True).first()
@@ -285,7 +289,7 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
     """Reschedule, complete, miss or cancel a session, or edit its notes. Only a scheduled
     session moves in time; cancelled is final; completed and missed can correct each other."""
     reject_unknown_fields(fields, SESSION_FIELDS)
-    locked = MentorSession.objects.select_for_update().get(pk=session.pk)
+    locked = MentorSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     if not MENTOR_SESSION_RULE.can_update(actor, locked):
         raise PermissionDenied("Only the learner's mentor or staff may change sessions.")
     previous_status = locked.status
@@ -354,7 +358,9 @@ def review_create(
     if not can_review(actor, submission):
         raise PermissionDenied("Only the learner's current mentor or staff may review.")
     locked = (
-        Submission.objects.select_for_update().select_related("assignment").get(pk=submission.pk)
+        Submission.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("assignment")
+        .get(pk=submission.pk)
     )
     errors: Errors = {}
     latest_version = (

@@ -13,9 +13,9 @@ import os
 # Playwright drives the browser from an event loop; Django's ORM calls in those tests are sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.services import ServiceUnavailable, ThrowawayRedis, redis_ping  # noqa: E402
+from tests.services import ServiceUnavailable, ThrowawayRedis, redis_ping
 
 POSTGRES_ONLY_MESSAGE = (
     "{nodeid} is marked `postgres` and needs PostgreSQL, but the database is {vendor}. "

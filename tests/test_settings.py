@@ -21,7 +21,8 @@ def run_python(code: str, env_overrides: dict[str, str], *args: str, tmp_path: P
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CELERY_", "STRIDE_")) and key not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}
+        if not key.startswith(("DJANGO_", "CELERY_", "STRIDE_"))
+        and key not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}
     }
     env.update(
         DJANGO_SETTINGS_MODULE="tracker.settings", STRIDE_VAR_DIR=str(tmp_path), **env_overrides

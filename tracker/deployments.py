@@ -114,8 +114,9 @@ def _request_once(url: str, timeout: float, max_bytes: int) -> tuple[int, str | 
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = resolve_checked(parts.hostname, port)
     if parts.scheme == "https":
+        context = ssl.create_default_context()
         connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
-            address, parts.hostname, port=port, timeout=timeout, context=ssl.create_default_context()
+            address, parts.hostname, port=port, timeout=timeout, context=context
         )
     else:
         connection = http.client.HTTPConnection(address, port=port, timeout=timeout)

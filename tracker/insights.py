@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from curriculum.models import Module, Program
 from learners.models import Enrollment, ProgressLog
 from mentors.models import Review
-from tracker.progress.engine import APPROVED, WITHDRAWN, local_date, zone
+from tracker.progress.engine import APPROVED, WITHDRAWN, local_day, zone
 from tracker.progress.fetch import (
     ENROLLMENT_FIELDS,
     TodayByZone,
@@ -95,7 +95,7 @@ def program_insights(*, program: Program, today: dt.date | None = None) -> dict[
             approved = sub is not None and sub.status == APPROVED
             if approved:
                 approved_ids.add(assignment.id)
-                late = (local_date(sub.submitted_at, tz) - due).days
+                late = (local_day(sub.submitted_at, tz) - due).days
                 days_late[assignment.id].append(max(0, late))
             elif due < local_today:
                 days_late[assignment.id].append((local_today - due).days)

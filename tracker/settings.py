@@ -20,7 +20,9 @@ env = environ.Env()
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 if DEBUG:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="stride-insecure-local-development-key-" + "x" * 20)
+    SECRET_KEY = env.str(
+        "DJANGO_SECRET_KEY", default="stride-insecure-local-development-key-" + "x" * 20
+    )
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -44,10 +46,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
+    "axes",
+    "csp",
+    "simple_history",
     "curriculum",
     "learners",
     "mentors",
     "tracker",
+    # Sign-in lockout bridge for the API, the audit trail's registration and its admin.
+    "tracker.security",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +67,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tracker.security.middleware.PermissionsPolicyMiddleware",
+    # Records the signed-in user on every audited change made during a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Must stay last: it turns a lockout flagged during the view into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -186,6 +199,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses locked-out credentials before any real backend checks them.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -293,3 +311,66 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Sign-in protection (django-axes; see docs/SECURITY.md) ----------------------------------
+# Wrong passwords for one username lock that username out of the login page, the admin and the
+# API token endpoint for a while; a successful sign-in clears the count.
+AXES_FAILURE_LIMIT = env.int("STRIDE_LOGIN_FAILURE_LIMIT", default=5)
+# A float is read by axes as hours.
+AXES_COOLOFF_TIME = env.int("STRIDE_LOGIN_COOLOFF_MINUTES", default=15) / 60
+# By username (the account is what is guessed at); STRIDE_LOGIN_LOCKOUT_BY_IP=true narrows the
+# lockout to username + address, so nobody can lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = (
+    [["username", "ip_address"]]
+    if env.bool("STRIDE_LOGIN_LOCKOUT_BY_IP", default=False)
+    else ["username"]
+)
+# axes.W006 warns when the address takes no part, because a lockout keyed on user agent or cookie
+# is dodged by rotating them; a username lockout is not, and an address-wide one would let one
+# classroom behind one NAT address lock itself out.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked out do not restart the clock: the wait shown is the real one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "tracker.security.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address is REMOTE_ADDR unless the proxy in front is trusted to set a header.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("STRIDE_CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+
+# --- Content Security Policy (django-csp 4) --------------------------------------------------
+# No inline script or style anywhere: pages load their JavaScript and CSS from /static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# Browser features the product never uses, switched off for every page.
+STRIDE_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+# --- API throttles (fairness limits; the lockout above is the real guard) --------------------
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("STRIDE_THROTTLE_ANON", default="300/hour"),
+    "user": env.str("STRIDE_THROTTLE_USER", default="2000/hour"),
+    # Token sign-ins per client address (tracker.security.views.ObtainTokenView).
+    "login": env.str("STRIDE_THROTTLE_LOGIN", default="60/minute"),
+}
+# Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("STRIDE_NUM_PROXIES", default=0)

@@ -167,6 +167,8 @@ def test_assignment_create_with_rubric(staff):
         ({"rubric": [{"name": ""}]}, "rubric"),
         ({"rubric": [{"name": "A", "points": 3}]}, "rubric"),
         ({"rubric": "A,B"}, "rubric"),
+        ({"rubric": ["A"]}, "rubric"),
+        ({"rubric": [{"name": "A", "max_score": "4"}]}, "rubric"),
         ({"order": 1}, "order"),
     ],
 )
@@ -245,3 +247,28 @@ def test_cohort_update_refusals(staff):
         "UTC",
         cohort.name,
     )
+
+
+def test_curriculum_writes_are_staff_only():
+    from tests.mentors.factories import MentorFactory
+
+    program = ProgramFactory()
+    for actor in (MentorFactory().user, EnrollmentFactory().learner):
+        with pytest.raises(PermissionDenied):
+            services.assignment_create(
+                actor=actor,
+                program=program,
+                module=None,
+                order=1,
+                title="T",
+                kind="exercise",
+                due_week=2,
+            )
+        with pytest.raises(PermissionDenied):
+            services.cohort_create(
+                actor=actor, program=program, name="C", start_date=dt.date(2026, 1, 5)
+            )
+        with pytest.raises(PermissionDenied):
+            services.program_update(actor=actor, program=program, name="Mine")
+    assert not Assignment.objects.exists()
+    assert Cohort.objects.count() == 1  # the learner's own cohort from the factory

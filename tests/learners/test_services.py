@@ -570,3 +570,44 @@ def test_help_request_refusals(enrollment):
     assert answered.answered_by == staff
     assert answered.answered_at <= timezone.now()
     assert answered.answer == ""
+
+
+@time_machine.travel(NOON, tick=False)
+def test_reactivating_on_the_first_day_of_a_pause_removes_it(staff, enrollment):
+    services.enrollment_pause(
+        actor=staff, enrollment=enrollment, start=dt.date(2026, 3, 10), end=dt.date(2026, 3, 12)
+    )
+    services.enrollment_pause(
+        actor=staff, enrollment=enrollment, start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 2)
+    )
+    assert (enrollment.status, enrollment.paused_days) == ("paused", 5)
+    services.enrollment_set_status(actor=staff, enrollment=enrollment, status="active")
+    assert list(Pause.objects.values_list("start", flat=True)) == [dt.date(2026, 6, 1)]
+    assert (enrollment.status, enrollment.paused_days) == ("active", 2)
+
+
+def test_help_request_refused_for_closed_enrollment(enrollment):
+    Enrollment.objects.filter(pk=enrollment.pk).update(status="graduated")
+    enrollment.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        services.help_request_create(actor=enrollment.learner, enrollment=enrollment, message="?")
+    assert "enrollment" in errors_of(excinfo)
+    assert not HelpRequest.objects.exists()
+
+
+def test_a_failing_receiver_is_logged_not_raised(
+    enrollment, django_capture_on_commit_callbacks, caplog
+):
+    def broken(sender, **kwargs):
+        raise RuntimeError("mail server on fire")
+
+    signals.help_requested.connect(broken, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            request = services.help_request_create(
+                actor=enrollment.learner, enrollment=enrollment, message="Help"
+            )
+    finally:
+        signals.help_requested.disconnect(broken)
+    assert HelpRequest.objects.filter(pk=request.pk).exists()
+    assert "mail server on fire" in caplog.text

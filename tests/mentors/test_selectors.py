@@ -82,6 +82,8 @@ def test_review_queue_latest_waiting_oldest_first():
     assert staff_queue[:2] == [old, new] and others in staff_queue
     assert superseded not in staff_queue
     assert list(review_queue(fetched_by=mine[0].learner)) == []
+    type(mine[1]).objects.filter(pk=mine[1].pk).update(status="withdrawn")
+    assert list(review_queue(fetched_by=mentor.user)) == [old]
 
 
 def _build(mentor, n):

@@ -305,6 +305,12 @@ def test_session_create_permissions_and_pairing_needed():
     for actor in (MentorFactory().user, pairing.enrollment.learner, UserFactory()):
         with pytest.raises(PermissionDenied):
             services.session_create(actor=actor, enrollment=pairing.enrollment, scheduled_at=when)
+    pairing.enrollment.status = "withdrawn"  # closed, though the pairing was not ended yet
+    with pytest.raises(ValidationError) as excinfo:
+        services.session_create(
+            actor=StaffFactory(), enrollment=pairing.enrollment, scheduled_at=when
+        )
+    assert "enrollment" in errors_of(excinfo)
     unpaired = EnrollmentFactory()
     with pytest.raises(ValidationError) as excinfo:
         services.session_create(actor=StaffFactory(), enrollment=unpaired, scheduled_at=when)

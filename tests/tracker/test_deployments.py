@@ -17,9 +17,9 @@ from tests.curriculum.factories import AssignmentFactory
 from tests.learners.factories import SubmissionFactory
 from tests.tracker.test_reminders_fixtures import (  # noqa: F401
     at,
-    bootcamp,
-    eager_celery,
-    frozen,
+    bootcamp_fixture,
+    eager_celery_fixture,
+    frozen_fixture,
 )
 from tracker import deployments, tasks
 

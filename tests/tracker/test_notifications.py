@@ -20,9 +20,9 @@ from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import MentorSessionFactory
 from tests.tracker.test_reminders_fixtures import (  # noqa: F401
     at,
-    bootcamp,
-    eager_celery,
-    frozen,
+    bootcamp_fixture,
+    eager_celery_fixture,
+    frozen_fixture,
 )
 from tracker import tasks
 from tracker.models import Notification, UserPreferences
@@ -274,17 +274,21 @@ def test_a_broker_outage_leaves_the_row_to_the_outbox(
     bootcamp, frozen, django_capture_on_commit_callbacks, broker_backoff
 ):
     frozen(at(2026, 3, 8, 10))
-    with mock.patch.object(
-        tasks.deliver_notification, "apply_async", side_effect=OSError("connection refused")
-    ), django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(
+            tasks.deliver_notification, "apply_async", side_effect=OSError("connection refused")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         notification = make(bootcamp.learner)
     notification.refresh_from_db()
     assert notification.email_enqueued_at is None
     assert notification.email_state == Sent.PENDING
     # The next write in this process does not wait for the broker again.
-    with mock.patch.object(
-        tasks.deliver_notification, "apply_async"
-    ) as publish, django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(tasks.deliver_notification, "apply_async") as publish,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         second = make(bootcamp.learner, key="second")
     publish.assert_not_called()
     with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as publish:

@@ -10,7 +10,7 @@ from learners.models import Submission
 from mentors.models import MentorSession
 from tests.learners.factories import PauseFactory, ProgressLogFactory, SubmissionFactory
 from tests.mentors.factories import MentorFactory, MentorSessionFactory
-from tests.tracker.test_reminders_fixtures import at, bootcamp, frozen  # noqa: F401
+from tests.tracker.test_reminders_fixtures import at, bootcamp_fixture, frozen_fixture  # noqa: F401
 from tracker.models import Notification, UserPreferences
 from tracker.notifications.sweep import run_sweep
 

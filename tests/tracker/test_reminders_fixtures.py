@@ -40,8 +40,8 @@ class Bootcamp:
     staff: object
 
 
-@pytest.fixture
-def frozen():
+@pytest.fixture(name="frozen")
+def frozen_fixture():
     """``frozen(moment)`` moves the one clock to ``moment`` and keeps it there."""
     travellers = []
 
@@ -58,8 +58,8 @@ def frozen():
         travellers.pop().stop()
 
 
-@pytest.fixture
-def bootcamp(db, frozen) -> Bootcamp:
+@pytest.fixture(name="bootcamp")
+def bootcamp_fixture(db, frozen) -> Bootcamp:
     frozen(at(2026, 2, 2, 9))
     program = ProgramFactory(length_weeks=26)
     cohort = CohortFactory(program=program, start_date=COHORT_START, timezone="UTC")
@@ -80,8 +80,8 @@ def bootcamp(db, frozen) -> Bootcamp:
     )
 
 
-@pytest.fixture
-def eager_celery():
+@pytest.fixture(name="eager_celery")
+def eager_celery_fixture():
     """Run published tasks in-process (the delivery path end to end, without a broker)."""
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True

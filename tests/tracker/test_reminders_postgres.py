@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.learners.factories import EnrollmentFactory
-from tests.tracker.test_reminders_fixtures import at, bootcamp, frozen  # noqa: F401
+from tests.tracker.test_reminders_fixtures import at, bootcamp_fixture, frozen_fixture  # noqa: F401
 from tracker.models import Notification
 from tracker.notifications import sweep as sweep_module
 

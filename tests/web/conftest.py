@@ -46,17 +46,29 @@ def world(db) -> World:
     cohort = CohortFactory(
         program=program, name="Spring", start_date=timezone.now().date() - dt.timedelta(weeks=4)
     )
-    module = ModuleFactory(program=program, order=1, title="Python for ML", start_week=1, end_week=4)
+    module = ModuleFactory(
+        program=program, order=1, title="Python for ML", start_week=1, end_week=4
+    )
     ModuleFactory(program=program, order=2, title="Deep learning", start_week=5, end_week=10)
     exercise = AssignmentFactory(
         program=program, module=module, order=1, title="NumPy drills", due_week=2, weight=1
     )
     project = AssignmentFactory(
-        program=program, module=module, order=2, title="Linear regression", due_week=6, weight=3,
+        program=program,
+        module=module,
+        order=2,
+        title="Linear regression",
+        due_week=6,
+        weight=3,
         kind=Assignment.Kind.PROJECT,
     )
     final = AssignmentFactory(
-        program=program, module=None, order=3, title="Capstone demo", due_week=26, weight=5,
+        program=program,
+        module=None,
+        order=3,
+        title="Capstone demo",
+        due_week=26,
+        weight=5,
         kind=Assignment.Kind.MILESTONE,
     )
     criteria = [
@@ -65,7 +77,9 @@ def world(db) -> World:
     ]
     learner = LearnerFactory(username="lena", first_name="Lena", last_name="Learner")
     enrollment = EnrollmentFactory(cohort=cohort, learner=learner)
-    mentor = MentorFactory(user=MentorUserFactory(username="max", first_name="Max", last_name="Mentor"))
+    mentor = MentorFactory(
+        user=MentorUserFactory(username="max", first_name="Max", last_name="Mentor")
+    )
     PairingFactory(enrollment=enrollment, mentor=mentor)
     other_learner = LearnerFactory(username="otto", first_name="Otto", last_name="Other")
     other_enrollment = EnrollmentFactory(cohort=cohort, learner=other_learner)
@@ -75,6 +89,18 @@ def world(db) -> World:
     PairingFactory(enrollment=other_enrollment, mentor=other_mentor)
     staff = StaffFactory(username="sam", first_name="Sam", last_name="Staff")
     return World(
-        program, cohort, module, exercise, project, final, criteria, learner, enrollment,
-        mentor, other_learner, other_enrollment, other_mentor, staff,
+        program,
+        cohort,
+        module,
+        exercise,
+        project,
+        final,
+        criteria,
+        learner,
+        enrollment,
+        mentor,
+        other_learner,
+        other_enrollment,
+        other_mentor,
+        staff,
     )

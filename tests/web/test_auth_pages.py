@@ -65,7 +65,8 @@ def test_password_reset_flow_sets_a_new_password(client, world):
     )
     assert done.status_code == 302
     assert done.url == reverse("password_reset_complete")
-    assert client.login(username="lena", password="Brand-new-pass-42")
+    signed_in = client.post(reverse("login"), {"username": "lena", "password": "Brand-new-pass-42"})
+    assert signed_in.status_code == 302 and signed_in.url == reverse("home")
 
 
 def test_invalid_reset_link_says_so(client, world):

@@ -26,6 +26,7 @@ def test_dashboard_shows_progress_bar_pace_and_calendar_link(learner_client, wor
     assert "bar-expected" in body  # the expected position is marked
     assert "badge pace-" in body
     assert "Python for ML" in body and "Deep learning" in body
+    world.learner.refresh_from_db()
     token = world.learner.preferences.calendar_token
     assert f"/calendar/{token}.ics" in body
     # No inline script or style: a strict CSP comes later.
@@ -36,7 +37,7 @@ def test_dashboard_says_why_a_learner_is_behind(learner_client, world):
     response = learner_client.get(reverse("learner_home"))
     body = response.content.decode()
     # Four weeks in with nothing approved and an overdue exercise: not on track.
-    assert "data-pace=\"on_track\"" not in body and "data-pace=\"ahead\"" not in body
+    assert 'data-pace="on_track"' not in body and 'data-pace="ahead"' not in body
     assert "behind where the schedule expects" in body or "No progress has been logged" in body
 
 
@@ -53,7 +54,12 @@ def test_log_progress_full_post_redirects_and_saves(learner_client, world):
 def test_log_progress_zero_minutes_shows_error_in_place_and_keeps_input(learner_client, world):
     response = learner_client.post(
         reverse("learner_log"),
-        {"module": world.module.pk, "logged_on": timezone.now().date(), "minutes": 0, "note": "kept"},
+        {
+            "module": world.module.pk,
+            "logged_on": timezone.now().date(),
+            "minutes": 0,
+            "note": "kept",
+        },
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -166,8 +172,12 @@ def test_mark_notification_read(learner_client, world):
 
 def test_someone_elses_notification_is_404(learner_client, world):
     note = Notification.objects.create(
-        recipient=world.other_learner, kind="due_soon", subject="s", body="b",
-        dedupe_key="t-2", created_at=timezone.now(),
+        recipient=world.other_learner,
+        kind="due_soon",
+        subject="s",
+        body="b",
+        dedupe_key="t-2",
+        created_at=timezone.now(),
     )
     assert learner_client.post(reverse("notification_read", args=[note.pk])).status_code == 404
 
@@ -198,3 +208,16 @@ def test_user_without_enrollment_sees_welcome(client, db):
     response = client.get(reverse("learner_home"))
     assert response.status_code == 200
     assert b"not enrolled" in response.content
+
+
+def test_calendar_link_can_be_replaced(learner_client, world):
+    old = world.learner.preferences.calendar_token
+    assert learner_client.get(f"/calendar/{old}.ics").status_code == 200
+    response = learner_client.post(reverse("calendar_rotate"))
+    assert response.status_code == 302
+    world.learner.preferences.refresh_from_db()
+    new = world.learner.preferences.calendar_token
+    assert new != old
+    body = learner_client.get(reverse("learner_home")).content.decode()
+    assert f"/calendar/{new}.ics" in body
+    assert learner_client.get(f"/calendar/{old}.ics").status_code == 404

@@ -50,14 +50,18 @@ def test_learners_sort_by_pace_last_activity_and_next_due(mentor_client, world):
 def test_review_queue_oldest_first_with_waiting_time(mentor_client, world):
     now = timezone.now()
     older = SubmissionFactory(
-        enrollment=world.enrollment, assignment=world.exercise, submitted_at=now - dt.timedelta(days=3)
+        enrollment=world.enrollment,
+        assignment=world.exercise,
+        submitted_at=now - dt.timedelta(days=3),
     )
     newer = SubmissionFactory(
-        enrollment=world.enrollment, assignment=world.project, submitted_at=now - dt.timedelta(hours=2)
+        enrollment=world.enrollment,
+        assignment=world.project,
+        submitted_at=now - dt.timedelta(hours=2),
     )
     SubmissionFactory(enrollment=world.other_enrollment, assignment=world.exercise)
     body = mentor_client.get(reverse("mentor_home")).content.decode()
-    queue = body[body.index('id="review-queue"'):]
+    queue = body[body.index('id="review-queue"') :]
     assert queue.index(reverse("mentor_review", args=[older.pk])) < queue.index(
         reverse("mentor_review", args=[newer.pk])
     )
@@ -70,7 +74,7 @@ def test_review_page_saves_rubric_scores_and_verdict(mentor_client, world):
     url = reverse("mentor_review", args=[submission.pk])
     page = mentor_client.get(url).content.decode()
     correctness, clarity = world.criteria
-    assert f'name="score_{correctness.pk}"' in page and "Clarity (0–3)" in page
+    assert f'name="score_{correctness.pk}"' in page and "Clarity (0 to 3)" in page
     response = mentor_client.post(
         url,
         {
@@ -89,7 +93,7 @@ def test_review_page_saves_rubric_scores_and_verdict(mentor_client, world):
 
 def test_review_score_out_of_range_shows_error_on_that_criterion(mentor_client, world):
     submission = SubmissionFactory(enrollment=world.enrollment, assignment=world.exercise)
-    correctness, clarity = world.criteria
+    _correctness, clarity = world.criteria
     response = mentor_client.post(
         reverse("mentor_review", args=[submission.pk]),
         {"verdict": "approved", "feedback": "typed feedback", f"score_{clarity.pk}": 9},
@@ -111,11 +115,17 @@ def test_review_missing_feedback_is_a_field_error(mentor_client, world):
 
 def test_review_page_shows_earlier_versions_and_their_reviews(mentor_client, world):
     first = SubmissionFactory(
-        enrollment=world.enrollment, assignment=world.exercise, status="changes_requested",
+        enrollment=world.enrollment,
+        assignment=world.exercise,
+        status="changes_requested",
         submitted_at=timezone.now() - dt.timedelta(days=5),
     )
-    ReviewFactory(submission=first, reviewer=world.mentor.user, verdict="changes_requested",
-                  feedback="Add tests please")
+    ReviewFactory(
+        submission=first,
+        reviewer=world.mentor.user,
+        verdict="changes_requested",
+        feedback="Add tests please",
+    )
     second = SubmissionFactory(enrollment=world.enrollment, assignment=world.exercise, version=2)
     body = mentor_client.get(reverse("mentor_review", args=[second.pk])).content.decode()
     assert "Add tests please" in body and "v1" in body
@@ -138,8 +148,12 @@ def test_schedule_session_and_log_outcome(mentor_client, world):
     assert 'id="id_scheduled_at_errors"' in bad.content.decode()
     response = mentor_client.post(
         reverse("session_schedule"),
-        {"enrollment": world.enrollment.pk, "scheduled_at": when, "duration_minutes": 45,
-         "notes": "Agenda"},
+        {
+            "enrollment": world.enrollment.pk,
+            "scheduled_at": when,
+            "duration_minutes": 45,
+            "notes": "Agenda",
+        },
     )
     assert response.status_code == 302
     session = MentorSession.objects.get(enrollment=world.enrollment)
@@ -176,3 +190,17 @@ def test_open_help_requests_and_mark_answered(mentor_client, world):
     mine.refresh_from_db()
     assert mine.answered_at is not None and mine.answer == "See notes"
     assert "Gradient question" not in mentor_client.get(reverse("mentor_home")).content.decode()
+
+
+def test_upcoming_session_can_be_cancelled_but_not_logged_yet(mentor_client, world):
+    upcoming = MentorSessionFactory(pairing=world.enrollment.pairings.get(), notes="Agenda")
+    body = mentor_client.get(reverse("mentor_home")).content.decode()
+    section = body[body.index('id="sessions-title"') :]
+    assert "Cancel session" in section and "Log outcome" not in section
+    response = mentor_client.post(
+        reverse("session_log", args=[upcoming.pk]),
+        {f"s{upcoming.pk}-status": "cancelled", f"s{upcoming.pk}-notes": "Agenda"},
+    )
+    assert response.status_code == 302
+    upcoming.refresh_from_db()
+    assert upcoming.status == "cancelled"

@@ -46,7 +46,7 @@ def test_cohort_page_has_distribution_chart_risk_load_matrix_and_csv(staff_clien
 
 def test_at_risk_list_gives_reasons_in_plain_words(staff_client, world):
     body = staff_client.get(reverse("cohort_detail", args=[world.cohort.pk])).content.decode()
-    risk = body[body.index('id="at-risk"'):body.index('id="mentor-load"')]
+    risk = body[body.index('id="at-risk"') : body.index('id="mentor-load"')]
     assert "Lena Learner" in risk
     assert "behind_schedule" not in risk  # codes are translated into sentences
 
@@ -59,15 +59,11 @@ def test_csv_export_link_works_with_the_session(staff_client, world):
 
 def test_roster_import_shows_each_bad_row_and_imports_nothing(staff_client, world):
     url = reverse("cohort_roster", args=[world.cohort.pk])
-    text = (
-        "email,first_name,last_name\n"
-        "ada@example.com,Ada,Lovelace\n"
-        "not-an-email,Bad,Row\n"
-    )
+    text = "email,first_name,last_name\nada@example.com,Ada,Lovelace\nnot-an-email,Bad,Row\n"
     response = staff_client.post(url, {"file": csv_file(text)})
     assert response.status_code == 200
     body = response.content.decode()
-    errors = body[body.index('id="roster-errors"'):]
+    errors = body[body.index('id="roster-errors"') :]
     assert "<td>3</td>" in errors
     assert "email" in errors
     assert not Enrollment.objects.filter(learner__email="ada@example.com").exists()
@@ -105,7 +101,7 @@ def test_pairing_page_ranks_suggestions_and_respects_capacity(staff_client, worl
     body = page.content.decode()
     assert 'id="suggestions"' in body and "Deb Expert" in body
     # Mia is full (capacity 1, one learner): not offered, and refused when forced.
-    assert "Mia Mentor" not in body[body.index('id="id_mentor"'):]
+    assert "Mia Mentor" not in body[body.index('id="id_mentor"') :]
     full = staff_client.post(url, {"mentor": world.other_mentor.pk})
     assert full.status_code == 200
     assert 'id="id_mentor_errors"' in full.content.decode()

@@ -201,6 +201,9 @@ class SubmissionSerializer(serializers.ModelSerializer):
     deployment_checks = DeploymentCheckSerializer(many=True, read_only=True)
     review = serializers.SerializerMethodField()
     status = enum_field(Submission.Status.choices, read_only=True)
+    deployment_url = serializers.CharField(
+        read_only=True, help_text="The capstone deployment's http(s) URL, or empty."
+    )
 
     class Meta:
         model = Submission
@@ -546,11 +549,15 @@ class RosterErrorSerializer(serializers.Serializer):
 
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "description": "Field name → messages (DRF style); nested fields give nested objects.",
+    "description": (
+        "Field name → list of messages (DRF style; nested fields give nested objects). A body "
+        "that is not valid JSON answers {\"detail\": message}."
+    ),
     "additionalProperties": {
         "oneOf": [
             {"type": "array", "items": {}},
             {"type": "object"},
+            {"type": "string"},
         ]
     },
 }

@@ -42,9 +42,7 @@ def feedback_ready(review_id: int) -> Notification | None:
         return None
     submission = review.submission
     title = submission.assignment.title
-    verdict = (
-        "approved" if review.verdict == Review.Verdict.APPROVED else "needs changes"
-    )
+    verdict = "approved" if review.verdict == Review.Verdict.APPROVED else "needs changes"
     return notify(
         recipient=submission.enrollment.learner,
         kind=Kind.FEEDBACK_READY,
@@ -60,9 +58,7 @@ def feedback_ready(review_id: int) -> Notification | None:
 
 def help_requested(help_request_id: int) -> Notification | None:
     request = (
-        HelpRequest.objects.select_related("enrollment__learner")
-        .filter(pk=help_request_id)
-        .first()
+        HelpRequest.objects.select_related("enrollment__learner").filter(pk=help_request_id).first()
     )
     if request is None or not request.is_open:
         return None

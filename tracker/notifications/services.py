@@ -220,8 +220,8 @@ def preferences_update(*, actor, **fields) -> UserPreferences:
         for name, value in fields.items():
             setattr(preferences, name, value)
         if (preferences.quiet_hours_start is None) != (preferences.quiet_hours_end is None):
-            missing = "quiet_hours_end" if preferences.quiet_hours_end is None else (
-                "quiet_hours_start"
+            missing = (
+                "quiet_hours_end" if preferences.quiet_hours_end is None else ("quiet_hours_start")
             )
             raise ValidationError({missing: ["Give both ends of the quiet hours, or neither."]})
         preferences.full_clean()
@@ -238,4 +238,3 @@ def _parse_time(value) -> dt.time | None:
     if isinstance(value, str):
         return dt.time.fromisoformat(value.strip())
     raise ValueError(value)
-

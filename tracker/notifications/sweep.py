@@ -430,9 +430,7 @@ def _weekly_digests(when: _Clock, context: _Context) -> Iterable[Reminder]:
         return
 
     mentor_load = dict(
-        Pairing.objects.filter(
-            ended_at__isnull=True, enrollment__status=Enrollment.Status.ACTIVE
-        )
+        Pairing.objects.filter(ended_at__isnull=True, enrollment__status=Enrollment.Status.ACTIVE)
         .values_list("mentor__user_id")
         .annotate(n=Count("id"))
     )
@@ -461,9 +459,7 @@ def _weekly_digests(when: _Clock, context: _Context) -> Iterable[Reminder]:
         totals = {
             "active": Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).count(),
             "unpaired": Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
-            .exclude(
-                id__in=Pairing.objects.filter(ended_at__isnull=True).values("enrollment_id")
-            )
+            .exclude(id__in=Pairing.objects.filter(ended_at__isnull=True).values("enrollment_id"))
             .count(),
             "waiting": open_submissions.count(),
             "help": open_help.count(),
@@ -569,4 +565,3 @@ class _Writer:
                 )
             if ids:
                 transaction.on_commit(lambda: enqueue_delivery(ids))
-

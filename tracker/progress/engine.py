@@ -135,7 +135,8 @@ class EnrollmentFacts:
     latest: dict[int, LatestSubmission] = field(default_factory=dict)
     last_log_created_at: dt.datetime | None = None
     last_logged_on: dt.date | None = None
-    minutes_by_day: dict[dt.date, int] = field(default_factory=dict)
+    # Minutes logged over the seven days ending today (today included).
+    minutes_logged_7d: int = 0
     # Statuses of the active pairing's latest completed/missed sessions, newest first.
     recent_session_statuses: tuple[str, ...] = ()
 
@@ -207,26 +208,30 @@ def local_date(value: dt.datetime, tz: ZoneInfo) -> dt.date:
 
 
 def db_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
-    """An aware datetime from a raw database value: PostgreSQL's driver gives aware datetimes,
-    SQLite gives Django's naive UTC text (``YYYY-MM-DD HH:MM:SS[.ffffff]``). Reading raw values
-    and converting only the few that are used keeps Django's per-row converters off the hot
-    path."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+    """An aware datetime from a raw database value. PostgreSQL's driver gives aware datetimes;
+    SQLite gives Django's naive UTC values, as text or (where the column type is known) as naive
+    datetimes. Reading raw values and converting only the few that are used keeps Django's
+    per-row converters off the hot path."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def db_date(value: dt.date | str | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(value)
+    return dt.date.fromisoformat(value[:10])
 
 
 def local_day(value: dt.datetime | str, tz: ZoneInfo) -> dt.date:
     """The local date in ``tz`` of a raw database instant."""
-    if isinstance(value, str) and tz.key == "UTC":
-        return dt.date.fromisoformat(value[:10])
+    if tz.key == "UTC":
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value[:10])
+        if value.tzinfo is None:
+            return value.date()
     return db_datetime(value).astimezone(tz).date()
 
 
@@ -234,7 +239,7 @@ def iso_from_db(value: dt.datetime | str | None) -> str | None:
     """ISO 8601 (``Z`` for UTC) of a raw database instant."""
     if isinstance(value, str):
         return value.replace(" ", "T", 1) + "Z"
-    return iso_datetime(value)
+    return iso_datetime(db_datetime(value))
 
 
 def pace_for(
@@ -387,9 +392,6 @@ def compute_progress(
     ):
         last_activity_at = last_submitted_at
 
-    week_start = today - dt.timedelta(days=6)
-    minutes_7d = sum(m for day, m in facts.minutes_by_day.items() if week_start <= day <= today)
-
     projected: dt.date | None = None
     if total and approved_weight >= total:
         projected = last_approved_on
@@ -406,7 +408,7 @@ def compute_progress(
         last_activity_at=last_activity_at,
         overdue_count=overdue_count,
         next_due=next_due,
-        minutes_logged_7d=minutes_7d,
+        minutes_logged_7d=facts.minutes_logged_7d,
         projected_completion=projected,
     )
 

@@ -12,6 +12,7 @@ from curriculum import clock
 from curriculum.models import Cohort, Module
 from learners.models import Enrollment, ProgressLog
 
+from . import fetch
 from .engine import (
     APPROVED,
     NOT_STARTED,
@@ -21,7 +22,7 @@ from .engine import (
     Progress,
     Thresholds,
     compute_progress,
-    iso_datetime,
+    iso_from_db,
     local_date,
     zone,
 )
@@ -29,17 +30,14 @@ from .fetch import (
     TodayByZone,
     facts_from_row,
     fetch_latest_submissions,
+    fetch_latest_versions,
     fetch_log_summary,
     fetch_pauses,
     fetch_plans,
-    fetch_recent_minutes,
     fetch_recent_sessions,
-    latest_submissions_query,
     load_enrollments,
 )
 from .schedule import due_dates_for
-
-_WEEK = dt.timedelta(days=6)
 
 
 def _gather(
@@ -53,28 +51,35 @@ def _gather(
     plans = fetch_plans({row["cohort__program_id"] for row in rows})
     pauses = fetch_pauses(scope)
     latest = fetch_latest_submissions(scope)
-    logs = fetch_log_summary(scope)
-    todays = [today_for(tz) for tz in {row["cohort__timezone"] for row in rows}]
-    minutes = fetch_recent_minutes(scope, min(todays) - _WEEK, max(todays))
+    logs = fetch_log_summary(scope, [today_for(row["cohort__timezone"]) for row in rows])
     sessions = fetch_recent_sessions(scope, thresholds.missed_sessions_streak, clock.now())
 
     progress: dict[int, Progress] = {}
     facts_by_id: dict[int, EnrollmentFacts] = {}
+    # Enrollments without pauses share their cohort's due dates: compute those once.
+    shared_dues: dict[tuple[dt.date, int], list[dt.date]] = {}
     for row in rows:
+        today_here = today_for(row["cohort__timezone"])
         facts = facts_from_row(
-            row, pauses=pauses, latest=latest, logs=logs, minutes=minutes, sessions=sessions
+            row, today=today_here, pauses=pauses, latest=latest, logs=logs, sessions=sessions
         )
         facts_by_id[row["pk"]] = facts
-        progress[row["pk"]] = compute_progress(
-            facts, plans[row["cohort__program_id"]], today_for(row["cohort__timezone"]), thresholds
-        )
+        plan = plans[row["cohort__program_id"]]
+        if facts.pauses:
+            dues = due_dates_for(facts.start_date, plan.due_weeks, facts.pauses)
+        else:
+            key = (facts.start_date, row["cohort__program_id"])
+            dues = shared_dues.get(key)
+            if dues is None:
+                dues = shared_dues[key] = due_dates_for(facts.start_date, plan.due_weeks, ())
+        progress[row["pk"]] = compute_progress(facts, plan, today_here, thresholds, dues)
     return progress, facts_by_id, plans, today_for
 
 
 def progress_for_enrollments(
     enrollments: QuerySet[Enrollment] | Any, *, today: dt.date | None = None
 ) -> dict[int, Progress]:
-    """Progress of every enrollment given, keyed by enrollment id, in at most seven queries
+    """Progress of every enrollment given, keyed by enrollment id, in six queries
     whatever the number of enrollments or assignments.
 
     ``today`` defaults to each cohort's local date (``curriculum.clock.today(cohort.timezone)``).
@@ -136,7 +141,7 @@ def enrollment_progress_detail(enrollment: Enrollment, *, today: dt.date | None 
                 "due_date": due.isoformat(),
                 "status": status,
                 "version": sub.version if sub is not None else None,
-                "last_submitted_at": iso_datetime(sub.submitted_at) if sub is not None else None,
+                "last_submitted_at": iso_from_db(sub.submitted_at) if sub is not None else None,
                 "overdue": status != APPROVED and due < reference_day,
             }
         )
@@ -219,16 +224,13 @@ def cohort_matrix(
     if not enrollment_rows:
         return {"enrollments": [], "assignments": assignments, "cells": []}
 
-    if len(enrollment_rows) > 900:
+    if len(enrollment_rows) > fetch.MAX_ID_LIST:
         scope: Any = queryset.order_by().values("pk")
     else:
         scope = [row["pk"] for row in enrollment_rows]
     pauses = fetch_pauses(scope)
-    latest: dict[int, dict[int, tuple[int, str, dt.datetime]]] = {}
-    for enrollment_id, assignment_id, version, status, submitted_at in latest_submissions_query(
-        scope
-    ).values_list("enrollment_id", "assignment_id", "version", "status", "submitted_at"):
-        latest.setdefault(enrollment_id, {})[assignment_id] = (version, status, submitted_at)
+    # (assignment_id, version, status, submitted_at) per enrollment and assignment.
+    latest = fetch_latest_versions(scope, with_status_changed_at=False)
 
     tz = zone(cohort.timezone)
     local_today = today if today is not None else clock.today(cohort.timezone)
@@ -236,7 +238,7 @@ def cohort_matrix(
     enrollments = []
     cells: list[dict[str, Any]] = []
     append = cells.append
-    empty: dict[int, tuple[int, str, dt.datetime]] = {}
+    empty: dict[int, list[Any]] = {}
     for row in enrollment_rows:
         enrollment_id = row["pk"]
         name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
@@ -277,10 +279,10 @@ def cohort_matrix(
                     {
                         "enrollment": enrollment_id,
                         "assignment": assignment_id,
-                        "status": sub[1],
-                        "versions": sub[0],
-                        "last_submitted_at": iso_datetime(sub[2]),
-                        "overdue": sub[1] != APPROVED and due < reference_day,
+                        "status": sub[2],
+                        "versions": sub[1],
+                        "last_submitted_at": iso_from_db(sub[3]),
+                        "overdue": sub[2] != APPROVED and due < reference_day,
                     }
                 )
     return {"enrollments": enrollments, "assignments": assignments, "cells": cells}

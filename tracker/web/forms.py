@@ -125,7 +125,7 @@ class ReviewForm(forms.Form):
         self.criteria = list(criteria)
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
-                label=f"{criterion.name} (0–{criterion.max_score})",
+                label=f"{criterion.name} (0 to {criterion.max_score})",
                 required=False,
                 help_text=criterion.description,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),

@@ -43,6 +43,7 @@ urlpatterns = [
         common.mark_notification_read,
         name="notification_read",
     ),
+    path("calendar/rotate/", common.rotate_calendar, name="calendar_rotate"),
     # Mentor
     path("mentor/", mentor.mentor_home, name="mentor_home"),
     path("mentor/reviews/<int:pk>/", mentor.review_submission, name="mentor_review"),

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mentors.roles import role_of
+from tracker.calendar import calendar_path, calendar_token_rotate
 from tracker.notifications.selectors import notification_list
-from tracker.notifications.services import notification_mark_read
+from tracker.notifications.services import notification_mark_read, preferences_for
 
 
 def page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
@@ -54,9 +57,23 @@ def home(request: HttpRequest) -> HttpResponse:
 def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(notification_list(fetched_by=request.user), pk=pk)
     notification_mark_read(actor=request.user, notification=notification)
-    next_url = request.POST.get("next") or reverse("home")
-    if not next_url.startswith("/") or next_url.startswith("//"):
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = reverse("home")
     return redirect(next_url)
 
 
+def calendar_url(request: HttpRequest) -> str:
+    """The absolute address of the caller's private calendar feed."""
+    return request.build_absolute_uri(calendar_path(preferences_for(request.user)))
+
+
+@login_required
+@require_POST
+def rotate_calendar(request: HttpRequest) -> HttpResponse:
+    """A new feed address; the old one stops working at once (e.g. after it was shared)."""
+    calendar_token_rotate(actor=request.user)
+    messages.success(request, "Your calendar link was replaced: subscribe again with the new one.")
+    return redirect("home")

@@ -17,7 +17,6 @@ from learners.selectors import enrollment_list, help_request_list, progress_log_
 from learners.services import help_request_create, progress_log_create, submission_create
 from mentors.selectors import pairing_list, review_list, session_list
 from tracker.notifications.selectors import notification_list
-from tracker.notifications.services import preferences_for
 from tracker.progress import enrollment_progress_detail
 from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar
 from tracker.web.forms import (
@@ -26,7 +25,7 @@ from tracker.web.forms import (
     SubmissionForm,
     apply_service_errors,
 )
-from tracker.web.views.common import page
+from tracker.web.views.common import calendar_url, page
 
 CURRENT_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
@@ -106,8 +105,6 @@ def _dashboard_context(
         .select_related("mentor__user")
         .first()
     )
-    preferences = preferences_for(user)
-    calendar_url = request.build_absolute_uri(f"/calendar/{preferences.calendar_token}.ics")
     submit_form = submit_form or SubmissionForm(enrollment=enrollment)
     return {
         **_log_context(request, enrollment, log_form),
@@ -119,8 +116,8 @@ def _dashboard_context(
             detail["percent_complete"], detail["expected_percent"], "Overall progress"
         ),
         "module_bars": [
-            {"module": module, "bar": Bar(module_percent(module), None, module.get("title", ""))}
-            for module in detail.get("modules", [])
+            {"module": module, "bar": Bar(module["percent_complete"], None, module["title"])}
+            for module in detail["modules"]
         ],
         "submit_form": submit_form,
         "help_form": help_form or HelpRequestForm(),
@@ -129,16 +126,8 @@ def _dashboard_context(
         "pairing": pairing,
         "help_requests": help_request_list(fetched_by=user).filter(enrollment=enrollment)[:5],
         "notifications": notification_list(fetched_by=user)[:8],
-        "calendar_url": calendar_url,
+        "calendar_url": calendar_url(request),
     }
-
-
-def module_percent(module: dict) -> float:
-    """A module's completion as the progress engine reports it."""
-    for key in ("percent_complete", "percent", "completion_percent"):
-        if module.get(key) is not None:
-            return float(module[key])
-    return 0.0
 
 
 def _render_dashboard(request: HttpRequest, enrollment: Enrollment, **forms) -> HttpResponse:
@@ -168,7 +157,9 @@ def log_progress(request: HttpRequest) -> HttpResponse:
     saved = None
     if form.is_valid():
         try:
-            saved = progress_log_create(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+            saved = progress_log_create(
+                actor=request.user, enrollment=enrollment, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except PermissionDenied as denied:
@@ -190,7 +181,9 @@ def submit_work(request: HttpRequest) -> HttpResponse:
     form = SubmissionForm(request.POST, enrollment=enrollment)
     if form.is_valid():
         try:
-            submission = submission_create(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+            submission = submission_create(
+                actor=request.user, enrollment=enrollment, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except PermissionDenied as denied:

@@ -27,7 +27,7 @@ from tracker.web.forms import (
     SessionScheduleForm,
     apply_service_errors,
 )
-from tracker.web.views.common import page, role_required
+from tracker.web.views.common import calendar_url, page, role_required
 
 # Most urgent first.
 PACE_ORDER = {"behind": 0, "at_risk": 1, "on_track": 2, "ahead": 3}
@@ -109,6 +109,7 @@ def _dashboard_context(request: HttpRequest, *, schedule_form=None, log_forms=No
         "help_requests": help_request_list(fetched_by=user, open_only=True).order_by("created_at"),
         "answer_form": HelpAnswerForm(),
         "notifications": notification_list(fetched_by=user)[:8],
+        "calendar_url": calendar_url(request),
     }
 
 
@@ -146,7 +147,7 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
                 for key, value in (review.scores or {}).items()
             ]
         earlier.append({"submission": old, "review": review, "scores": scores})
-    existing_review = getattr(submission, "review", None) if hasattr(submission, "review") else None
+    existing_review = getattr(submission, "review", None)
     is_latest = all(old.version < submission.version for old in history)
     can_review = existing_review is None and is_latest and submission.status == "submitted"
 
@@ -224,7 +225,9 @@ def schedule_session(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as denied:
             form.add_error(None, str(denied) or "You may not schedule this session.")
         else:
-            messages.success(request, f"Session scheduled for {session.scheduled_at:%Y-%m-%d %H:%M}.")
+            messages.success(
+                request, f"Session scheduled for {session.scheduled_at:%Y-%m-%d %H:%M}."
+            )
             return redirect("mentor_home")
     return page(request, "web/mentor_home.html", _dashboard_context(request, schedule_form=form))
 

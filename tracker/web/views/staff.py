@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.conf import settings
 from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -18,9 +18,9 @@ from learners.models import Enrollment
 from learners.selectors import enrollment_list
 from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
+from tracker.api.roster import RosterError, roster_import
 from tracker.insights import program_insights
 from tracker.progress import cohort_matrix, progress_for_enrollments
-from tracker.api.roster import RosterError, roster_import
 from tracker.suggestions import mentor_suggestions
 from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT, Bar, pace_distribution, scatter
 from tracker.web.forms import PairingForm, RosterImportForm, apply_service_errors
@@ -73,9 +73,7 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
     ]
     at_risk.sort(key=lambda row: (PACES.index(row["progress"].pace) * -1, row["name"]))
     mentors = mentor_list(fetched_by=user).filter(is_active=True)
-    in_cohort = Counter(
-        mentor.pk for mentor in mentor_of.values()
-    )
+    in_cohort = Counter(mentor.pk for mentor in mentor_of.values())
     load = [
         {
             "mentor": mentor,
@@ -120,7 +118,7 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
 
 
 def heat_map(matrix: dict) -> dict:
-    """Rows of cells in enrollment × assignment order from the matrix read model."""
+    """Rows of cells in enrollment x assignment order from the matrix read model."""
     cells = {(cell["enrollment"], cell["assignment"]): cell for cell in matrix["cells"]}
     assignments = matrix["assignments"]
     rows = []
@@ -234,7 +232,9 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 def programs(request: HttpRequest) -> HttpResponse:
-    return page(request, "web/staff_programs.html", {"programs": program_list(fetched_by=request.user)})
+    return page(
+        request, "web/staff_programs.html", {"programs": program_list(fetched_by=request.user)}
+    )
 
 
 @staff_only

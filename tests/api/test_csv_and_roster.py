@@ -1,0 +1,208 @@
+"""The streamed progress CSV (same fields, formulas neutralised) and the roster import."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from learners.models import Enrollment
+from mentors.models import Pairing
+from tests.api.conftest import client_for
+from tests.api.test_permissions import snapshot
+from tests.learners.factories import EnrollmentFactory, LearnerFactory
+from tracker.api.views.cohorts import CSV_COLUMNS, neutralise
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_neutralised(value):
+    assert neutralise(value) == "'" + value
+
+
+def test_plain_cells_are_kept():
+    assert neutralise("Ada Lovelace") == "Ada Lovelace"
+    assert neutralise(None) == ""
+    assert neutralise(42.5) == "42.5"
+
+
+def test_csv_streams_the_json_rows_and_neutralises_names(world):
+    world.learner.first_name = "=HYPERLINK(\"http://evil\")"
+    world.learner.save()
+    client = client_for(world.staff)
+    json_rows = client.get(f"/api/v1/cohorts/{world.cohort.pk}/progress/").data["results"]
+    response = client.get(f"/api/v1/cohorts/{world.cohort.pk}/progress.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = read_csv(response)
+    assert list(rows[0].keys()) == CSV_COLUMNS
+    assert {int(row["enrollment"]) for row in rows} == {row["enrollment"] for row in json_rows}
+    by_id = {int(row["enrollment"]): row for row in rows}
+    for row in json_rows:
+        line = by_id[row["enrollment"]]
+        assert line["pace"] == row["pace"]
+        assert float(line["percent_complete"]) == row["percent_complete"]
+        assert line["learner_username"] == row["learner"]["username"]
+    ada = by_id[world.enrollment.pk]
+    assert ada["learner_name"].startswith("'=")
+
+
+def test_csv_is_scoped_like_the_json(world):
+    rows = read_csv(client_for(world.learner).get(f"/api/v1/cohorts/{world.cohort.pk}/progress.csv"))
+    assert [int(row["enrollment"]) for row in rows] == [world.enrollment.pk]
+
+
+def test_progress_filters_by_pace(world):
+    client = client_for(world.staff)
+    rows = client.get(f"/api/v1/cohorts/{world.cohort.pk}/progress/").data["results"]
+    pace = rows[0]["pace"]
+    filtered = client.get(f"/api/v1/cohorts/{world.cohort.pk}/progress/?pace={pace}").data
+    assert filtered["count"] == sum(1 for row in rows if row["pace"] == pace)
+    assert all(row["pace"] == pace for row in filtered["results"])
+    assert client.get(f"/api/v1/cohorts/{world.cohort.pk}/progress/?pace=fast").status_code == 400
+
+
+# --- Roster -------------------------------------------------------------------------------------
+def upload(client, cohort, text: str | bytes):
+    content = text.encode() if isinstance(text, str) else text
+    return client.post(
+        f"/api/v1/cohorts/{cohort.pk}/roster/",
+        {"file": SimpleUploadedFile("roster.csv", content, content_type="text/csv")},
+        format="multipart",
+    )
+
+
+def test_roster_creates_invites_enrolls_and_pairs(world, django_capture_on_commit_callbacks):
+    client = client_for(world.staff)
+    text = (
+        "email,first_name,last_name,mentor_email\n"
+        f"grace@example.com,Grace,Hopper,{world.mentor_user.email}\n"
+        f"{world.outsider.email},New,Comer,\n"
+        f"{world.learner.email},Ada,Lovelace,\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, world.cohort, text)
+    assert response.status_code == 201, response.data
+    assert response.data["created"] == 1
+    assert response.data["enrolled"] == 2
+    assert response.data["paired"] == 1
+    assert response.data["skipped"] == [
+        {"row": 4, "email": world.learner.email, "reason": "already enrolled"}
+    ]
+    grace = Enrollment.objects.get(cohort=world.cohort, learner__email="grace@example.com")
+    assert not grace.learner.has_usable_password()
+    assert Pairing.objects.get(enrollment=grace, ended_at__isnull=True).mentor == world.mentor
+    assert Enrollment.objects.filter(cohort=world.cohort, learner=world.outsider).exists()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["grace@example.com"]
+    assert "/reset/" in mail.outbox[0].body
+
+
+def test_roster_is_all_or_nothing_with_row_errors(world, django_capture_on_commit_callbacks):
+    text = (
+        "email,first_name,last_name,mentor_email\n"
+        "good@example.com,Good,Row,\n"
+        "not-an-email,Bad,Email,\n"
+        "good@example.com,Dupe,Row,\n"
+        "x@example.com,,Nameless,\n"
+        "y@example.com,Y,Z,nobody@example.com\n"
+    )
+    before = snapshot()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 400
+    errors = {(row["row"], row["field"]) for row in response.data["rows"]}
+    # Rows are checked on their own first; the mentor lookup only runs for a clean file.
+    assert errors == {(3, "email"), (4, "email"), (5, "first_name")}
+    assert snapshot() == before
+    assert mail.outbox == []
+
+
+def test_roster_unknown_mentor_rolls_everything_back(world, django_capture_on_commit_callbacks):
+    text = (
+        "email,first_name,last_name,mentor_email\n"
+        "one@example.com,One,Learner,\n"
+        "two@example.com,Two,Learner,nobody@example.com\n"
+    )
+    before = snapshot()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 400
+    assert response.data["rows"] == [
+        {"row": 3, "field": "mentor_email", "message": "No mentor has this email."}
+    ]
+    assert snapshot() == before
+    assert mail.outbox == []
+
+
+def test_roster_mentor_at_capacity_is_a_row_error(world):
+    world.mentor.capacity = 1
+    world.mentor.save()
+    text = f"email,first_name,last_name,mentor_email\nz@example.com,Z,Z,{world.mentor_user.email}\n"
+    response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 400
+    assert response.data["rows"][0]["row"] == 2
+    assert response.data["rows"][0]["field"] == "mentor_email"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"name,surname\nA,B\n", "header"),
+        (b"\xff\xfe\x00bad", "UTF-8"),
+        (b"email,first_name,last_name\n", "no learners"),
+    ],
+)
+def test_roster_rejects_bad_files(world, content, message):
+    response = upload(client_for(world.staff), world.cohort, content)
+    assert response.status_code == 400
+    assert message in response.data["file"][0]
+
+
+def test_roster_without_a_file_is_a_400(world):
+    response = client_for(world.staff).post(
+        f"/api/v1/cohorts/{world.cohort.pk}/roster/", {}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "file" in response.data
+
+
+@override_settings(STRIDE_MAX_UPLOAD_BYTES=100)
+def test_roster_over_the_size_limit_is_a_413(world):
+    text = "email,first_name,last_name\n" + "".join(
+        f"learner{i}@example.com,L,{i}\n" for i in range(20)
+    )
+    before = snapshot()
+    response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 413
+    assert snapshot() == before
+
+
+def test_reuploading_a_roster_changes_nothing(world):
+    client = client_for(world.staff)
+    text = "email,first_name,last_name\nrepeat@example.com,Re,Peat\n"
+    assert upload(client, world.cohort, text).status_code == 201
+    again = upload(client, world.cohort, text)
+    assert again.status_code == 201
+    assert again.data["created"] == 0 and again.data["enrolled"] == 0
+    assert Enrollment.objects.filter(learner__email="repeat@example.com").count() == 1
+
+
+def test_roster_enrolls_an_existing_learner_of_another_cohort(world):
+    elsewhere = EnrollmentFactory(learner=LearnerFactory(email="moved@example.com"))
+    text = "email,first_name,last_name\nMOVED@example.com,Mo,Ved\n"
+    response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 201
+    assert response.data == {"created": 0, "enrolled": 1, "paired": 0, "skipped": []}
+    assert Enrollment.objects.filter(learner=elsewhere.learner).count() == 2
