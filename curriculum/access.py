@@ -42,7 +42,11 @@ class AnyOf(Part):
     def q(self, user: Any) -> Q:
         result = NOTHING
         for part in self.parts:
-            result |= part.q(user)
+            clause = part.q(user)
+            if not clause:
+                # An empty Q means every row; Django drops it when OR-ing, so say it outright.
+                return EVERYTHING
+            result |= clause
         return result
 
     def check(self, user: Any, obj: Any) -> bool:

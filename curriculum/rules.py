@@ -27,23 +27,6 @@ def active_mentor_exists(user: Any) -> Exists:
     return Exists(get_user_model().objects.filter(pk=user.pk, mentor_profile__is_active=True))
 
 
-class Either(AnyOf):
-    """``AnyOf`` that treats a part answering "every row" (an empty ``Q``) as such.
-
-    ``Q(pk__in=[]) | Q()`` is ``Q(pk__in=[])`` in Django (an empty Q is dropped when combined),
-    so a plain OR of the parts would hide every row from staff.
-    """
-
-    def q(self, user: Any) -> Q:
-        result = NOTHING
-        for part in self.parts:
-            clause = part.q(user)
-            if not clause:
-                return EVERYTHING
-            result |= clause
-        return result
-
-
 class CurriculumReader(Part):
     """Any active mentor, or a learner enrolled in a cohort of the row's program.
 
@@ -89,23 +72,23 @@ class CohortMember(Part):
 
 
 class ProgramRule(Rule):
-    read = Either(IsStaff(), CurriculumReader(""))
+    read = AnyOf(IsStaff(), CurriculumReader(""))
 
 
 class ModuleRule(Rule):
-    read = Either(IsStaff(), CurriculumReader("program"))
+    read = AnyOf(IsStaff(), CurriculumReader("program"))
 
 
 class AssignmentRule(Rule):
-    read = Either(IsStaff(), CurriculumReader("program"))
+    read = AnyOf(IsStaff(), CurriculumReader("program"))
 
 
 class RubricCriterionRule(Rule):
-    read = Either(IsStaff(), CurriculumReader("assignment__program"))
+    read = AnyOf(IsStaff(), CurriculumReader("assignment__program"))
 
 
 class CohortRule(Rule):
-    read = Either(IsStaff(), CohortMember())
+    read = AnyOf(IsStaff(), CohortMember())
 
 
 PROGRAM_RULE = ProgramRule()

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from curriculum import clock
-from curriculum.access import NOTHING, IsStaff, Part, Rule, is_staff
-from curriculum.rules import Either
+from curriculum.access import NOTHING, AnyOf, IsStaff, Part, Rule, is_staff
 from learners.models import Enrollment, ProgressLog
 
 
@@ -98,19 +97,19 @@ class OfEnrollment(Part):
 
 
 class EnrollmentRule(Rule):
-    read = Either(IsStaff(), OfEnrollment(""))
+    read = AnyOf(IsStaff(), OfEnrollment(""))
 
 
 class PauseRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("enrollment"))
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
 
 
 class ProgressLogRule(Rule):
     """Learners write their own logs; edits and deletes only within the edit window."""
 
-    read = Either(IsStaff(), OfEnrollment("enrollment"))
-    create = Either(IsStaff(), OfEnrollment("enrollment", mentor=False))
-    update = Either(IsStaff(), OfEnrollment("enrollment", mentor=False))
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
+    create = AnyOf(IsStaff(), OfEnrollment("enrollment", mentor=False))
+    update = AnyOf(IsStaff(), OfEnrollment("enrollment", mentor=False))
     delete = update
 
     @staticmethod
@@ -130,19 +129,19 @@ class ProgressLogRule(Rule):
 
 
 class SubmissionRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("enrollment"))
-    create = Either(IsStaff(), OfEnrollment("enrollment", mentor=False))
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
+    create = AnyOf(IsStaff(), OfEnrollment("enrollment", mentor=False))
 
 
 class DeploymentCheckRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("submission__enrollment"))
+    read = AnyOf(IsStaff(), OfEnrollment("submission__enrollment"))
 
 
 class HelpRequestRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("enrollment"))
-    create = Either(IsStaff(), OfEnrollment("enrollment", mentor=False))
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
+    create = AnyOf(IsStaff(), OfEnrollment("enrollment", mentor=False))
     # Answering is an update: the learner's mentor or staff.
-    update = Either(IsStaff(), OfEnrollment("enrollment", learner=False))
+    update = AnyOf(IsStaff(), OfEnrollment("enrollment", learner=False))
 
 
 ENROLLMENT_RULE = EnrollmentRule()

@@ -14,8 +14,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from curriculum.access import NOTHING, IsOwn, IsStaff, Part, Rule
-from curriculum.rules import Either
+from curriculum.access import NOTHING, AnyOf, IsOwn, IsStaff, Part, Rule
 from learners.models import Submission
 from learners.rules import OfEnrollment
 from mentors.models import Pairing
@@ -45,28 +44,28 @@ class MentorOfOwnEnrollment(Part):
 
 
 class MentorRule(Rule):
-    read = Either(IsStaff(), IsOwn("user"), MentorOfOwnEnrollment())
+    read = AnyOf(IsStaff(), IsOwn("user"), MentorOfOwnEnrollment())
     # A mentor edits the descriptive fields of their own profile; the service limits which.
-    update = Either(IsStaff(), IsOwn("user"))
+    update = AnyOf(IsStaff(), IsOwn("user"))
 
 
 class PairingRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("enrollment"))
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
 
 
 class MentorSessionRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("enrollment"))
-    create = Either(IsStaff(), OfEnrollment("enrollment", learner=False))
-    update = Either(IsStaff(), OfEnrollment("enrollment", learner=False))
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
+    create = AnyOf(IsStaff(), OfEnrollment("enrollment", learner=False))
+    update = AnyOf(IsStaff(), OfEnrollment("enrollment", learner=False))
 
 
 class ReviewRule(Rule):
-    read = Either(IsStaff(), OfEnrollment("submission__enrollment"))
-    create = Either(IsStaff(), OfEnrollment("submission__enrollment", learner=False))
+    read = AnyOf(IsStaff(), OfEnrollment("submission__enrollment"))
+    create = AnyOf(IsStaff(), OfEnrollment("submission__enrollment", learner=False))
 
 
 # Reviewing is decided on the submission before the review exists.
-SUBMISSION_REVIEWER = Either(IsStaff(), OfEnrollment("enrollment", learner=False))
+SUBMISSION_REVIEWER = AnyOf(IsStaff(), OfEnrollment("enrollment", learner=False))
 
 
 def can_review(user: Any, submission: Submission) -> bool:

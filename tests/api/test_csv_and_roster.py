@@ -36,7 +36,7 @@ def test_plain_cells_are_kept():
 
 
 def test_csv_streams_the_json_rows_and_neutralises_names(world):
-    world.learner.first_name = "=HYPERLINK(\"http://evil\")"
+    world.learner.first_name = '=HYPERLINK("http://evil")'
     world.learner.save()
     client = client_for(world.staff)
     json_rows = client.get(f"/api/v1/cohorts/{world.cohort.pk}/progress/").data["results"]
@@ -58,7 +58,9 @@ def test_csv_streams_the_json_rows_and_neutralises_names(world):
 
 
 def test_csv_is_scoped_like_the_json(world):
-    rows = read_csv(client_for(world.learner).get(f"/api/v1/cohorts/{world.cohort.pk}/progress.csv"))
+    rows = read_csv(
+        client_for(world.learner).get(f"/api/v1/cohorts/{world.cohort.pk}/progress.csv")
+    )
     assert [int(row["enrollment"]) for row in rows] == [world.enrollment.pk]
 
 

@@ -1,4 +1,4 @@
-"""Every operation × {anonymous, learner, other learner, learner's mentor, other mentor, staff}:
+"""Every operation x {anonymous, learner, other learner, learner's mentor, other mentor, staff}:
 the exact status, and on a refusal not one row changed anywhere."""
 
 from __future__ import annotations
@@ -369,8 +369,13 @@ OPERATIONS = [
         None,
         (401, 200, 404, 404, 404, 403),
     ),
-    ("notification-read-all", "post", lambda w: "/api/v1/notifications/read-all/", None,
-     everyone(200)),
+    (
+        "notification-read-all",
+        "post",
+        lambda w: "/api/v1/notifications/read-all/",
+        None,
+        everyone(200),
+    ),
 ]
 
 CASES = [

@@ -62,8 +62,9 @@ def build(learners: int) -> dict:
     """A cohort of ``learners``, each with a mentor, logs, submissions, a review, a session,
     a help request and a notification for staff; page size 100 so every row is listed."""
     program = ProgramFactory(length_weeks=26)
-    modules = [ModuleFactory(program=program, order=i, start_week=i, end_week=i + 1)
-               for i in range(1, 4)]
+    modules = [
+        ModuleFactory(program=program, order=i, start_week=i, end_week=i + 1) for i in range(1, 4)
+    ]
     assignments = [
         AssignmentFactory(program=program, module=modules[i % 3], order=i, due_week=i + 1)
         for i in range(1, 4)
@@ -92,8 +93,7 @@ def build(learners: int) -> dict:
             dedupe_key=f"q:{enrollment.pk}",
             created_at=timezone.now(),
         )
-    return {"staff": staff, "program": program.pk, "cohort": cohort.pk,
-            "enrollment": first.pk}
+    return {"staff": staff, "program": program.pk, "cohort": cohort.pk, "enrollment": first.pk}
 
 
 def count(world: dict, template: str) -> tuple[int, list[str]]:

@@ -9,6 +9,7 @@ through DRF's test client, and its tasks are published to the same Redis.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -23,7 +24,6 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-import tracker.settings as production
 from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import PairingFactory
 from tracker import tasks
@@ -123,6 +123,26 @@ def emails(directory: Path) -> list[str]:
     return messages
 
 
+def production_broker_settings(url: str) -> dict:
+    """What ``tracker.settings`` configures for a broker at ``url`` (they depend on the URL,
+    and this process was configured for the in-memory test broker)."""
+    script = (
+        "import json, tracker.settings as s; print(json.dumps({"
+        "'broker_transport_options': s.CELERY_BROKER_TRANSPORT_OPTIONS, "
+        "'broker_connection_timeout': s.CELERY_BROKER_CONNECTION_TIMEOUT}))"
+    )
+    env = {**os.environ, "CELERY_BROKER_URL": url, "PYTHONPATH": str(ROOT)}
+    output = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 @contextlib.contextmanager
 def publishing_to(url: str):
     """Point this process's Celery app (the web side) at ``url`` with production timeouts."""
@@ -139,11 +159,7 @@ def publishing_to(url: str):
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
-    conf.update(
-        broker_url=url,
-        broker_transport_options=production.CELERY_BROKER_TRANSPORT_OPTIONS,
-        broker_connection_timeout=production.CELERY_BROKER_CONNECTION_TIMEOUT,
-    )
+    conf.update(broker_url=url, **production_broker_settings(url))
     reset_pools()
     broker_backoff_reset()
     try:
@@ -276,15 +292,13 @@ def test_redis_stopped_the_write_still_answers_and_the_email_follows_later(
         throwaway_redis.start()
         broker_backoff_reset()
         tasks.flush_outbox.apply_async()
-        sent = wait_for(
-            lambda: emails(email_dir), timeout=90, what="the email once Redis is back"
-        )
+        sent = wait_for(lambda: emails(email_dir), timeout=90, what="the email once Redis is back")
     assert len(sent) == 1
     assert f"To: {pairing.enrollment.learner.email}" in sent[0]
 
 
 def test_a_silent_broker_does_not_hang_the_request(review_setup):
-    pairing, submission, client = review_setup
+    _, submission, client = review_setup
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)  # accepts connections, never answers

@@ -250,3 +250,19 @@ def test_bad_arguments_are_refused(frozen):
         seed("--learners", "-1")
     with pytest.raises(CommandError):
         seed("--password", "")
+
+
+def test_learners_are_built_in_chunks_with_the_same_result(frozen, monkeypatch):
+    monkeypatch.setattr("tracker.seed.builder.CHUNK_LEARNERS", 7)
+    seed("--learners", "30")
+    enrollments = Enrollment.objects.filter(cohort__name=COHORT_NAME)
+    assert enrollments.count() == 30
+    open_enrollments = enrollments.exclude(status="withdrawn")
+    assert Pairing.objects.filter(ended_at__isnull=True).count() == open_enrollments.count()
+    assert not (
+        Mentor.objects.annotate(active=Count("pairings", filter=Q(pairings__ended_at__isnull=True)))
+        .filter(active__gt=F("capacity"))
+        .exists()
+    )
+    progress = progress_for_enrollments(enrollments)
+    assert {p.pace for p in progress.values()} == {"ahead", "on_track", "at_risk", "behind"}

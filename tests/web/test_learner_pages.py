@@ -5,7 +5,8 @@ from django.utils import timezone
 from learners.models import HelpRequest, ProgressLog, Submission
 from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import MentorSessionFactory, ReviewFactory
-from tracker.models import Notification
+from tracker.models import Notification, UserPreferences
+from tracker.notifications import preferences_for
 
 pytestmark = pytest.mark.django_db
 
@@ -211,12 +212,11 @@ def test_user_without_enrollment_sees_welcome(client, db):
 
 
 def test_calendar_link_can_be_replaced(learner_client, world):
-    old = world.learner.preferences.calendar_token
+    old = preferences_for(world.learner).calendar_token
     assert learner_client.get(f"/calendar/{old}.ics").status_code == 200
     response = learner_client.post(reverse("calendar_rotate"))
     assert response.status_code == 302
-    world.learner.preferences.refresh_from_db()
-    new = world.learner.preferences.calendar_token
+    new = UserPreferences.objects.get(user=world.learner).calendar_token
     assert new != old
     body = learner_client.get(reverse("learner_home")).content.decode()
     assert f"/calendar/{new}.ics" in body

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.validators import URLValidator
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -127,7 +126,9 @@ def enum_field(choices: Any, *, strict: bool = True, **kwargs: Any) -> serialize
     Several models share field names with different words (``status``, ``kind``); inline enums
     keep drf-spectacular from inventing colliding component names for them.
     """
-    values = tuple(str(choice[0] if isinstance(choice, list | tuple) else choice) for choice in choices)
+    values = tuple(
+        str(choice[0] if isinstance(choice, list | tuple) else choice) for choice in choices
+    )
     key = (strict, values)
     if key not in _ENUM_CLASSES:
         base = StrictChoiceField if strict else serializers.ChoiceField

@@ -18,7 +18,6 @@ from learners.models import Enrollment
 from learners.rules import ENROLLMENT_RULE
 from mentors.models import Mentor, MentorSession, Review
 from mentors.rules import MENTOR_RULE
-from tracker.models import Notification
 from tracker.api.fields import (
     BoundedDateField,
     BoundedDateTimeField,
@@ -26,10 +25,11 @@ from tracker.api.fields import (
     ScopedPrimaryKeyField,
     StrictBooleanField,
     StrictCharField,
-    enum_field,
     StrictIntegerField,
     StrictTimeField,
+    enum_field,
 )
+from tracker.models import Notification
 
 User = get_user_model()
 
@@ -214,8 +214,7 @@ class SessionInput(serializers.Serializer):
     enrollment = enrollment_ref()
     scheduled_at = BoundedDateTimeField()
     duration_minutes = StrictIntegerField(min_value=5, max_value=480, required=False, default=30)
-    status = enum_field(MentorSession.Status.choices, required=False, default="scheduled"
-    )
+    status = enum_field(MentorSession.Status.choices, required=False, default="scheduled")
     notes = text(10000)
 
 
@@ -246,4 +245,3 @@ class RosterInput(serializers.Serializer):
     file = serializers.FileField(
         help_text="CSV with a header row: email,first_name,last_name[,mentor_email]"
     )
-

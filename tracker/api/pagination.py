@@ -14,7 +14,11 @@ class PageNumberPagination(BasePageNumberPagination):
             return self.page_size
         if not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
             raise ValidationError(
-                {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        f"Enter a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
             )
         return min(int(raw), self.max_page_size)
 

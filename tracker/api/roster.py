@@ -43,13 +43,13 @@ NAME_MAX = 150
 EMAIL_MAX = 254
 
 
-class RosterError(ValidationError):
-    """Row errors of an import, ``{"rows": [{row, field, message}]}`` or ``{"file": [...]}``."""
+class RosterError(Exception):
+    """Why nothing was imported: ``{"rows": [{row, field, message}]}`` or ``{"file": [...]}``."""
 
     def __init__(self, *, rows: list[dict] | None = None, file: list[str] | None = None):
         self.rows = rows or []
         self.file = file or []
-        super().__init__({"rows": ["bad rows"]} if rows else {"file": self.file})
+        super().__init__(self.as_dict())
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows} if self.rows else {"file": self.file}
@@ -270,7 +270,11 @@ def roster_import(*, actor: Any, cohort: Cohort, content: bytes) -> RosterResult
             existing = users_by_email.get(row.email.lower(), [])
             if len(existing) > 1:
                 errors.append(
-                    {"row": row.line, "field": "email", "message": "Several users share this email."}
+                    {
+                        "row": row.line,
+                        "field": "email",
+                        "message": "Several users share this email.",
+                    }
                 )
                 continue
             if existing:
@@ -306,8 +310,8 @@ def roster_import(*, actor: Any, cohort: Cohort, content: bytes) -> RosterResult
                         pairing_assign(actor=actor, enrollment=enrollment, mentor=mentor)
                         result.paired.append(row.email)
             except ValidationError as error:
-                field_name = "mentor_email" if "mentor" in getattr(error, "error_dict", {}) else (
-                    "email"
+                field_name = (
+                    "mentor_email" if "mentor" in getattr(error, "error_dict", {}) else ("email")
                 )
                 errors.append({"row": row.line, "field": field_name, "message": _message(error)})
                 continue
@@ -325,4 +329,3 @@ def roster_import(*, actor: Any, cohort: Cohort, content: bytes) -> RosterResult
     if errors:
         raise RosterError(rows=errors)
     return result
-

@@ -551,7 +551,7 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
         "Field name → list of messages (DRF style; nested fields give nested objects). A body "
-        "that is not valid JSON answers {\"detail\": message}."
+        'that is not valid JSON answers {"detail": message}.'
     ),
     "additionalProperties": {
         "oneOf": [
@@ -561,4 +561,3 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
         ]
     },
 }
-

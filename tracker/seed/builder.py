@@ -49,6 +49,7 @@ COHORT_TIMEZONE = "Europe/Berlin"
 COHORT_WEEKS_IN = 10
 EMAIL_DOMAIN = "demo.stride.example"
 BATCH_SIZE = 2000
+CHUNK_LEARNERS = 1000
 # Mentors are sized so every learner gets a seat, with a little slack for re-pairing.
 LEARNERS_PER_MENTOR = 8
 MIN_MENTORS = 4
@@ -275,8 +276,15 @@ def _seats(mentors: list[Mentor], needed: int) -> list[Mentor]:
 
 
 def _create_learners(ctx, cohort, staff, numbers, mentors, password_hash) -> None:
-    if not numbers:
-        return
+    """Learners in chunks, so memory stays flat however many are asked for."""
+    seats_needed = sum(1 for n in numbers if not story_of(n).withdrawn)
+    seats = iter(_seats(mentors, seats_needed))
+    for start in range(0, len(numbers), CHUNK_LEARNERS):
+        chunk = numbers[start : start + CHUNK_LEARNERS]
+        _create_chunk(ctx, cohort, staff, chunk, mentors, seats, password_hash)
+
+
+def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) -> None:
     user_model = get_user_model()
     usernames = [f"learner{n}" for n in numbers]
     users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
@@ -329,8 +337,6 @@ def _create_learners(ctx, cohort, staff, numbers, mentors, password_hash) -> Non
     )
 
     # Active learners take a seat; a withdrawn learner's pairing is history and takes none.
-    active_plans = [p for p in plans if p.withdrawn_at is None]
-    seats = iter(_seats(mentors, len(active_plans)))
     pairing_plans: list[PairingPlan] = []
     pairings: list[Pairing] = []
     owners: list[int] = []  # index into plans for each pairing row

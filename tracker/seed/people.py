@@ -123,7 +123,7 @@ class Story:
 
 
 TARGET_DELTA = {"ahead": 18.0, "on_track": 0.0, "slipping": -17.0, "behind": -40.0}
-LOG_RATE = {"ahead": 0.6, "on_track": 0.45, "slipping": 0.3, "behind": 0.2}
+LOG_RATE = {"ahead": 0.5, "on_track": 0.4, "slipping": 0.25, "behind": 0.15}
 
 # learner1..learner24 follow these stories in order; bigger cohorts repeat them.
 STORIES: tuple[Story, ...] = (

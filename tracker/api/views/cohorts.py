@@ -225,9 +225,7 @@ class CohortViewSet(RuleViewSet):
         cohort = self.get_object()
         rows = self._progress_rows(cohort, paginate=False)
         response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="cohort-{cohort.pk}-progress.csv"'
-        )
+        response["Content-Disposition"] = f'attachment; filename="cohort-{cohort.pk}-progress.csv"'
         return response
 
     # --- Roster ---------------------------------------------------------------------------

@@ -54,20 +54,19 @@ class ProgramViewSet(RuleViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(request=inputs.ProgramInput, responses={201: serializers.ProgramDetailSerializer})
+    @extend_schema(
+        request=inputs.ProgramInput, responses={201: serializers.ProgramDetailSerializer}
+    )
     def create(self, request, *args, **kwargs):
         program = services.program_create(actor=request.user, **self.validated(inputs.ProgramInput))
         return self.show(program, status_code=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=inputs.ProgramUpdateInput, responses=serializers.ProgramDetailSerializer
-    )
+    @extend_schema(request=inputs.ProgramUpdateInput, responses=serializers.ProgramDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         program = self.get_object()
         fields = self.validated(inputs.ProgramUpdateInput, partial=True)
         program = services.program_update(actor=request.user, program=program, **fields)
         return self.show(program)
-
 
     @extend_schema(request=None, responses=serializers.ProgramInsightsSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

@@ -46,7 +46,9 @@ class EnrollmentViewSet(RuleViewSet):
         queryset = Enrollment.objects.select_related("learner", "cohort")
         return with_active_mentor(queryset).prefetch_related("pauses")
 
-    @extend_schema(request=inputs.EnrollmentInput, responses={201: serializers.EnrollmentSerializer})
+    @extend_schema(
+        request=inputs.EnrollmentInput, responses={201: serializers.EnrollmentSerializer}
+    )
     def create(self, request, *args, **kwargs):
         fields = self.validated(inputs.EnrollmentInput)
         enrollment = services.enrollment_create(actor=request.user, **fields)
@@ -114,14 +116,18 @@ class ProgressLogViewSet(RuleViewSet):
     def get_queryset(self):
         return ProgressLog.objects.all()
 
-    @extend_schema(request=inputs.ProgressLogInput, responses={201: serializers.ProgressLogSerializer})
+    @extend_schema(
+        request=inputs.ProgressLogInput, responses={201: serializers.ProgressLogSerializer}
+    )
     def create(self, request, *args, **kwargs):
         log = services.progress_log_create(
             actor=request.user, **self.validated(inputs.ProgressLogInput)
         )
         return self.show(log, status_code=status.HTTP_201_CREATED)
 
-    @extend_schema(request=inputs.ProgressLogUpdateInput, responses=serializers.ProgressLogSerializer)
+    @extend_schema(
+        request=inputs.ProgressLogUpdateInput, responses=serializers.ProgressLogSerializer
+    )
     def partial_update(self, request, *args, **kwargs):
         log = self.get_object()
         fields = self.validated(inputs.ProgressLogUpdateInput, partial=True)
@@ -146,7 +152,9 @@ class SubmissionViewSet(RuleViewSet):
             "deployment_checks"
         )
 
-    @extend_schema(request=inputs.SubmissionInput, responses={201: serializers.SubmissionSerializer})
+    @extend_schema(
+        request=inputs.SubmissionInput, responses={201: serializers.SubmissionSerializer}
+    )
     def create(self, request, *args, **kwargs):
         submission = services.submission_create(
             actor=request.user, **self.validated(inputs.SubmissionInput)

@@ -96,6 +96,4 @@ class CalendarTokenView(ApiView):
     )
     def post(self, request):
         preferences = calendar_token_rotate(actor=request.user)
-        return Response(
-            {"calendar_url": calendar_url(preferences)}, status=status.HTTP_201_CREATED
-        )
+        return Response({"calendar_url": calendar_url(preferences)}, status=status.HTTP_201_CREATED)

@@ -70,9 +70,7 @@ class PairingViewSet(RuleViewSet):
         description="Pair an enrollment with a mentor (staff); the old pairing ends.",
     )
     def create(self, request, *args, **kwargs):
-        pairing = services.pairing_assign(
-            actor=request.user, **self.validated(inputs.PairingInput)
-        )
+        pairing = services.pairing_assign(actor=request.user, **self.validated(inputs.PairingInput))
         return self.show(pairing, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(request=inputs.PairingEndInput, responses=serializers.PairingSerializer)

@@ -21,6 +21,8 @@ from tracker.security.learner_data import learner_erase
 
 class Command(BaseCommand):
     help = "Anonymise one learner, keeping aggregate progress (staff only, audited)."
+    # call_command(..., interactive=False) from code: never prompt.
+    stealth_options = ("interactive",)
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--user", required=True, help="Username of the learner.")

@@ -70,7 +70,7 @@ def _dashboard_context(
         review_list(fetched_by=user)
         .filter(submission__enrollment=enrollment)
         .select_related("submission", "submission__assignment", "reviewer")
-        .order_by("-created_at")[:10]
+        .order_by("-created_at")[:5]
     )
     criterion_names = {
         str(c.pk): c

@@ -1,0 +1,210 @@
+"""Staff-only export of one learner's data, and erasure that keeps the numbers."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+
+from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from mentors.models import MentorSession, Pairing, Review
+from tests.curriculum.factories import StaffFactory, UserFactory
+from tests.learners.factories import (
+    HelpRequestFactory,
+    PauseFactory,
+    ProgressLogFactory,
+    SubmissionFactory,
+)
+from tests.mentors.factories import MentorSessionFactory, PairingFactory, ReviewFactory
+from tracker.audit import acting_as
+from tracker.models import HistoricalProgressLog, HistoricalSubmission, Notification
+from tracker.security.learner_data import learner_erase
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    staff = StaffFactory(username="pm")
+    learner = UserFactory(
+        username="ada", first_name="Ada", last_name="Lovelace", email="ada@example.com"
+    )
+    pairing = PairingFactory(enrollment__learner=learner)
+    enrollment = pairing.enrollment
+    log = ProgressLogFactory(enrollment=enrollment, minutes=90, note="My notes on Ada's week")
+    with acting_as(learner):
+        log.note = "Read the chapter on attention at home in Camden"
+        log.save()
+    submission = SubmissionFactory(
+        enrollment=enrollment,
+        url="https://github.com/ada-lovelace/engine",
+        note="First try",
+        status="approved",
+    )
+    review = ReviewFactory(
+        submission=submission, reviewer=pairing.mentor.user, feedback="Lovely work, Ada."
+    )
+    session = MentorSessionFactory(pairing=pairing, notes="Ada is worried about money")
+    help_request = HelpRequestFactory(enrollment=enrollment, message="Stuck on loss curves")
+    pause = PauseFactory(enrollment=enrollment, reason="Surgery")
+    Token.objects.create(user=learner)
+    mine = Notification.objects.create(
+        recipient=learner,
+        kind="feedback_ready",
+        subject="Your review is ready",
+        body="Lovely work",
+        link="/learner/",
+        dedupe_key="t:1",
+        created_at=submission.submitted_at,
+    )
+    mentors = Notification.objects.create(
+        recipient=pairing.mentor.user,
+        kind="submission_received",
+        subject="Ada Lovelace submitted work",
+        body="ada submitted v1. Also about Canada.",
+        link="/mentor/",
+        dedupe_key="t:2",
+        created_at=submission.submitted_at,
+    )
+    return locals()
+
+
+def export(*args) -> dict:
+    out = io.StringIO()
+    call_command("export_learner_data", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_export_holds_everything_about_the_learner(world):
+    data = export("--user", "ada", "--actor", "pm")
+    assert data["profile"]["username"] == "ada"
+    assert data["profile"]["email"] == "ada@example.com"
+    assert [e["id"] for e in data["enrollments"]] == [world["enrollment"].pk]
+    assert data["enrollments"][0]["pauses"][0]["reason"] == "Surgery"
+    assert data["enrollments"][0]["pairings"][0]["ended_at"] is None
+    assert data["progress_logs"][0]["minutes"] == 90
+    (submission,) = data["submissions"]
+    assert submission["url"] == "https://github.com/ada-lovelace/engine"
+    assert submission["review"]["feedback"] == "Lovely work, Ada."
+    assert data["sessions"][0]["notes"] == "Ada is worried about money"
+    assert data["help_requests"][0]["message"] == "Stuck on loss curves"
+    assert [n["subject"] for n in data["notifications"]] == ["Your review is ready"]
+    entry = LogEntry.objects.get(object_id=str(world["learner"].pk))
+    assert entry.user == world["staff"]
+    assert "Exported learner data" in entry.get_change_message()
+
+
+def test_export_to_a_file_is_private(world, tmp_path):
+    target = tmp_path / "ada.json"
+    call_command("export_learner_data", "--user", "ada", "--actor", "pm", "--output", str(target))
+    assert json.loads(target.read_text())["profile"]["username"] == "ada"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    "command", [["export_learner_data"], ["erase_learner", "--yes"]], ids=lambda c: c[0]
+)
+def test_non_staff_actor_is_refused_and_nothing_is_logged(world, command):
+    UserFactory(username="mallory")
+    with pytest.raises(CommandError, match="not active staff"):
+        call_command(*command, "--user", "ada", "--actor", "mallory")
+    with pytest.raises(CommandError, match="No user named"):
+        call_command(*command, "--user", "nobody", "--actor", "pm")
+    assert not LogEntry.objects.exists()
+    assert get_user_model().objects.filter(username="ada").exists()
+
+
+def test_erase_needs_confirmation(world):
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("erase_learner", "--user", "ada", "--actor", "pm", interactive=False)
+    assert get_user_model().objects.get(pk=world["learner"].pk).username == "ada"
+
+
+def test_erase_refuses_staff_and_mentors(world):
+    mentor_name = world["pairing"].mentor.user.username
+    with pytest.raises(CommandError, match="not a learner"):
+        call_command("erase_learner", "--user", mentor_name, "--actor", "pm", "--yes")
+
+
+def test_erase_anonymises_but_keeps_the_numbers(world):
+    learner = world["learner"]
+    out = io.StringIO()
+    call_command("erase_learner", "--user", "ada", "--actor", "pm", "--yes", stdout=out)
+    assert f"erased-{learner.pk}" in out.getvalue()
+
+    user = get_user_model().objects.get(pk=learner.pk)
+    assert user.username == f"erased-{learner.pk}"
+    assert (user.first_name, user.last_name, user.email) == ("", "", "")
+    assert not user.is_active
+    assert not user.has_usable_password()
+    assert not Token.objects.filter(user=user).exists()
+
+    enrollment = Enrollment.objects.get(pk=world["enrollment"].pk)
+    assert enrollment.status == "active"
+    log = ProgressLog.objects.get(pk=world["log"].pk)
+    assert (log.minutes, log.note) == (90, "")
+    assert log.logged_on == world["log"].logged_on
+    submission = Submission.objects.get(pk=world["submission"].pk)
+    assert (submission.status, submission.version) == ("approved", 1)
+    assert (submission.url, submission.note) == ("", "")
+    review = Review.objects.get(pk=world["review"].pk)
+    assert (review.verdict, review.feedback) == ("approved", "")
+    assert MentorSession.objects.get(pk=world["session"].pk).notes == ""
+    assert HelpRequest.objects.get(pk=world["help_request"].pk).message == ""
+    pause = Pause.objects.get(pk=world["pause"].pk)
+    assert (pause.reason, pause.start) == ("", world["pause"].start)
+    assert Pairing.objects.get(pk=world["pairing"].pk).ended_at is None
+
+    mine = Notification.objects.get(pk=world["mine"].pk)
+    assert (mine.subject, mine.body) == ("(erased)", "")
+    mentors = Notification.objects.get(pk=world["mentors"].pk)
+    assert mentors.subject == "a former learner submitted work"
+    assert mentors.body == "a former learner submitted v1. Also about Canada."
+
+
+def test_erase_scrubs_the_audit_history_and_is_itself_audited(world):
+    learner = world["learner"]
+    assert HistoricalProgressLog.objects.filter(note__icontains="Camden").exists()
+    call_command("erase_learner", "--user", "ada", "--actor", "pm", "--yes")
+    for row in HistoricalProgressLog.objects.filter(id=world["log"].pk):
+        assert row.note == ""
+        assert row.minutes == 90
+    assert not HistoricalSubmission.objects.exclude(url="").filter(
+        enrollment_id=world["enrollment"].pk
+    ).exists()
+    latest = HistoricalProgressLog.objects.filter(id=world["log"].pk).first()
+    assert latest.history_user == world["staff"]
+    assert latest.history_change_reason == "learner erased"
+
+    entries = LogEntry.objects.filter(object_id=str(learner.pk)).order_by("action_time")
+    assert [e.object_repr for e in entries] == [f"erased-{learner.pk}"]
+    assert entries[0].user == world["staff"]
+    assert "Erased learner" in entries[0].get_change_message()
+
+
+def test_export_then_erase_then_export_shows_nothing_personal(world):
+    call_command("erase_learner", "--user", "ada", "--actor", "pm", "--yes")
+    data = export("--user", f"erased-{world['learner'].pk}", "--actor", "pm")
+    text = json.dumps(data).lower()
+    for secret in ("lovelace", "camden", "surgery", "money", "ada-lovelace", "ada@"):
+        assert secret not in text
+    assert data["progress_logs"][0]["minutes"] == 90
+
+
+def test_erase_is_one_transaction(world, monkeypatch):
+    import tracker.security.learner_data as learner_data
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(learner_data, "_scrub_mentions", boom)
+    with pytest.raises(RuntimeError):
+        learner_erase(actor=world["staff"], user=world["learner"])
+    assert ProgressLog.objects.get(pk=world["log"].pk).note != ""
+    assert get_user_model().objects.get(pk=world["learner"].pk).username == "ada"
