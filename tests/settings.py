@@ -6,6 +6,7 @@ broker or Redis start their own (fixtures ``redis_url`` / ``throwaway_redis``) a
 these values explicitly.
 """
 
+import copy
 import os
 
 # Celery reads CELERY_BROKER_URL from the environment before its configuration, so an exported
@@ -32,3 +33,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite test databases live in memory; a TEST NAME (set for parallel PostgreSQL runs)
     # would turn them into files in the working directory.
     DATABASES["default"].pop("TEST", None)
+
+# Keep the console for warnings and errors: INFO chatter from live servers and workers would
+# bury pytest's report. Records still reach pytest's caplog through the root logger.
+LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+LOGGING["handlers"]["console"]["level"] = "WARNING"

@@ -6,9 +6,10 @@ Ids use a strict integer field (``?cohort=abc`` is a 400, not an empty list) and
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from curriculum.models import Assignment, Cohort, Module, Program
@@ -19,9 +20,38 @@ from tracker.models import Notification
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 
 
-@extend_schema_field(OpenApiTypes.INT)
+ID_MAX = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A row id: digits only (no ``1.0``, no ``+1``), within a database integer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"[0-9]{1,19}", str(value)):
+            raise forms.ValidationError("Enter an id (a whole number).", code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(filters.Filter):
-    field_class = forms.IntegerField
+    field_class = IdField
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A parameter given with no value (``?status=``) is a mistake, not "no filter"."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.data.get(name) in ("", None):
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                valid = False
+        return valid
 
 
 class FlagFilter(filters.ChoiceFilter):
@@ -37,7 +67,7 @@ class FlagFilter(filters.ChoiceFilter):
         return qs.filter(**{self.field_name: value == "true"})
 
 
-class ProgramFilter(filters.FilterSet):
+class ProgramFilter(StrictFilterSet):
     slug = filters.CharFilter()
 
     class Meta:
@@ -45,7 +75,7 @@ class ProgramFilter(filters.FilterSet):
         fields = ["slug"]
 
 
-class ModuleFilter(filters.FilterSet):
+class ModuleFilter(StrictFilterSet):
     program = IdFilter(field_name="program_id")
 
     class Meta:
@@ -53,7 +83,7 @@ class ModuleFilter(filters.FilterSet):
         fields = ["program"]
 
 
-class AssignmentFilter(filters.FilterSet):
+class AssignmentFilter(StrictFilterSet):
     program = IdFilter(field_name="program_id")
     module = IdFilter(field_name="module_id")
     kind = filters.ChoiceFilter(choices=Assignment.Kind.choices)
@@ -63,7 +93,7 @@ class AssignmentFilter(filters.FilterSet):
         fields = ["program", "module", "kind"]
 
 
-class CohortFilter(filters.FilterSet):
+class CohortFilter(StrictFilterSet):
     program = IdFilter(field_name="program_id")
 
     class Meta:
@@ -71,7 +101,7 @@ class CohortFilter(filters.FilterSet):
         fields = ["program"]
 
 
-class EnrollmentFilter(filters.FilterSet):
+class EnrollmentFilter(StrictFilterSet):
     cohort = IdFilter(field_name="cohort_id")
     learner = IdFilter(field_name="learner_id")
     status = filters.ChoiceFilter(choices=Enrollment.Status.choices)
@@ -81,7 +111,7 @@ class EnrollmentFilter(filters.FilterSet):
         fields = ["cohort", "learner", "status"]
 
 
-class MentorFilter(filters.FilterSet):
+class MentorFilter(StrictFilterSet):
     is_active = FlagFilter(field_name="is_active")
 
     class Meta:
@@ -89,7 +119,7 @@ class MentorFilter(filters.FilterSet):
         fields = ["is_active"]
 
 
-class PairingFilter(filters.FilterSet):
+class PairingFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
     mentor = IdFilter(field_name="mentor_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
@@ -100,7 +130,7 @@ class PairingFilter(filters.FilterSet):
         fields = ["enrollment", "mentor", "cohort", "active"]
 
 
-class ProgressLogFilter(filters.FilterSet):
+class ProgressLogFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
     module = IdFilter(field_name="module_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
@@ -112,7 +142,7 @@ class ProgressLogFilter(filters.FilterSet):
         fields = ["enrollment", "module", "cohort", "logged_after", "logged_before"]
 
 
-class SubmissionFilter(filters.FilterSet):
+class SubmissionFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
     assignment = IdFilter(field_name="assignment_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
@@ -123,7 +153,7 @@ class SubmissionFilter(filters.FilterSet):
         fields = ["enrollment", "assignment", "cohort", "status"]
 
 
-class HelpRequestFilter(filters.FilterSet):
+class HelpRequestFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
     open = FlagFilter(field_name="answered_at__isnull")
@@ -133,7 +163,7 @@ class HelpRequestFilter(filters.FilterSet):
         fields = ["enrollment", "cohort", "open"]
 
 
-class ReviewFilter(filters.FilterSet):
+class ReviewFilter(StrictFilterSet):
     submission = IdFilter(field_name="submission_id")
     enrollment = IdFilter(field_name="submission__enrollment_id")
     verdict = filters.ChoiceFilter(choices=Review.Verdict.choices)
@@ -143,7 +173,7 @@ class ReviewFilter(filters.FilterSet):
         fields = ["submission", "enrollment", "verdict"]
 
 
-class ReviewQueueFilter(filters.FilterSet):
+class ReviewQueueFilter(StrictFilterSet):
     cohort = IdFilter(field_name="enrollment__cohort_id")
     enrollment = IdFilter(field_name="enrollment_id")
     assignment = IdFilter(field_name="assignment_id")
@@ -151,7 +181,7 @@ class ReviewQueueFilter(filters.FilterSet):
     # No Meta.model: the queue lives on the reviews viewset but lists submissions.
 
 
-class SessionFilter(filters.FilterSet):
+class SessionFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
     mentor = IdFilter(field_name="pairing__mentor_id")
@@ -164,7 +194,7 @@ class SessionFilter(filters.FilterSet):
         fields = ["enrollment", "cohort", "mentor", "status", "scheduled_after", "scheduled_before"]
 
 
-class NotificationFilter(filters.FilterSet):
+class NotificationFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=Notification.Kind.choices)
     unread = FlagFilter(field_name="read_at__isnull")
 
@@ -173,7 +203,7 @@ class NotificationFilter(filters.FilterSet):
         fields = ["kind", "unread"]
 
 
-class CohortProgressFilter(filters.FilterSet):
+class CohortProgressFilter(StrictFilterSet):
     """Filters of ``cohorts/{id}/progress/``: ``pace`` is applied to computed progress."""
 
     pace = filters.ChoiceFilter(

@@ -12,7 +12,10 @@ import logging
 from django.dispatch import receiver
 
 from learners import signals as learner_signals
+from learners.models import Enrollment, Submission
 from mentors import signals as mentor_signals
+from mentors.services import pairing_close_for_enrollment
+from tracker import tasks
 from tracker.notifications import events
 from tracker.notifications.services import safe_publish
 
@@ -35,15 +38,19 @@ def on_submission_created(sender, submission_id: int, **kwargs) -> None:
     _enqueue_deployment_check(submission_id)
 
 
+@receiver(learner_signals.enrollment_status_changed, dispatch_uid="tracker.close_pairing")
+def on_enrollment_status_changed(sender, enrollment_id: int, status: str, **kwargs) -> None:
+    # A withdrawn or graduated learner frees their mentor's seat; the history stays.
+    if status in (Enrollment.Status.WITHDRAWN, Enrollment.Status.GRADUATED):
+        pairing_close_for_enrollment(enrollment_id=enrollment_id)
+
+
 @receiver(mentor_signals.session_changed, dispatch_uid="tracker.missed_sessions")
 def on_session_changed(sender, session_id: int, **kwargs) -> None:
     events.missed_sessions(session_id)
 
 
 def _enqueue_deployment_check(submission_id: int) -> None:
-    from learners.models import Submission
-    from tracker import tasks
-
     if not Submission.objects.filter(pk=submission_id).exclude(deployment_url="").exists():
         return
     if not safe_publish(tasks.check_deployment, args=[submission_id]):

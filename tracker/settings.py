@@ -337,6 +337,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 # The client address is REMOTE_ADDR unless the proxy in front is trusted to set a header.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("STRIDE_CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+# Lockouts log at WARNING; every successful sign-in (INFO) is already kept in axes' access log.
+LOGGING["loggers"]["axes"] = {"level": env.str("STRIDE_AXES_LOG_LEVEL", default="WARNING")}
 
 # --- Content Security Policy (django-csp 4) --------------------------------------------------
 # No inline script or style anywhere: pages load their JavaScript and CSS from /static/.

@@ -16,6 +16,7 @@ from celery import shared_task
 from django.conf import settings
 
 from curriculum import clock
+from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments
 from tracker.notifications import delivery, sweep
 
@@ -111,6 +112,20 @@ def sweep_partition(lo: int, hi: int, day: str | None = None) -> dict:
     """One enrollment id range ``[lo, hi)`` of the sweep."""
     result = sweep.run_sweep(day=_day(day), lo=lo, hi=hi, include_global=False)
     return dict(result.created)
+
+
+@shared_task(
+    name="tracker.tasks.sync_pause_statuses",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=600,
+    soft_time_limit=560,
+    expires=3600,
+)
+def sync_pause_statuses() -> int:
+    """Hourly: enrollments whose pause began or ended today (in their cohort's zone) change
+    status; idempotent, so running it more often than needed is harmless."""
+    return enrollment_sync_pause_statuses()
 
 
 @shared_task(

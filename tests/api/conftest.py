@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -75,6 +76,14 @@ class World:
             "other_mentor": self.other_mentor_user,
             "staff": self.staff,
         }[role]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle history lives in the cache; each test starts with a clean slate."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

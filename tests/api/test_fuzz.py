@@ -11,6 +11,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -42,6 +44,17 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI app runs Django's request signals; like Django's own test client, keep them
+    from closing the connection that holds the test's transaction (PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=["learner", "mentor_user", "staff"])

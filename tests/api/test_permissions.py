@@ -44,6 +44,14 @@ OPERATIONS = [
         everyone(200),
     ),
     ("calendar-token", "post", lambda w: "/api/v1/me/calendar-token/", None, everyone(201)),
+    ("token-revoke", "post", lambda w: "/api/v1/auth/token/revoke/", None, everyone(200)),
+    (
+        "user-token-revoke",
+        "post",
+        lambda w: f"/api/v1/users/{w.outsider.pk}/revoke-tokens/",
+        None,
+        (401, 403, 403, 403, 403, 200),
+    ),
     ("program-list", "get", lambda w: "/api/v1/programs/", None, everyone(200)),
     ("program-detail", "get", lambda w: f"/api/v1/programs/{w.program.pk}/", None, everyone(200)),
     (

@@ -38,6 +38,30 @@ def test_learner_mentor_loop(guarded_page, live_server, world):
     page.get_by_role("button", name="Log progress").click()
     expect(page.locator("#log-progress")).to_contain_text("Logged 45 minutes")
     expect(page.locator("#recent-logs")).to_contain_text("45 min")
+    # The summary follows out of band, without a reload.
+    expect(page.locator("#progress-summary")).to_contain_text("45 min logged in the last 7 days")
+
+    # Edit the log within the window: an error stays in place with what was typed, then it saves.
+    page.locator("#recent-logs").get_by_role("link", name=re.compile("^Edit")).click()
+    edit = page.locator("#log-edit")
+    expect(edit.get_by_label("Minutes")).to_have_value("45")
+    expect(page).to_have_url(re.compile(r"/learner/$"))  # swapped in by htmx, no navigation
+    edit.get_by_label("Minutes").fill("2000")
+    edit.get_by_label("What did you work on?").fill("Vectorised the loops, then broadcasting")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#id_edit-minutes_errors")).to_be_visible()
+    edit = page.locator("#log-edit")
+    expect(edit.get_by_label("What did you work on?")).to_have_value(
+        "Vectorised the loops, then broadcasting"
+    )
+    edit.get_by_label("Minutes").fill("60")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#log-progress")).to_contain_text("Log changed: 60 minutes")
+    expect(page.locator("#log-edit")).to_have_count(0)
+    expect(page.locator("#recent-logs")).to_contain_text("60 min")
+    expect(page.locator("#progress-summary")).to_contain_text("60 min logged in the last 7 days")
+    expect(page.locator("#module-progress")).to_contain_text("60 min")
+    expect(page).to_have_url(re.compile(r"/learner/$"))
 
     # Submit work; the deployment field appears only for the final milestone.
     deployment = page.get_by_label("Deployment URL")
@@ -109,6 +133,34 @@ def test_staff_roster_import_bad_row_then_fixed(guarded_page, live_server, world
     expect(page.locator(".messages")).to_contain_text("Roster imported: 2 enrolled")
     expect(page.locator("#learners")).to_contain_text("Grace Hopper")
     expect(page.locator("#learners")).to_contain_text("Ada Lovelace")
+
+
+def test_staff_pauses_then_withdraws_with_confirmation(guarded_page, live_server, world):
+    page = guarded_page
+    sign_in(page, live_server.url, "sam", PASSWORD)
+    page.get_by_role("link", name="Spring").click()
+    page.locator("#learners").get_by_role("link", name="Lena Learner", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Lena Learner"))).to_be_visible()
+
+    pause = page.locator("#pause")
+    pause.get_by_label("First paused day").fill("2030-03-10")
+    pause.get_by_label("Last paused day").fill("2030-03-01")
+    pause.get_by_label("Reason").fill("Surgery")
+    pause.get_by_role("button", name="Add pause").click()
+    expect(page.locator("#id_end_errors")).to_contain_text("cannot end before it starts")
+    expect(page.locator("#pause").get_by_label("Reason")).to_have_value("Surgery")
+    page.locator("#pause").get_by_label("Last paused day").fill("2030-03-23")
+    page.locator("#pause").get_by_role("button", name="Add pause").click()
+    expect(page.locator(".messages")).to_contain_text("(14 days)")
+    expect(page.locator("#pauses")).to_contain_text("Surgery")
+
+    page.get_by_role("button", name="Withdraw…").click()
+    expect(page.get_by_role("heading", name=re.compile("Withdraw Lena Learner"))).to_be_visible()
+    page.get_by_role("button", name="Yes, withdraw Lena Learner").click()
+    expect(page.locator(".messages")).to_contain_text("Lena Learner is withdrawn.")
+    expect(page.locator("#enrollment-status")).to_have_text("Withdrawn")
+    page.get_by_role("button", name="Reactivate").click()
+    expect(page.locator("#enrollment-status")).to_have_text("Active")
 
 
 def test_pages_fit_a_phone(guarded_page, live_server, world):

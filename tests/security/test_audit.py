@@ -85,9 +85,11 @@ def test_pause_over_the_api_is_audited_with_the_staff_member():
     today = timezone.now().date()
     response = client.post(
         f"/api/v1/enrollments/{enrollment.pk}/pause/",
-        {"start": (today + dt.timedelta(days=3)).isoformat(),
-         "end": (today + dt.timedelta(days=9)).isoformat(),
-         "reason": "Family matters"},
+        {
+            "start": (today + dt.timedelta(days=3)).isoformat(),
+            "end": (today + dt.timedelta(days=9)).isoformat(),
+            "reason": "Family matters",
+        },
         format="json",
     )
     assert response.status_code in (200, 201), response.content
@@ -148,12 +150,16 @@ def test_staff_read_the_trail_in_the_admin_and_nobody_edits_it(client):
     assert "status: active → graduated" in page
     assert staff.get_username() in page
     record = enrollment.history.first()
-    assert client.get(
-        f"/admin/tracker/historicalenrollment/{record.history_id}/change/"
-    ).status_code == 200
-    assert client.post(
-        f"/admin/tracker/historicalenrollment/{record.history_id}/delete/", {"post": "yes"}
-    ).status_code == 403
+    assert (
+        client.get(f"/admin/tracker/historicalenrollment/{record.history_id}/change/").status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/admin/tracker/historicalenrollment/{record.history_id}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert enrollment.history.count() == 2
 
 

@@ -45,7 +45,8 @@ def test_database_url_parsing():
         "PGPASSWORD": "s@cret",
         "PGSSLMODE": "require",
     }
-    assert configured_database({"DATABASE_URL": "sqlite:////srv/stride.db"}).name == "/srv/stride.db"
+    absolute = configured_database({"DATABASE_URL": "sqlite:////srv/stride.db"})
+    assert absolute.name == "/srv/stride.db"
     local = configured_database({"STRIDE_VAR_DIR": "/srv/var"})
     assert (local.engine, local.name) == ("sqlite", "/srv/var/stride.sqlite3")
     with pytest.raises(BackupError):
@@ -94,7 +95,8 @@ def snapshot() -> dict:
             Submission.objects.order_by("pk").values("pk", "version", "status", "url")
         ),
         "history": Enrollment.history.count(),
-        "migrations": connection.cursor().execute("SELECT count(*) FROM django_migrations")
+        "migrations": connection.cursor()
+        .execute("SELECT count(*) FROM django_migrations")
         .fetchone()[0],
     }
 

@@ -175,9 +175,11 @@ def test_erase_scrubs_the_audit_history_and_is_itself_audited(world):
     for row in HistoricalProgressLog.objects.filter(id=world["log"].pk):
         assert row.note == ""
         assert row.minutes == 90
-    assert not HistoricalSubmission.objects.exclude(url="").filter(
-        enrollment_id=world["enrollment"].pk
-    ).exists()
+    assert (
+        not HistoricalSubmission.objects.exclude(url="")
+        .filter(enrollment_id=world["enrollment"].pk)
+        .exists()
+    )
     latest = HistoricalProgressLog.objects.filter(id=world["log"].pk).first()
     assert latest.history_user == world["staff"]
     assert latest.history_change_reason == "learner erased"

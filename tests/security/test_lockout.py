@@ -55,6 +55,8 @@ def test_login_page_locks_after_limit_with_a_clear_message(client, ada):
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     assert AccessAttempt.objects.get(username="ada").failures_since_start == LIMIT
+    # Wrong passwords are often near misses of the right one: never stored.
+    assert "wrong" not in AccessAttempt.objects.get(username="ada").post_data
 
 
 def test_lockout_ends_after_the_cool_off(client, ada, time_machine):
@@ -94,8 +96,7 @@ def test_admin_login_is_protected_too(client):
     assert response.status_code == 429
 
 
-def test_token_endpoint_as_routed_answers_json_429(ada):
-    """The route in tracker/api/urls.py, whichever view serves it."""
+def test_token_endpoint_answers_json_429(ada):
     api = APIClient()
     for _ in range(LIMIT - 1):
         assert token(api, "wrong").status_code == 400
@@ -116,7 +117,6 @@ def test_login_page_and_token_share_one_count(client, ada):
     assert login_page(client, "wrong").status_code == 429
 
 
-@pytest.mark.urls("tests.security.urls")
 class TestObtainTokenView:
     def test_success_gives_a_token_and_records_the_sign_in(self, ada):
         response = token(APIClient(), PASSWORD)
@@ -179,3 +179,24 @@ class TestObtainTokenView:
         )
         assert response.status_code == 429
         assert "Retry-After" in response
+
+
+def test_a_drf_view_that_passes_its_own_request_still_gets_the_clear_lockout(ada):
+    """Any DRF view calling ``authenticate(request=request)`` hands axes the wrapper; the
+    receiver copies the lockout flag to the HttpRequest that AxesMiddleware inspects."""
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+    from rest_framework.parsers import JSONParser
+    from rest_framework.request import Request
+
+    def api_request():
+        http_request = RequestFactory().post(
+            "/api/v1/other/", data="{}", content_type="application/json"
+        )
+        return http_request, Request(http_request, parsers=[JSONParser()])
+
+    for _ in range(LIMIT):
+        authenticate(request=api_request()[1], username="ada", password="x")
+    http_request, wrapped = api_request()
+    assert authenticate(request=wrapped, username="ada", password=PASSWORD) is None
+    assert http_request.axes_locked_out is True

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from tests.curriculum.factories import StaffFactory, UserFactory
 from tracker.security.services import token_revoke
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.security.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def client_with_token(user) -> tuple[APIClient, Token]:

@@ -65,7 +65,7 @@ def test_a_saved_review_reaches_the_learner_by_email(
             actor=bootcamp.mentor.user,
             submission=submission,
             verdict="changes_requested",
-            feedback="Add a baseline model.",
+            feedback="Add a baseline model & don't forget <b>tests</b>.",
         )
     notification = Notification.objects.get(kind="feedback_ready")
     assert notification.recipient == bootcamp.learner
@@ -75,11 +75,13 @@ def test_a_saved_review_reaches_the_learner_by_email(
     email = mail.outbox[0]
     assert email.to == [bootcamp.learner.email]
     assert "Linear models" in email.subject
-    assert "Add a baseline model." in email.body
+    # Plain text stays plain; the HTML part escapes what the mentor typed.
+    assert "Add a baseline model & don't forget <b>tests</b>." in email.body
     assert f"https://stride.example.org/submissions/{submission.pk}/" in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
     assert f'href="https://stride.example.org/submissions/{submission.pk}/"' in html
+    assert "&amp; don&#x27;t forget &lt;b&gt;tests&lt;/b&gt;." in html
     assert email.extra_headers["Message-ID"].startswith(f"<stride-notification-{notification.pk}@")
 
 
@@ -375,3 +377,37 @@ def test_preferences_update_sets_and_clears_quiet_hours(bootcamp):
     prefs = preferences_update(actor=bootcamp.learner, quiet_hours_start=None, quiet_hours_end=None)
     assert prefs.quiet_hours_start is None
     assert UserPreferences.objects.get(user=bootcamp.learner).quiet_hours_end is None
+
+
+# --- other receivers and tasks --------------------------------------------------------------
+def test_a_withdrawn_learner_frees_the_mentors_seat(
+    bootcamp, frozen, django_capture_on_commit_callbacks
+):
+    from learners.services import enrollment_set_status
+
+    frozen(at(2026, 3, 8, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_set_status(
+            actor=bootcamp.staff, enrollment=bootcamp.enrollment, status="withdrawn"
+        )
+    bootcamp.pairing.refresh_from_db()
+    assert bootcamp.pairing.ended_at == at(2026, 3, 8, 10)
+    assert "withdrawn" in bootcamp.pairing.end_reason.lower()
+
+
+def test_the_hourly_task_starts_and_ends_pauses(bootcamp, frozen):
+    from tests.learners.factories import PauseFactory
+
+    frozen(at(2026, 3, 8, 10))
+    PauseFactory(
+        enrollment=bootcamp.enrollment, start=dt.date(2026, 3, 9), end=dt.date(2026, 3, 10)
+    )
+    assert tasks.sync_pause_statuses.apply().get() == 0
+    frozen(at(2026, 3, 9, 0, 5))
+    assert tasks.sync_pause_statuses.apply().get() == 1
+    bootcamp.enrollment.refresh_from_db()
+    assert bootcamp.enrollment.status == "paused"
+    frozen(at(2026, 3, 11, 0, 5))
+    assert tasks.sync_pause_statuses.apply().get() == 1
+    bootcamp.enrollment.refresh_from_db()
+    assert bootcamp.enrollment.status == "active"

@@ -197,7 +197,7 @@ def test_accounts_are_printed_and_log_in(frozen):
     out = seed()
     assert "http://127.0.0.1:8000/" in out
     assert "stride-demo" in out
-    for username in ("staff", "mentor1", "mentor3", "learner1", "learner24"):
+    for username in ("staff", "mentor1", "mentor3", "learner1", "learner24", "alumni1"):
         assert username in out
         assert get_user_model().objects.get(username=username).check_password("stride-demo")
 
@@ -212,7 +212,8 @@ def test_idempotent(frozen):
 
 def test_more_learners_top_up_the_cohort(frozen):
     seed()
-    first_ids = set(Enrollment.objects.values_list("pk", flat=True))
+    demo = Enrollment.objects.filter(cohort__name=COHORT_NAME)
+    first_ids = set(demo.values_list("pk", flat=True))
     seed("--learners", "60")
     enrollments = Enrollment.objects.filter(cohort__name=COHORT_NAME)
     assert enrollments.count() == 60
@@ -232,7 +233,8 @@ def test_more_learners_top_up_the_cohort(frozen):
 def test_learners_option_on_an_empty_database(frozen):
     seed("--learners", "60")
     assert Enrollment.objects.filter(cohort__name=COHORT_NAME).count() == 60
-    paces = {p.pace for p in progress_for_enrollments(Enrollment.objects.all()).values()}
+    enrollments = Enrollment.objects.filter(cohort__name=COHORT_NAME)
+    paces = {p.pace for p in progress_for_enrollments(enrollments).values()}
     assert paces == {"ahead", "on_track", "at_risk", "behind"}
 
 
@@ -266,3 +268,32 @@ def test_learners_are_built_in_chunks_with_the_same_result(frozen, monkeypatch):
     )
     progress = progress_for_enrollments(enrollments)
     assert {p.pace for p in progress.values()} == {"ahead", "on_track", "at_risk", "behind"}
+
+
+def test_a_finished_cohort_with_graduates_and_deployed_capstones(cohort):
+    from learners.models import DeploymentCheck
+    from tracker.seed.builder import PAST_COHORT_NAME
+
+    past = Cohort.objects.get(name=PAST_COHORT_NAME)
+    assert past.end_date < FROZEN_AT.date()
+    enrollments = Enrollment.objects.filter(cohort=past)
+    assert enrollments.filter(status="graduated").count() == 7
+    assert enrollments.filter(status="withdrawn").count() == 1
+    assert not Pairing.objects.filter(enrollment__cohort=past, ended_at__isnull=True).exists()
+    assert not MentorSession.objects.filter(enrollment__cohort=past, status="scheduled").exists()
+    graduate = enrollments.filter(status="graduated").first()
+    latest: dict[int, Submission] = {}
+    for submission in Submission.objects.filter(enrollment=graduate).order_by("version"):
+        latest[submission.assignment_id] = submission
+    assert len(latest) == past.program.assignments.count()
+    assert {s.status for s in latest.values()} == {"approved"}
+    final = Submission.objects.get(
+        enrollment=graduate, assignment__title="Capstone deployed API or web service"
+    )
+    assert final.deployment_url.startswith("https://")
+    checks = list(DeploymentCheck.objects.filter(submission=final).order_by("checked_at"))
+    assert [c.ok for c in checks] == [False, True]
+    assert all(c.checked_at <= FROZEN_AT for c in checks)
+    closed = dt.datetime.combine(past.end_date, dt.time(23, 59), tzinfo=past.tzinfo)
+    late = Submission.objects.filter(enrollment__cohort=past, submitted_at__gt=closed)
+    assert not late.exists()

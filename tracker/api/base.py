@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
@@ -19,6 +22,8 @@ from tracker.permissions import RuleFilterBackend, RulePermission, scope
 
 class ApiViewMixin:
     permission_classes = [RulePermission]
+    # JSON bodies only (the roster upload opts into multipart): one shape to validate.
+    parser_classes = [JSONParser]
     schema = StrideAutoSchema()
 
     def get_exception_handler(self):
@@ -26,8 +31,11 @@ class ApiViewMixin:
 
     def validated(self, serializer_class: type, *, partial: bool = False, data: Any = None) -> dict:
         """The request body checked by ``serializer_class`` (400 when it does not pass)."""
+        body = self.request.data if data is None else data
+        if not isinstance(body, Mapping):
+            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
         serializer = serializer_class(
-            data=self.request.data if data is None else data,
+            data=body,
             partial=partial,
             context={"request": self.request, "view": self},
         )

@@ -1,4 +1,4 @@
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
 
@@ -21,6 +21,18 @@ class PageNumberPagination(BasePageNumberPagination):
                 }
             )
         return min(int(raw), self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        # An empty or malformed ?page= is refused (404 like any page that does not exist)
+        # rather than read as page 1.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return raw
+        if not raw.isdigit() or len(raw) > 9:
+            raise NotFound("Invalid page.")
+        return raw
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -12,7 +12,7 @@ from tracker.api.views.learners import (
     ProgressLogViewSet,
     SubmissionViewSet,
 )
-from tracker.api.views.me import CalendarTokenView, MeView, PreferencesView, TokenView
+from tracker.api.views.me import CalendarTokenView, MeView, PreferencesView
 from tracker.api.views.mentors import (
     MentorViewSet,
     PairingViewSet,
@@ -20,6 +20,8 @@ from tracker.api.views.mentors import (
     SessionViewSet,
 )
 from tracker.api.views.notifications import NotificationViewSet
+from tracker.security import api as security_api
+from tracker.security.views import ObtainTokenView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_format_suffixes = False
@@ -38,7 +40,9 @@ router.register("reviews", ReviewViewSet, basename="review")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 v1 = [
-    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    # Token sign-in with throttling and the account lockout (tracker.security), and revocation.
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    *security_api.urlpatterns,
     path("me/", MeView.as_view(), name="me"),
     path("me/preferences/", PreferencesView.as_view(), name="me-preferences"),
     path("me/calendar-token/", CalendarTokenView.as_view(), name="me-calendar-token"),

@@ -18,6 +18,13 @@ SCHEDULE = [
         "Publishes due emails no task carries: broker outages, quiet hours, dead workers.",
     ),
     (
+        "Pause status sync",
+        "tracker.tasks.sync_pause_statuses",
+        {"crontab": {"minute": "5", "hour": "*"}},
+        "Flips enrollments between active and paused as pauses begin and end (hourly, so "
+        "every cohort's local midnight is caught within the hour).",
+    ),
+    (
         "Daily deployment re-check",
         "tracker.tasks.recheck_deployments",
         {"crontab": {"minute": "30", "hour": "3"}},

@@ -10,6 +10,7 @@ the missing ones.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -23,7 +24,14 @@ from django.db.models import Count, Q
 
 from curriculum import clock
 from curriculum.models import Cohort, Program
-from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from learners.models import (
+    DeploymentCheck,
+    Enrollment,
+    HelpRequest,
+    Pause,
+    ProgressLog,
+    Submission,
+)
 from mentors.models import Mentor, MentorSession, Pairing, Review
 
 from .curriculum import CAPSTONE_MODULE, ensure_program
@@ -39,6 +47,7 @@ from .histories import (
 from .people import (
     STAFF_NAME,
     STAFF_USERNAME,
+    Story,
     learner_name,
     mentor_profile,
     story_of,
@@ -47,6 +56,12 @@ from .people import (
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
 COHORT_TIMEZONE = "Europe/Berlin"
 COHORT_WEEKS_IN = 10
+# A cohort that finished two months ago: graduates with deployed capstones, for the program
+# insights (which compare cohorts) and for a look at a complete history.
+PAST_COHORT_NAME = "ML Engineering & AI — Spring cohort"
+PAST_COHORT_TIMEZONE = "Europe/London"
+PAST_COHORT_ENDED_WEEKS_AGO = 8
+ALUMNI = 8
 EMAIL_DOMAIN = "demo.stride.example"
 BATCH_SIZE = 2000
 CHUNK_LEARNERS = 1000
@@ -64,6 +79,7 @@ class SeedResult:
     learner_usernames: list[str]
     learners_created: int
     mentors_created: int
+    alumni_usernames: list[str] = field(default_factory=list)
     stories: dict[str, str] = field(default_factory=dict)
 
 
@@ -113,11 +129,12 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         seats_needed = sum(1 for n in numbers if not story_of(n).withdrawn)
         mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
+        alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
         _sync_passwords(password, password_hash)
     learner_usernames = sorted(
-        Enrollment.objects.filter(cohort=cohort, learner__username__startswith="learner")
+        Enrollment.objects.filter(cohort=cohort, learner__username__regex=r"^learner[0-9]+$")
         .values_list("learner__username", flat=True),
-        key=lambda name: int(name.removeprefix("learner") or 0),
+        key=lambda name: int(name.removeprefix("learner")),
     )  # fmt: skip
     return SeedResult(
         program=program,
@@ -127,10 +144,9 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         learner_usernames=learner_usernames,
         learners_created=len(numbers),
         mentors_created=mentors_created,
+        alumni_usernames=alumni,
         stories={
-            name: story_of(int(name.removeprefix("learner"))).label
-            for name in learner_usernames
-            if name.removeprefix("learner").isdigit()
+            name: story_of(int(name.removeprefix("learner"))).label for name in learner_usernames
         },
     )
 
@@ -409,6 +425,115 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
     HelpRequest.objects.bulk_create(help_requests, batch_size=BATCH_SIZE)
 
 
+def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
+    """The finished cohort, built once: graduates (and one who withdrew) with every assignment
+    approved, the final milestone deployed and checked, and their pairings ended."""
+    usernames = [f"alumni{n}" for n in range(1, ALUMNI + 1)]
+    if Cohort.objects.filter(name=PAST_COHORT_NAME).exists():
+        return usernames
+    zone = ZoneInfo(PAST_COHORT_TIMEZONE)
+    ended = clock.today(zone) - dt.timedelta(weeks=PAST_COHORT_ENDED_WEEKS_AGO)
+    cohort = Cohort.objects.create(
+        program=program,
+        name=PAST_COHORT_NAME,
+        start_date=ended - dt.timedelta(weeks=program.length_weeks),
+        timezone=PAST_COHORT_TIMEZONE,
+    )
+    live = _context(program, cohort)
+    # Lay the histories out as they stood on the last day, then close them.
+    ctx = dataclasses.replace(
+        live, today=ended, now=dt.datetime.combine(ended, dt.time(18), tzinfo=zone)
+    )
+    final_milestone = max(
+        (a for a in ctx.assignments if a.kind == "milestone"), key=lambda a: a.due_week
+    )
+    user_model = get_user_model()
+    existing = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
+    new_users = []
+    for number, username in enumerate(usernames, start=1):
+        if username not in existing:
+            first, last = learner_name(number + 500)
+            new_users.append(
+                user_model(
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@{EMAIL_DOMAIN}",
+                    password=password_hash,
+                )
+            )
+    for user in user_model.objects.bulk_create(new_users):
+        existing[user.username] = user
+
+    sessions, logs, plans_with_reviews, checks = [], [], [], []
+    for number, username in enumerate(usernames, start=1):
+        withdrew = number == ALUMNI
+        story = Story(
+            "slipping" if withdrew else ("ahead" if number % 3 == 0 else "on_track"),
+            "alumni",
+            quiet_days=0,
+            withdrawn=withdrew,
+        )
+        # Numbers apart from the live cohort's, so the alumni get histories of their own.
+        plan = plan_enrollment(ctx, 1000 + number, story)
+        if withdrew:
+            plan.withdrawn_at = ctx.local(cohort.start_date + dt.timedelta(weeks=9), 12)
+            plan.status_changed_at = plan.withdrawn_at
+        closed_at = plan.withdrawn_at or ctx.now
+        enrollment = Enrollment.objects.create(
+            cohort=cohort,
+            learner=existing[username],
+            status=Enrollment.Status.WITHDRAWN if withdrew else Enrollment.Status.GRADUATED,
+            enrolled_at=plan.enrolled_at,
+            status_changed_at=closed_at,
+        )
+        mentor = mentors[number % len(mentors)]
+        pairing = Pairing.objects.create(
+            enrollment=enrollment,
+            mentor=mentor,
+            started_at=plan.enrolled_at,
+            ended_at=closed_at,
+            end_reason="Learner withdrew" if withdrew else "Graduated",
+            created_by=staff,
+        )
+        chain = PairingPlan(
+            mentor_ids=[mentor.pk], mentor_user_ids=[mentor.user_id], starts=[plan.enrolled_at]
+        )
+        activity = plan_activity(ctx, plan, enrollment.pk, chain, [pairing.pk])
+        sessions += [s for s in activity.sessions if s.status != MentorSession.Status.SCHEDULED]
+        logs += activity.logs
+        for item in activity.submissions:
+            submission = item.submission
+            if submission.assignment_id == final_milestone.id and item.review_verdict:
+                submission.deployment_url = f"https://alumni{number}-capstone.demo.example/api"
+                checks.append((submission, item.review_at))
+            plans_with_reviews.append(item)
+    MentorSession.objects.bulk_create(sessions, batch_size=BATCH_SIZE)
+    ProgressLog.objects.bulk_create(logs, batch_size=BATCH_SIZE)
+    Submission.objects.bulk_create(
+        [p.submission for p in plans_with_reviews], batch_size=BATCH_SIZE
+    )
+    Review.objects.bulk_create(
+        [review for p in plans_with_reviews if (review := p.review()) is not None],
+        batch_size=BATCH_SIZE,
+    )
+    DeploymentCheck.objects.bulk_create(
+        [
+            DeploymentCheck(
+                submission=submission,
+                checked_at=reviewed_at - dt.timedelta(hours=hours),
+                status_code=status,
+                ok=status == 200,
+                latency_ms=latency,
+                error="" if status == 200 else "HTTP 502 from the service",
+            )
+            for submission, reviewed_at in checks
+            for hours, status, latency in ((30, 502, 1240), (2, 200, 184))
+        ]
+    )
+    return usernames
+
+
 def _sync_passwords(password: str, password_hash: str) -> None:
     """A rerun with another ``--password`` moves every demo account to it (one hash check)."""
     user_model = get_user_model()
@@ -416,6 +541,6 @@ def _sync_passwords(password: str, password_hash: str) -> None:
     if check_password(password, staff.password):
         return
     demo = Q(username=STAFF_USERNAME) | Q(
-        username__regex=r"^(mentor|learner)[0-9]+$", email__endswith=f"@{EMAIL_DOMAIN}"
+        username__regex=r"^(mentor|learner|alumni)[0-9]+$", email__endswith=f"@{EMAIL_DOMAIN}"
     )
     user_model.objects.filter(demo).update(password=password_hash)

@@ -27,6 +27,7 @@ from .people import LOG_RATE, TARGET_DELTA, Story
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
+MINUTE = dt.timedelta(minutes=1)
 
 LOG_NOTES = (
     "Worked through the lecture notebook.",
@@ -383,85 +384,86 @@ def _submissions(ctx, plan, enrollment_id, pairings, pairing_at, pauses, cutoff,
     if story.quiet_days < 7 and approved < len(ctx.assignments) and plan.withdrawn_at is None:
         fate.setdefault(approved, "waiting")
 
+    def version(index, number, submitted, verdict="", reviewed=None) -> SubmissionPlan:
+        return _version(
+            ctx, plan.number, enrollment_id, ctx.assignments[index], number, submitted,
+            verdict, reviewed, pairings.mentor_user_ids[pairing_at(reviewed)] if reviewed else None,
+            rng,
+        )  # fmt: skip
+
     plans: list[SubmissionPlan] = []
     cap = cutoff
     # Latest first, so every earlier piece of work is strictly earlier.
     for index in sorted(fate, reverse=True):
-        assignment = ctx.assignments[index]
         kind = fate[index]
-        due_evening = ctx.local(dues[index], 20)
-        url = f"https://github.com/demo-learner{plan.number}/ml-bootcamp/tree/main/{assignment.id}"
-
-        def make(version: int, submitted_at: dt.datetime, status: str, changed: dt.datetime):
-            return Submission(
-                enrollment_id=enrollment_id,
-                assignment_id=assignment.id,  # noqa: B023 - used within this iteration
-                version=version,
-                url=url,  # noqa: B023
-                note="" if version == 1 else "Addressed the review comments.",
-                status=status,
-                submitted_at=submitted_at,
-                status_changed_at=changed,
-            )
-
         if kind == "stale":
             reviewed = min(ctx.now - (9 + rng.randrange(4)) * DAY, cap)
             submitted = reviewed - (1 + rng.randrange(2)) * DAY
-            plans.append(_reviewed(ctx, make(1, submitted, "changes_requested", reviewed),
-                                   assignment, "changes_requested", reviewed, pairings,
-                                   pairing_at, rng))  # fmt: skip
-            cap = min(cap, submitted - HOUR)
-            continue
-        if kind == "recent_changes":
+            plans.append(version(index, 1, submitted, "changes_requested", reviewed))
+        elif kind == "recent_changes":
             reviewed = ctx.now - (1 + rng.randrange(2)) * DAY
             submitted = min(reviewed - DAY, cap)
-            plans.append(_reviewed(ctx, make(1, submitted, "changes_requested", reviewed),
-                                   assignment, "changes_requested", reviewed, pairings,
-                                   pairing_at, rng))  # fmt: skip
-            cap = min(cap, submitted - HOUR)
-            continue
-        if kind == "waiting":
+            plans.append(version(index, 1, submitted, "changes_requested", reviewed))
+        elif kind == "waiting":
             submitted = min(ctx.now - (2 + rng.randrange(60)) * HOUR, cap)
-            plans.append(SubmissionPlan(make(1, submitted, "submitted", submitted)))
-            cap = min(cap, submitted - HOUR)
-            continue
-        natural = due_evening - rng.randrange(0, 72) * HOUR
-        submitted = min(natural, cap)
-        reviewed = _review_time(ctx, submitted, rng)
-        resubmitted = rng.random() < (0.25 if assignment.criteria else 0.08)
-        if resubmitted:
-            first_review = submitted - DAY - rng.randrange(1, 12) * HOUR
-            first = first_review - rng.randrange(4, 30) * HOUR
-            plans.append(_reviewed(ctx, make(1, first, "changes_requested", first_review),
-                                   assignment, "changes_requested", first_review, pairings,
-                                   pairing_at, rng))  # fmt: skip
-            plans.append(_reviewed(ctx, make(2, submitted, "approved", reviewed), assignment,
-                                   "approved", reviewed, pairings, pairing_at, rng))  # fmt: skip
-            cap = min(cap, first - HOUR)
+            plans.append(version(index, 1, submitted))
         else:
-            plans.append(_reviewed(ctx, make(1, submitted, "approved", reviewed), assignment,
-                                   "approved", reviewed, pairings, pairing_at, rng))  # fmt: skip
-            cap = min(cap, submitted - 3 * HOUR)
+            natural = ctx.local(dues[index], 20) - rng.randrange(0, 72) * HOUR
+            approved_version = min(natural, cap)
+            reviewed = _review_time(ctx, approved_version, rng)
+            resubmitted = rng.random() < (0.25 if ctx.assignments[index].criteria else 0.08)
+            if resubmitted:
+                first_review = approved_version - DAY - rng.randrange(1, 12) * HOUR
+                submitted = first_review - rng.randrange(4, 30) * HOUR
+                plans.append(version(index, 2, approved_version, "approved", reviewed))
+                plans.append(version(index, 1, submitted, "changes_requested", first_review))
+            else:
+                submitted = approved_version
+                plans.append(version(index, 1, submitted, "approved", reviewed))
+        cap = min(cap, submitted - 3 * HOUR)
     plans.reverse()
     return plans
 
 
 def _review_time(ctx: SeedContext, submitted: dt.datetime, rng: random.Random) -> dt.datetime:
+    """A few hours to two days after the submission, and never in the future."""
     reviewed = submitted + rng.randrange(3, 40) * HOUR
-    latest = ctx.now - 15 * dt.timedelta(minutes=1)
-    if reviewed > latest:
+    if reviewed > ctx.now - 15 * MINUTE:
         reviewed = submitted + (ctx.now - submitted) / 2
     return reviewed
 
 
-def _reviewed(ctx, submission, assignment, verdict, reviewed_at, pairings, pairing_at, rng):
-    approved = verdict == "approved"
-    reviewer = pairings.mentor_user_ids[pairing_at(reviewed_at)]
+def _version(
+    ctx: SeedContext,
+    number: int,
+    enrollment_id: int,
+    assignment: AssignmentInfo,
+    version: int,
+    submitted_at: dt.datetime,
+    verdict: str,
+    reviewed_at: dt.datetime | None,
+    reviewer_id: int | None,
+    rng: random.Random,
+) -> SubmissionPlan:
+    """One submitted version and, when ``verdict`` is given, its review."""
+    submission = Submission(
+        enrollment_id=enrollment_id,
+        assignment_id=assignment.id,
+        version=version,
+        url=f"https://github.com/demo-learner{number}/ml-bootcamp/tree/main/{assignment.id}",
+        note="" if version == 1 else "Addressed the review comments.",
+        status=verdict or Submission.Status.SUBMITTED,
+        submitted_at=submitted_at,
+        status_changed_at=reviewed_at or submitted_at,
+    )
+    if not verdict:
+        return SubmissionPlan(submission)
+    approved = verdict == Review.Verdict.APPROVED
     return SubmissionPlan(
         submission=submission,
         review_verdict=verdict,
         review_at=reviewed_at,
-        reviewer_id=reviewer,
+        reviewer_id=reviewer_id,
         scores=_scores(assignment, rng, approved),
         feedback=rng.choice(APPROVED_FEEDBACK if approved else CHANGES_FEEDBACK),
     )

@@ -190,3 +190,27 @@ class PairingForm(forms.Form):
     def __init__(self, *args, mentors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mentor"].queryset = mentors
+
+
+class PauseForm(forms.Form):
+    start = forms.DateField(
+        label="First paused day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label="Last paused day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(label="Reason", required=False, max_length=500)
+
+
+class EnrollmentStatusForm(forms.Form):
+    """Graduate, withdraw or reactivate. ``confirm`` is set by the confirmation step that a
+    withdrawal goes through."""
+
+    status = forms.ChoiceField(
+        choices=[
+            (Enrollment.Status.ACTIVE, "Reactivate"),
+            (Enrollment.Status.GRADUATED, "Graduate"),
+            (Enrollment.Status.WITHDRAWN, "Withdraw"),
+        ]
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

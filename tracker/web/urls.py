@@ -38,6 +38,8 @@ urlpatterns = [
     path("learner/log/", learner.log_progress, name="learner_log"),
     path("learner/submit/", learner.submit_work, name="learner_submit"),
     path("learner/help/", learner.ask_for_help, name="learner_help"),
+    path("learner/logs/<int:pk>/edit/", learner.edit_log, name="learner_log_edit"),
+    path("learner/logs/<int:pk>/delete/", learner.delete_log, name="learner_log_delete"),
     path(
         "notifications/<int:pk>/read/",
         common.mark_notification_read,
@@ -54,7 +56,14 @@ urlpatterns = [
     path("staff/cohorts/", staff.cohorts, name="staff_cohorts"),
     path("staff/cohorts/<int:pk>/", staff.cohort_detail, name="cohort_detail"),
     path("staff/cohorts/<int:pk>/roster/", staff.cohort_roster, name="cohort_roster"),
+    path("staff/enrollments/<int:pk>/", staff.enrollment_detail, name="enrollment_detail"),
     path("staff/enrollments/<int:pk>/pair/", staff.enrollment_pair, name="enrollment_pair"),
+    path("staff/enrollments/<int:pk>/pause/", staff.enrollment_pause_view, name="enrollment_pause"),
+    path(
+        "staff/enrollments/<int:pk>/status/",
+        staff.enrollment_status,
+        name="enrollment_status",
+    ),
     path("staff/programs/", staff.programs, name="staff_programs"),
     path(
         "staff/programs/<int:pk>/insights/",

@@ -1,12 +1,13 @@
-"""The caller: who they are, their preferences, their calendar feed; and token sign-in."""
+"""The caller: who they are, their preferences, their calendar feed.
+
+Token sign-in (``auth/token/``) is ``tracker.security.views.ObtainTokenView``: it adds the
+throttle and the account lockout."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
-from rest_framework.authtoken.models import Token
+from rest_framework import status
 from rest_framework.response import Response
 
 from learners.models import Enrollment
@@ -20,35 +21,6 @@ from tracker.notifications.services import preferences_for, preferences_update
 
 def calendar_url(preferences) -> str:
     return f"{settings.STRIDE_BASE_URL}{calendar_path(preferences)}"
-
-
-class TokenView(ApiView):
-    """``POST auth/token/`` ``{username, password}`` → ``{token}``."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    requires_login = False
-
-    @extend_schema(
-        request=inputs.TokenInput,
-        responses={200: serializers.TokenSerializer},
-        auth=[],
-        description="Exchange a username and password for an API token "
-        "(send it as `Authorization: Token <token>`).",
-    )
-    def post(self, request):
-        credentials = self.validated(inputs.TokenInput)
-        user = authenticate(
-            request=request,
-            username=credentials["username"],
-            password=credentials["password"],
-        )
-        if user is None or not user.is_active:
-            raise exceptions.ValidationError(
-                {"non_field_errors": ["Unable to sign in with these credentials."]}
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 class MeView(ApiView):

@@ -56,9 +56,9 @@ class Command(BaseCommand):
         out.write(f"Open {base_url}/ and sign in (admin: {base_url}/admin/).")
         out.write(f"Every account's password: {password}")
         out.write("")
-        out.write(f"  {result.staff_username:<14} staff (program manager, admin)")
+        out.write(f"  {result.staff_username:<16} staff (program manager, admin)")
         for username in result.mentor_usernames[:LIST_LIMIT]:
-            out.write(f"  {username:<14} mentor")
+            out.write(f"  {username:<16} mentor")
         if len(result.mentor_usernames) > LIST_LIMIT:
             out.write(
                 f"  … mentor{LIST_LIMIT + 1} to {result.mentor_usernames[-1]} "
@@ -67,10 +67,13 @@ class Command(BaseCommand):
         for username in result.learner_usernames[:LIST_LIMIT]:
             story = result.stories.get(username, "")
             out.write(
-                f"  {username:<14} learner, {story}" if story else f"  {username:<14} learner"
+                f"  {username:<16} learner, {story}" if story else f"  {username:<16} learner"
             )
         if len(result.learner_usernames) > LIST_LIMIT:
             out.write(
                 f"  … learner{LIST_LIMIT + 1} to {result.learner_usernames[-1]} "
                 f"({len(result.learner_usernames)} learners in all; stories repeat every 24)"
             )
+        if result.alumni_usernames:
+            span = f"{result.alumni_usernames[0]}…{result.alumni_usernames[-1]}"
+            out.write(f"  {span:<16} learners of the finished cohort (graduated, one withdrew)")

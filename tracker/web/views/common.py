@@ -57,12 +57,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(notification_list(fetched_by=request.user), pk=pk)
     notification_mark_read(actor=request.user, notification=notification)
+    return redirect(safe_next(request, reverse("home")))
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` address posted with a form when it stays on this site, else ``default``."""
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    if next_url and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        next_url = reverse("home")
-    return redirect(next_url)
+        return next_url
+    return default
 
 
 def calendar_url(request: HttpRequest) -> str:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from curriculum import clock
 from curriculum.models import RubricCriterion
-from learners.models import Enrollment
+from learners.models import Enrollment, ProgressLog
+from learners.rules import PROGRESS_LOG_RULE
 from learners.selectors import enrollment_list, help_request_list, progress_log_list
-from learners.services import help_request_create, progress_log_create, submission_create
+from learners.services import (
+    help_request_create,
+    progress_log_create,
+    progress_log_delete,
+    progress_log_update,
+    submission_create,
+)
 from mentors.selectors import pairing_list, review_list, session_list
 from tracker.notifications.selectors import notification_list
 from tracker.progress import enrollment_progress_detail
@@ -44,15 +54,88 @@ def current_enrollment(request: HttpRequest) -> Enrollment | None:
     return newest.filter(status__in=CURRENT_STATUSES).first() or newest.first()
 
 
-def _log_context(request: HttpRequest, enrollment: Enrollment, form=None) -> dict:
+def _recent_logs(
+    request: HttpRequest, enrollment: Enrollment, include: ProgressLog | None = None
+) -> list[dict]:
+    """The five newest logs plus any still inside the edit window (and ``include``, the log
+    being edited), newest first, each with whether the caller may still change it and until
+    when."""
+    logs = progress_log_list(fetched_by=request.user).filter(enrollment=enrollment)
+    newest = list(logs.order_by("-logged_on", "-id")[:5])
+    window = dt.timedelta(hours=settings.STRIDE_LOG_EDIT_WINDOW_HOURS)
+    editable = logs.filter(created_at__gte=clock.now() - window).exclude(
+        pk__in=[log.pk for log in newest]
+    )
+    extra = list(editable.order_by("-logged_on", "-id")[:20])
+    if include is not None and all(log.pk != include.pk for log in [*newest, *extra]):
+        extra.append(include)
+    merged = sorted(
+        [*newest, *extra],
+        key=lambda log: (log.logged_on, log.pk),
+        reverse=True,
+    )
+    return [
+        {
+            "log": log,
+            "editable": PROGRESS_LOG_RULE.can_update(request.user, log),
+            "editable_until": log.created_at + window,
+        }
+        for log in merged
+    ]
+
+
+def _log_context(
+    request: HttpRequest,
+    enrollment: Enrollment,
+    form=None,
+    *,
+    edit_log: ProgressLog | None = None,
+    edit_form=None,
+    log_error: str = "",
+) -> dict:
     tz = enrollment.cohort.timezone
     return {
         "enrollment": enrollment,
         "log_form": form
         or ProgressLogForm(enrollment=enrollment, initial={"logged_on": clock.today(tz)}),
-        "recent_logs": progress_log_list(fetched_by=request.user)
-        .filter(enrollment=enrollment)
-        .order_by("-logged_on", "-id")[:5],
+        "recent_logs": _recent_logs(request, enrollment, include=edit_log),
+        "edit_window_hours": settings.STRIDE_LOG_EDIT_WINDOW_HOURS,
+        "edit_log": edit_log,
+        "edit_form": edit_form,
+        "log_error": log_error,
+    }
+
+
+def _summary_context(request: HttpRequest, enrollment: Enrollment) -> dict:
+    """What the "Where you stand" card and the module bars show; re-rendered out of band
+    after an htmx log change so the minutes and bars follow."""
+    user = request.user
+    detail = enrollment_progress_detail(enrollment)
+    next_session = (
+        session_list(fetched_by=user)
+        .filter(enrollment=enrollment, status="scheduled", scheduled_at__gte=clock.now())
+        .order_by("scheduled_at")
+        .first()
+    )
+    pairing = (
+        pairing_list(fetched_by=user)
+        .filter(enrollment=enrollment, ended_at__isnull=True)
+        .select_related("mentor__user")
+        .first()
+    )
+    return {
+        "detail": detail,
+        "pace_label": PACE_LABELS.get(detail["pace"], detail["pace"]),
+        "reasons": [RISK_REASON_TEXT.get(code, code) for code in detail["risk_reasons"]],
+        "overall_bar": Bar(
+            detail["percent_complete"], detail["expected_percent"], "Overall progress"
+        ),
+        "module_bars": [
+            {"module": module, "bar": Bar(module["percent_complete"], None, module["title"])}
+            for module in detail["modules"]
+        ],
+        "next_session": next_session,
+        "pairing": pairing,
     }
 
 
@@ -63,9 +146,11 @@ def _dashboard_context(
     log_form=None,
     submit_form=None,
     help_form=None,
+    edit_log: ProgressLog | None = None,
+    edit_form=None,
+    log_error: str = "",
 ) -> dict:
     user = request.user
-    detail = enrollment_progress_detail(enrollment)
     reviews = list(
         review_list(fetched_by=user)
         .filter(submission__enrollment=enrollment)
@@ -92,38 +177,21 @@ def _dashboard_context(
         }
         for review in reviews
     ]
-    now = clock.now()
-    next_session = (
-        session_list(fetched_by=user)
-        .filter(enrollment=enrollment, status="scheduled", scheduled_at__gte=now)
-        .order_by("scheduled_at")
-        .first()
-    )
-    pairing = (
-        pairing_list(fetched_by=user)
-        .filter(enrollment=enrollment, ended_at__isnull=True)
-        .select_related("mentor__user")
-        .first()
-    )
     submit_form = submit_form or SubmissionForm(enrollment=enrollment)
     return {
-        **_log_context(request, enrollment, log_form),
-        "enrollments": enrollment_list(fetched_by=user).filter(learner=user),
-        "detail": detail,
-        "pace_label": PACE_LABELS.get(detail["pace"], detail["pace"]),
-        "reasons": [RISK_REASON_TEXT.get(code, code) for code in detail["risk_reasons"]],
-        "overall_bar": Bar(
-            detail["percent_complete"], detail["expected_percent"], "Overall progress"
+        **_log_context(
+            request,
+            enrollment,
+            log_form,
+            edit_log=edit_log,
+            edit_form=edit_form,
+            log_error=log_error,
         ),
-        "module_bars": [
-            {"module": module, "bar": Bar(module["percent_complete"], None, module["title"])}
-            for module in detail["modules"]
-        ],
+        **_summary_context(request, enrollment),
+        "enrollments": enrollment_list(fetched_by=user).filter(learner=user),
         "submit_form": submit_form,
         "help_form": help_form or HelpRequestForm(),
         "feedback": feedback,
-        "next_session": next_session,
-        "pairing": pairing,
         "help_requests": help_request_list(fetched_by=user).filter(enrollment=enrollment)[:5],
         "notifications": notification_list(fetched_by=user)[:8],
         "calendar_url": calendar_url(request),
@@ -164,14 +232,105 @@ def log_progress(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         except PermissionDenied as denied:
             form.add_error(None, str(denied) or "You may not log progress here.")
-    if request.htmx:
-        context = _log_context(request, enrollment, None if saved else form)
-        context["saved_log"] = saved
-        return page(request, "web/partials/log_form.html", context)
     if saved:
-        messages.success(request, f"Logged {saved.minutes} minutes on {saved.module}.")
-        return redirect(_home_url(enrollment))
+        return _log_changed(
+            request, enrollment, f"Logged {saved.minutes} minutes on {saved.module}."
+        )
+    if request.htmx:
+        return page(request, "web/partials/log_form.html", _log_context(request, enrollment, form))
     return _render_dashboard(request, enrollment, log_form=form)
+
+
+def _log_changed(request: HttpRequest, enrollment: Enrollment, message: str) -> HttpResponse:
+    """After a log was added, changed or deleted: htmx gets the log panel with the message and
+    the progress summary and module bars out of band; a plain post is redirected home."""
+    if request.htmx:
+        context = {
+            **_log_context(request, enrollment),
+            **_summary_context(request, enrollment),
+            "log_message": message,
+            "oob": True,
+        }
+        return page(request, "web/partials/log_changed.html", context)
+    messages.success(request, message)
+    return redirect(_home_url(enrollment) + "#log-progress")
+
+
+def _own_log_or_404(request: HttpRequest, pk: int) -> ProgressLog:
+    """One of the caller's own logs; anyone else's (even a paired mentor's view) is a 404."""
+    return get_object_or_404(
+        progress_log_list(fetched_by=request.user)
+        .filter(enrollment__learner=request.user)
+        .select_related("enrollment__cohort"),
+        pk=pk,
+    )
+
+
+def _log_panel(request: HttpRequest, log: ProgressLog, **state) -> HttpResponse:
+    """The log panel (htmx) or the whole dashboard, with ``log`` open for editing and/or an
+    error shown next to it."""
+    enrollment = log.enrollment
+    if request.htmx:
+        context = _log_context(request, enrollment, **state)
+        return page(request, "web/partials/log_form.html", context)
+    return _render_dashboard(request, enrollment, **state)
+
+
+def _too_late(verb: str) -> str:
+    hours = settings.STRIDE_LOG_EDIT_WINDOW_HOURS
+    return f"This log can no longer be {verb}: logs can be changed for {hours} hours."
+
+
+@login_required
+def edit_log(request: HttpRequest, pk: int) -> HttpResponse:
+    log = _own_log_or_404(request, pk)
+    enrollment = log.enrollment
+    if request.method != "POST":
+        if not PROGRESS_LOG_RULE.can_update(request.user, log):
+            return _log_panel(request, log, edit_log=log, log_error=_too_late("changed"))
+        form = ProgressLogForm(
+            enrollment=enrollment,
+            prefix="edit",
+            initial={
+                "module": log.module_id,
+                "logged_on": log.logged_on,
+                "minutes": log.minutes,
+                "note": log.note,
+            },
+        )
+        return _log_panel(request, log, edit_log=log, edit_form=form)
+    form = ProgressLogForm(request.POST, enrollment=enrollment, prefix="edit")
+    if form.is_valid():
+        try:
+            saved = progress_log_update(actor=request.user, log=log, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or _too_late("changed"))
+        else:
+            return _log_changed(
+                request, enrollment, f"Log changed: {saved.minutes} minutes on {saved.module}."
+            )
+    return _log_panel(request, log, edit_log=log, edit_form=form)
+
+
+@login_required
+@require_POST
+def delete_log(request: HttpRequest, pk: int) -> HttpResponse:
+    log = _own_log_or_404(request, pk)
+    enrollment = log.enrollment
+    day = log.logged_on
+    description = f"{log.minutes} minutes on {log.module} ({day:%a} {day.day} {day:%b})"
+    try:
+        progress_log_delete(actor=request.user, log=log)
+    except PermissionDenied as denied:
+        return _log_panel(
+            request,
+            log,
+            edit_log=log,
+            log_error=str(denied) or _too_late("deleted"),
+        )
+    return _log_changed(request, enrollment, f"Log deleted: {description}.")
 
 
 @login_required

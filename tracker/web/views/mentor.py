@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from curriculum import clock
@@ -27,7 +28,7 @@ from tracker.web.forms import (
     SessionScheduleForm,
     apply_service_errors,
 )
-from tracker.web.views.common import calendar_url, page, role_required
+from tracker.web.views.common import calendar_url, page, role_required, safe_next
 
 # Most urgent first.
 PACE_ORDER = {"behind": 0, "at_risk": 1, "on_track": 2, "ahead": 3}
@@ -273,4 +274,4 @@ def answer_help(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(denied) or "You may not answer this request.")
         else:
             messages.success(request, "Help request marked answered.")
-    return redirect("mentor_home")
+    return redirect(safe_next(request, reverse("mentor_home")))

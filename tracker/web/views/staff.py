@@ -12,10 +12,12 @@ from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from curriculum.selectors import cohort_list, program_list
 from learners.models import Enrollment
-from learners.selectors import enrollment_list
+from learners.selectors import enrollment_list, help_request_list, pause_list
+from learners.services import enrollment_pause, enrollment_set_status
 from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
 from tracker.api.roster import RosterError, roster_import
@@ -23,8 +25,14 @@ from tracker.insights import program_insights
 from tracker.progress import cohort_matrix, progress_for_enrollments
 from tracker.suggestions import mentor_suggestions
 from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT, Bar, pace_distribution, scatter
-from tracker.web.forms import PairingForm, RosterImportForm, apply_service_errors
-from tracker.web.views.common import page, role_required
+from tracker.web.forms import (
+    EnrollmentStatusForm,
+    PairingForm,
+    PauseForm,
+    RosterImportForm,
+    apply_service_errors,
+)
+from tracker.web.views.common import page, role_required, safe_next
 
 staff_only = role_required("staff")
 
@@ -103,8 +111,17 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
         for row in rows
     )
     matrix = cohort_matrix(cohort, enrollments)
+    withdrawn = (
+        enrollment_list(fetched_by=user)
+        .filter(cohort=cohort, status=Enrollment.Status.WITHDRAWN)
+        .order_by("learner__last_name", "learner__first_name", "id")
+    )
     return {
         "cohort": cohort,
+        "withdrawn": [{"enrollment": e, "name": _name(e.learner)} for e in withdrawn],
+        "help_requests": help_request_list(fetched_by=user, open_only=True)
+        .filter(enrollment__cohort=cohort)
+        .order_by("created_at"),
         "rows": rows,
         "at_risk": at_risk,
         "distribution": pace_distribution(row["progress"].pace for row in rows),
@@ -228,6 +245,126 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
         },
     )
+
+
+# What each status button does, in the order shown. Pausing has its own form (dates).
+STATUS_ACTIONS = {
+    Enrollment.Status.ACTIVE: (
+        (Enrollment.Status.GRADUATED, "Graduate"),
+        (Enrollment.Status.WITHDRAWN, "Withdraw…"),
+    ),
+    Enrollment.Status.PAUSED: (
+        (Enrollment.Status.ACTIVE, "End the pause and reactivate"),
+        (Enrollment.Status.GRADUATED, "Graduate"),
+        (Enrollment.Status.WITHDRAWN, "Withdraw…"),
+    ),
+    Enrollment.Status.GRADUATED: ((Enrollment.Status.ACTIVE, "Reactivate"),),
+    Enrollment.Status.WITHDRAWN: ((Enrollment.Status.ACTIVE, "Reactivate"),),
+}
+
+
+def _enrollment_or_404(request: HttpRequest, pk: int) -> Enrollment:
+    return get_object_or_404(enrollment_list(fetched_by=request.user), pk=pk)
+
+
+def _enrollment_context(
+    request: HttpRequest, enrollment: Enrollment, *, pause_form=None, status_form=None
+) -> dict:
+    user = request.user
+    progress = progress_for_enrollments(enrollment_list(fetched_by=user).filter(pk=enrollment.pk))[
+        enrollment.pk
+    ]
+    pairing = (
+        pairing_list(fetched_by=user, active_only=True)
+        .filter(enrollment=enrollment)
+        .select_related("mentor__user")
+        .first()
+    )
+    return {
+        "enrollment": enrollment,
+        "learner_name": _name(enrollment.learner),
+        "progress": progress,
+        "pace_label": PACE_LABELS.get(progress.pace, progress.pace),
+        "reasons": [RISK_REASON_TEXT.get(code, code) for code in progress.risk_reasons],
+        "bar": Bar(progress.percent_complete, progress.expected_percent, "Progress"),
+        "pairing": pairing,
+        "pauses": pause_list(fetched_by=user).filter(enrollment=enrollment).order_by("start"),
+        "pause_form": pause_form or PauseForm(),
+        "status_form": status_form or EnrollmentStatusForm(),
+        "actions": STATUS_ACTIONS.get(enrollment.status, ()),
+        "help_requests": help_request_list(fetched_by=user)
+        .filter(enrollment=enrollment)
+        .order_by("-created_at")[:10],
+    }
+
+
+@staff_only
+def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment_or_404(request, pk)
+    return page(request, "web/enrollment_detail.html", _enrollment_context(request, enrollment))
+
+
+@staff_only
+@require_POST
+def enrollment_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment_or_404(request, pk)
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        try:
+            pause = enrollment_pause(actor=request.user, enrollment=enrollment, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or "You may not pause this enrollment.")
+        else:
+            messages.success(
+                request,
+                f"{_name(enrollment.learner)} is paused from {pause.start} to {pause.end} "
+                f"({pause.days} day{'s' if pause.days != 1 else ''}); due dates move with it.",
+            )
+            return redirect("enrollment_detail", pk=enrollment.pk)
+    context = _enrollment_context(request, enrollment, pause_form=form)
+    return page(request, "web/enrollment_detail.html", context)
+
+
+STATUS_DONE = {
+    Enrollment.Status.ACTIVE: "is active again",
+    Enrollment.Status.GRADUATED: "has graduated",
+    Enrollment.Status.WITHDRAWN: "is withdrawn",
+}
+
+
+@staff_only
+@require_POST
+def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Graduate, withdraw or reactivate. A withdrawal is confirmed on a page of its own first
+    (it takes the learner off the cohort's lists and their mentor's dashboard)."""
+    enrollment = _enrollment_or_404(request, pk)
+    form = EnrollmentStatusForm(request.POST)
+    back = safe_next(request, reverse("enrollment_detail", args=[enrollment.pk]))
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        if status == Enrollment.Status.WITHDRAWN and not form.cleaned_data["confirm"]:
+            return page(
+                request,
+                "web/enrollment_withdraw_confirm.html",
+                {
+                    "enrollment": enrollment,
+                    "learner_name": _name(enrollment.learner),
+                    "next": back,
+                },
+            )
+        try:
+            enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or "You may not change this enrollment.")
+        else:
+            messages.success(request, f"{_name(enrollment.learner)} {STATUS_DONE[status]}.")
+            return redirect(back)
+    context = _enrollment_context(request, enrollment, status_form=form)
+    return page(request, "web/enrollment_detail.html", context)
 
 
 @staff_only

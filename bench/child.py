@@ -1,0 +1,202 @@
+"""The Django side of the benchmarks, one task per invocation; prints one JSON line.
+
+    python -m bench.child plan --active 100000
+    python -m bench.child prepare
+    python -m bench.child queries
+    python -m bench.child cpu [--progress-requests 300] [--trivial-requests 1500]
+    python -m bench.child sweep
+
+Run by ``bench.harness`` with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the database of the
+size being measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+
+
+def _staff_and_cohort():
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from curriculum.models import Cohort
+    from tracker.seed.builder import COHORT_NAME
+    from tracker.seed.people import STAFF_USERNAME
+
+    staff = get_user_model().objects.get(username=STAFF_USERNAME)
+    token, _ = Token.objects.get_or_create(user=staff)
+    cohort = Cohort.objects.get(name=COHORT_NAME)
+    return staff, token.key, cohort
+
+
+def _client(token: str):
+    from django.test import Client
+
+    return Client(HTTP_AUTHORIZATION=f"Token {token}")
+
+
+def _get(client, path: str):
+    response = client.get(path)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {path} answered {response.status_code}: {response.content[:500]!r}")
+    return response
+
+
+def prepare(args) -> dict:
+    """The staff token and the cohort the HTTP figures ask for, and the data's size."""
+    from curriculum.models import Assignment
+    from learners.models import Enrollment
+
+    _, token, cohort = _staff_and_cohort()
+    return {
+        "token": token,
+        "cohort": cohort.pk,
+        "enrollments": Enrollment.objects.filter(cohort=cohort).count(),
+        "assignments": Assignment.objects.filter(program_id=cohort.program_id).count(),
+    }
+
+
+def queries(args) -> dict:
+    """Queries of one matrix and one 50-row progress page, counted in-process."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, token, cohort = _staff_and_cohort()
+    client = _client(token)
+    counts = {}
+    for name, path in (
+        ("matrix", f"/api/v1/cohorts/{cohort.pk}/matrix/"),
+        ("progress", f"/api/v1/cohorts/{cohort.pk}/progress/?page_size=50"),
+    ):
+        _get(client, path)  # warm: role and token lookups, caches
+        with CaptureQueriesContext(connection) as captured:
+            response = _get(client, path)
+        counts[name] = len(captured.captured_queries)
+        counts[f"{name}_sql"] = [query["sql"][:300] for query in captured.captured_queries]
+        if name == "matrix":
+            counts["cells"] = len(json.loads(response.content)["cells"])
+    return counts
+
+
+def cpu(args) -> dict:
+    """CPU seconds per request, in this process: the progress page against the trivial view.
+
+    The two are interleaved in rounds so a neighbour's load on the shared machine touches both
+    alike; each request is timed alone with ``time.process_time`` and the medians compared.
+    """
+    _, token, cohort = _staff_and_cohort()
+    client = _client(token)
+    progress_path = f"/api/v1/cohorts/{cohort.pk}/progress/?page_size=50"
+    trivial_path = "/bench/trivial/"
+    rows = len(json.loads(_get(client, progress_path).content)["results"])
+    for _ in range(20):  # warm-up: imports, URL resolver, serializer caches
+        _get(client, progress_path)
+        _get(client, trivial_path)
+
+    rounds = 10
+    progress_per_round = max(1, args.progress_requests // rounds)
+    trivial_per_round = max(1, args.trivial_requests // rounds)
+    timings: dict[str, list[float]] = {"progress": [], "trivial": []}
+    for _ in range(rounds):
+        for name, path, count in (
+            ("trivial", trivial_path, trivial_per_round),
+            ("progress", progress_path, progress_per_round),
+        ):
+            for _ in range(count):
+                started = time.process_time()
+                client.get(path)
+                timings[name].append(time.process_time() - started)
+    progress_ms = statistics.median(timings["progress"]) * 1000
+    trivial_ms = statistics.median(timings["trivial"]) * 1000
+    return {
+        "rows": rows,
+        "progress_ms": progress_ms,
+        "trivial_ms": trivial_ms,
+        "ratio": progress_ms / trivial_ms,
+        "progress_requests": len(timings["progress"]),
+        "trivial_requests": len(timings["trivial"]),
+        "progress_p90_ms": statistics.quantiles(timings["progress"], n=10)[-1] * 1000,
+    }
+
+
+def sweep(args) -> dict:
+    """Two reminder sweeps over the same day, as ``manage.py send_reminders`` runs them."""
+    from learners.models import Enrollment
+    from tracker.models import Notification
+    from tracker.notifications import sweep as reminders
+
+    active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).count()
+    gc.collect()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    first = reminders.run_sweep()
+    first_seconds = time.perf_counter() - started
+    first_cpu = time.process_time() - cpu_started
+    started, cpu_started = time.perf_counter(), time.process_time()
+    second = reminders.run_sweep()
+    second_seconds = time.perf_counter() - started
+    second_cpu = time.process_time() - cpu_started
+    return {
+        "active": active,
+        "first_seconds": first_seconds,
+        "first_cpu_seconds": first_cpu,
+        "first_created": sum(first.created.values()),
+        "first_by_kind": dict(first.created),
+        "first_enrollments": first.enrollments,
+        "second_seconds": second_seconds,
+        "second_cpu_seconds": second_cpu,
+        "second_created": sum(second.created.values()),
+        "notifications": Notification.objects.count(),
+    }
+
+
+def plan(args) -> dict:
+    """How many demo learners to seed so that ``--active`` of them are active: the stories
+    repeat, and some learners are paused right now or withdrew."""
+    from tracker.seed.people import story_of
+
+    learners = active = 0
+    while active < args.active:
+        learners += 1
+        story = story_of(learners)
+        active += not story.withdrawn and story.pause != "current"
+    return {"learners": learners}
+
+
+TASKS = {"plan": plan, "prepare": prepare, "queries": queries, "cpu": cpu, "sweep": sweep}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.child")
+    parser.add_argument("task", choices=sorted(TASKS))
+    parser.add_argument("--progress-requests", type=int, default=300)
+    parser.add_argument("--trivial-requests", type=int, default=1500)
+    parser.add_argument("--active", type=int, default=0)
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument profile here")
+    args = parser.parse_args(argv)
+    _setup()
+    if args.profile:
+        from pyinstrument import Profiler
+
+        with Profiler() as profiler:
+            result = TASKS[args.task](args)
+        args.profile.write_text(profiler.output_text(unicode=True, show_all=False))
+    else:
+        result = TASKS[args.task](args)
+    sys.stdout.write(json.dumps(result, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
