@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 
@@ -191,7 +192,7 @@ class RubricCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(SimpleHistoryAdmin):
     list_display = ("name", "program", "start_date", "end_date", "timezone", "enrollment_count")
     list_filter = ("program", "timezone")
     list_select_related = ("program",)

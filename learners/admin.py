@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from curriculum import clock
 from curriculum.admin import ServiceForm, ServiceFormAdmin
@@ -95,7 +96,7 @@ class EnrollmentForm(ServiceForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ServiceFormAdmin):
+class EnrollmentAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
     form = EnrollmentForm
     list_display = ("learner_name", "learner", "cohort", "status", "paused_days", "enrolled_at")
     list_filter = ("status", "cohort", "cohort__program")
@@ -169,7 +170,7 @@ class EnrollmentAdmin(ServiceFormAdmin):
 
 
 @admin.register(Pause)
-class PauseAdmin(admin.ModelAdmin):
+class PauseAdmin(SimpleHistoryAdmin):
     """Pauses are recorded with the enrollment action (or the API); here they are looked up."""
 
     list_display = ("enrollment", "start", "end", "days", "reason", "created_by")
@@ -190,7 +191,7 @@ class PauseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressLog)
-class ProgressLogAdmin(admin.ModelAdmin):
+class ProgressLogAdmin(SimpleHistoryAdmin):
     list_display = ("logged_on", "learner", "module", "minutes", "created_at")
     list_filter = ("enrollment__cohort", "module__program", "logged_on")
     list_select_related = ("enrollment__learner", "module")
@@ -221,7 +222,7 @@ class DeploymentCheckInline(ReadOnlyInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(SimpleHistoryAdmin):
     list_display = (
         "assignment",
         "learner",

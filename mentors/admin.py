@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from curriculum.admin import ServiceForm, ServiceFormAdmin
 from learners import admin as learners_admin
@@ -150,7 +151,7 @@ class PairingForm(ServiceForm):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ServiceFormAdmin):
+class PairingAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
     form = PairingForm
     list_display = ("enrollment", "mentor", "started_at", "ended_at", "is_active", "end_reason")
     list_filter = (ActivePairingFilter, "enrollment__cohort")
@@ -219,7 +220,7 @@ class MentorSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(SimpleHistoryAdmin):
     list_display = ("submission", "learner", "reviewer", "verdict", "created_at")
     list_filter = ("verdict", "submission__assignment__kind", "submission__enrollment__cohort")
     list_select_related = ("submission__assignment", "submission__enrollment__learner", "reviewer")

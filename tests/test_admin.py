@@ -226,6 +226,19 @@ def test_enrollment_list_shows_mentor_and_pace(admin_client, world):
     assert any(pace in content for pace in ("ahead (", "on track (", "at risk (", "behind ("))
 
 
+def test_audited_models_show_their_history_to_staff(admin_client, django_user_model):
+    from learners.services import enrollment_set_status
+    from tests.learners.factories import EnrollmentFactory
+
+    staff = django_user_model.objects.create_user("auditor", password="x", is_staff=True)
+    enrollment = EnrollmentFactory()
+    enrollment_set_status(actor=staff, enrollment=enrollment, status="graduated")
+    response = admin_client.get(url(Enrollment, "history", enrollment.pk))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "graduated" in content.lower()
+
+
 # --- Actions ------------------------------------------------------------------------------------
 
 
