@@ -31,6 +31,7 @@ from .harness import (
     Figure,
     Report,
     Run,
+    Server,
     fresh_database,
     gunicorn,
     median,
@@ -151,12 +152,12 @@ def api_figures(report: Report, sizes: Sizes, only: set[str], load_generator: st
             )
 
         if only & {"matrix", "throughput"}:
-            with gunicorn(database, workers=workers()) as base:
-                say(f"API: gunicorn with {workers()} sync workers at {base}")
+            with gunicorn(database, workers=workers()) as server:
+                say(f"API: gunicorn with {workers()} sync workers at {server.base}")
                 if "matrix" in only:
-                    _matrix_http(report, sizes, base, info)
+                    _matrix_http(report, sizes, server, info)
                 if "throughput" in only:
-                    _throughput(report, sizes, base, info, load_generator)
+                    _throughput(report, sizes, server, info, load_generator)
 
 
 def _get(url: str, token: str | None = None) -> bytes:
@@ -169,8 +170,8 @@ def _get(url: str, token: str | None = None) -> bytes:
         return answer.read()
 
 
-def _matrix_http(report: Report, sizes: Sizes, base: str, info: dict) -> None:
-    url = f"{base}/api/v1/cohorts/{info['cohort']}/matrix/"
+def _matrix_http(report: Report, sizes: Sizes, server: Server, info: dict) -> None:
+    url = f"{server.base}/api/v1/cohorts/{info['cohort']}/matrix/"
     body = _get(url, info["token"])
     payload = json.loads(body)
     cells = len(payload["cells"])
@@ -181,10 +182,12 @@ def _matrix_http(report: Report, sizes: Sizes, base: str, info: dict) -> None:
     for _ in range(2 * workers()):
         _get(url, info["token"])
     timings = []
+    cpu_started = server.cpu_seconds()
     for _ in range(sizes.matrix_repeats):
         started = time.perf_counter()
         _get(url, info["token"])
         timings.append((time.perf_counter() - started) * 1000)
+    server_cpu_ms = (server.cpu_seconds() - cpu_started) * 1000 / sizes.matrix_repeats
     whole_ms = median(timings)
     per_thousand = whole_ms / (cells / 1000)
     report.add(
@@ -192,7 +195,8 @@ def _matrix_http(report: Report, sizes: Sizes, base: str, info: dict) -> None:
             "matrix_http",
             f"1  matrix over HTTP, {len(payload['enrollments'])} x "
             f"{len(payload['assignments'])} = {cells} cells",
-            f"{per_thousand:.2f} ms / 1,000 cells ({whole_ms:.0f} ms, {len(body) / 1e6:.1f} MB)",
+            f"{per_thousand:.2f} ms / 1,000 cells ({whole_ms:.0f} ms, {len(body) / 1e6:.1f} MB; "
+            f"server CPU {server_cpu_ms / (cells / 1000):.2f} ms / 1,000 cells)",
             f"<= {MATRIX_MS_PER_1000_CELLS:g} ms",
             per_thousand <= MATRIX_MS_PER_1000_CELLS,
             {
@@ -200,6 +204,7 @@ def _matrix_http(report: Report, sizes: Sizes, base: str, info: dict) -> None:
                 "bytes": len(body),
                 "timings_ms": [round(t, 1) for t in timings],
                 "median_ms": whole_ms,
+                "server_cpu_ms_per_request": server_cpu_ms,
             },
         )
     )
@@ -294,7 +299,8 @@ def _locust(url: str, token: str | None, seconds: int, connections: int) -> Load
     )
 
 
-def _throughput(report: Report, sizes: Sizes, base: str, info: dict, generator: str) -> None:
+def _throughput(report: Report, sizes: Sizes, server: Server, info: dict, generator: str) -> None:
+    base = server.base
     if generator == "auto":
         generator = "wrk" if shutil.which("wrk") else "locust"
     measure = _wrk if generator == "wrk" else _locust
@@ -308,11 +314,19 @@ def _throughput(report: Report, sizes: Sizes, base: str, info: dict, generator: 
     measure(trivial_url, None, 2, connections)  # warm-up
     measure(progress_url, info["token"], 2, connections)
     runs: dict[str, list[Load]] = {"trivial": [], "progress": []}
+    server_cpu = {"trivial": 0.0, "progress": 0.0}
     for _ in range(sizes.throughput_rounds):
-        runs["trivial"].append(measure(trivial_url, None, sizes.throughput_seconds, connections))
-        runs["progress"].append(
-            measure(progress_url, info["token"], sizes.throughput_seconds, connections)
-        )
+        for name, url, token in (
+            ("trivial", trivial_url, None),
+            ("progress", progress_url, info["token"]),
+        ):
+            cpu_started = server.cpu_seconds()
+            runs[name].append(measure(url, token, sizes.throughput_seconds, connections))
+            server_cpu[name] += server.cpu_seconds() - cpu_started
+    cpu_per_request_ms = {
+        name: server_cpu[name] * 1000 / max(1, sum(load.requests for load in runs[name]))
+        for name in runs
+    }
     trivial_rps = median([load.requests_per_second for load in runs["trivial"]])
     progress_rps = median([load.requests_per_second for load in runs["progress"]])
     errors = sum(load.errors for loads in runs.values() for load in loads)
@@ -324,13 +338,15 @@ def _throughput(report: Report, sizes: Sizes, base: str, info: dict, generator: 
             "throughput",
             "3  progress page req/s / trivial req/s (gunicorn)",
             f"{share:.0%} ({progress_rps:.0f} / {trivial_rps:.0f} req/s), {errors} errors, "
-            f"p99 {p99_progress:.0f} ms / {p99_trivial:.0f} ms",
+            f"p99 {p99_progress:.0f} ms / {p99_trivial:.0f} ms; server CPU per request "
+            f"{cpu_per_request_ms['progress']:.1f} / {cpu_per_request_ms['trivial']:.2f} ms",
             f">= {THROUGHPUT_SHARE:.0%}, 0 errors",
             share >= THROUGHPUT_SHARE and errors == 0,
             {
                 "generator": generator,
                 "connections": connections,
                 "workers": workers(),
+                "server_cpu_ms_per_request": cpu_per_request_ms,
                 "runs": {name: [load.__dict__ for load in loads] for name, loads in runs.items()},
             },
         )

@@ -316,9 +316,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU used so far by the workers (Linux /proc), whatever the machine's
+        load: the server's own cost per request, next to the load generator's wall figures."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return float("nan")
+        for child in children:
+            try:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a worker that just exited
+            # utime and stime are fields 14 and 15 of stat; [0] here is field 3 (state).
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
+
 @contextlib.contextmanager
-def gunicorn(database: Database, *, workers: int) -> Iterator[str]:
-    """Serve Stride (``bench.settings``) with ``workers`` sync workers; yield the base URL."""
+def gunicorn(database: Database, *, workers: int) -> Iterator[Server]:
+    """Serve Stride (``bench.settings``) with ``workers`` sync workers."""
     port = free_port()
     log = open(database.var_dir / "gunicorn.log", "w+")  # noqa: SIM115 (closed below)
     command = [
@@ -354,7 +378,7 @@ def gunicorn(database: Database, *, workers: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 90 s")
             time.sleep(0.3)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

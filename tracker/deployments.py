@@ -71,8 +71,9 @@ def address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
     return None
 
 
-def resolve_checked(host: str, port: int) -> str:
-    """Resolve ``host`` once and return an address every check allows (or refuse)."""
+def resolve_checked(host: str, port: int) -> list[str]:
+    """Resolve ``host`` once and return its addresses, all of which the checks allow (or
+    refuse)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -84,10 +85,11 @@ def resolve_checked(host: str, port: int) -> str:
         if reason:
             # One bad answer refuses the host: a name that points inward is not a public site.
             raise CheckRefused(f"{host} resolves to {reason} ({address}).")
-        addresses.append(address)
+        if str(address) not in addresses:
+            addresses.append(str(address))
     if not addresses:
         raise CheckRefused(f"Cannot resolve {host}.")
-    return str(addresses[0])
+    return addresses
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -102,6 +104,28 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self._hostname)
 
 
+def _connect(scheme: str, hostname: str, port: int, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the first checked address of ``hostname`` that answers."""
+    error: OSError | None = None
+    for address in resolve_checked(hostname, port):
+        if scheme == "https":
+            connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
+                address, hostname, port=port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(address, port=port, timeout=timeout)
+        try:
+            connection.connect()
+        except ssl.SSLError:
+            raise  # the address answered; its certificate is wrong
+        except OSError as exc:
+            connection.close()
+            error = exc
+            continue
+        return connection
+    raise error or CheckRefused(f"Cannot resolve {hostname}.")
+
+
 def _request_once(url: str, timeout: float, max_bytes: int) -> tuple[int, str | None]:
     """One GET to ``url`` at a checked address; returns the status and a redirect target."""
     parts = urlsplit(url)
@@ -112,14 +136,7 @@ def _request_once(url: str, timeout: float, max_bytes: int) -> tuple[int, str | 
     if parts.username or parts.password:
         raise CheckRefused("URLs with credentials are not checked.")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = resolve_checked(parts.hostname, port)
-    if parts.scheme == "https":
-        context = ssl.create_default_context()
-        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
-            address, parts.hostname, port=port, timeout=timeout, context=context
-        )
-    else:
-        connection = http.client.HTTPConnection(address, port=port, timeout=timeout)
+    connection = _connect(parts.scheme, parts.hostname, port, timeout)
     host_header = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     if parts.port:
         host_header += f":{parts.port}"

@@ -208,3 +208,13 @@ def test_roster_enrolls_an_existing_learner_of_another_cohort(world):
     assert response.status_code == 201
     assert response.data == {"created": 0, "enrolled": 1, "paired": 0, "skipped": []}
     assert Enrollment.objects.filter(learner=elsewhere.learner).count() == 2
+
+
+@override_settings(STRIDE_MAX_UPLOAD_BYTES=100)
+def test_an_announced_oversized_body_is_refused_before_it_is_read(world):
+    text = "email,first_name,last_name\n" + "x" * (70 * 1024)
+    before = snapshot()
+    response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 413
+    assert "larger than 100 bytes" in response.data["detail"]
+    assert snapshot() == before

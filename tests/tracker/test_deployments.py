@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.server
 import ipaddress
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -200,3 +202,48 @@ def test_submissions_without_a_deployment_are_not_checked(bootcamp, allow_privat
     assert deployments.deployment_check_run(submission_id=submission.pk) is None
     assert tasks.check_deployment.apply(args=[999_999]).get() is None
     assert not DeploymentCheck.objects.exists()
+
+
+@pytest.fixture
+def tls_site(tmp_path):
+    """An HTTPS server with a certificate for ``localhost`` signed by nobody we trust."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server_names = []
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.seen_hosts = []
+    server.server_names = server_names
+    server.cert = cert
+    Handler.routes = {"/": ("status", 200)}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_original_name(
+    tls_site, allow_private, monkeypatch
+):
+    url = f"https://localhost:{tls_site.server_address[1]}/"
+    untrusted = deployments.check_url(url)
+    assert not untrusted.ok and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+    trusting = ssl.create_default_context(cafile=str(tls_site.cert))
+    monkeypatch.setattr(deployments.ssl, "create_default_context", lambda: trusting)
+    result = deployments.check_url(url)
+    assert (result.ok, result.status_code) == (True, 200), result.error
+    # SNI and Host carry the name while the socket went to the resolved, checked address.
+    assert tls_site.server_names[-1] == "localhost"
+    assert tls_site.seen_hosts[-1] == f"localhost:{tls_site.server_address[1]}"

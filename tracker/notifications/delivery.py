@@ -18,6 +18,7 @@ import smtplib
 import socket
 from zoneinfo import ZoneInfo
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import F, Q
 
@@ -46,6 +47,8 @@ class TransientEmailError(Exception):
 
 
 def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return True  # a slow relay; the retry gets a fresh time budget
     if isinstance(exc, smtplib.SMTPResponseException):
         # 4xx replies are temporary by definition (RFC 5321); 5xx are final.
         return 400 <= exc.smtp_code < 500

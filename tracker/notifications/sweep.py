@@ -29,9 +29,9 @@ from django.db.models import Count, Max, Min, OuterRef, Subquery
 from curriculum import clock
 from curriculum.models import Assignment
 from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
-from learners.models import shifted_due_date as _shifted_due_date
 from mentors.models import Mentor, MentorSession, Pairing
 from tracker.models import Notification
+from tracker.progress.schedule import shift_due_date
 
 from .services import enqueue_delivery
 
@@ -104,16 +104,16 @@ def sweep_clock(day: dt.date | None = None) -> tuple[dt.datetime, dt.date | None
 
 # --- entry points -----------------------------------------------------------------------------
 def enrollment_id_bounds() -> tuple[int, int] | None:
-    bounds = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).aggregate(
-        lo=Min("id"), hi=Max("id")
-    )
+    # Every enrollment, not only active ones: review and session reminders also concern
+    # paused learners, and the ranges must cover them too.
+    bounds = Enrollment.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return None
     return bounds["lo"], bounds["hi"] + 1
 
 
 def partitions(count: int) -> list[tuple[int, int]]:
-    """Enrollment id ranges ``[lo, hi)`` splitting the active enrollments in ``count`` parts."""
+    """Enrollment id ranges ``[lo, hi)`` splitting the enrollments in ``count`` parts."""
     bounds = enrollment_id_bounds()
     if bounds is None:
         return []
@@ -140,7 +140,7 @@ def run_sweep(
     """
     now, pinned = sweep_clock(day)
     when = _Clock(now, pinned)
-    writer = _Writer(now=now, dry_run=dry_run, keep=keep_reminders or dry_run)
+    writer = _Writer(dry_run=dry_run, keep=keep_reminders or dry_run)
     context = _Context.load()
 
     enrollments = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
@@ -221,9 +221,12 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
     first, last = rows[0]["id"], rows[-1]["id"]
     pauses: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     if any(row["paused_days"] for row in rows):
-        for enrollment_id, start, end in Pause.objects.filter(
-            enrollment_id__gte=first, enrollment_id__lte=last
-        ).values_list("enrollment_id", "start", "end"):
+        # Sorted by start, as the progress engine's schedule arithmetic expects.
+        for enrollment_id, start, end in (
+            Pause.objects.filter(enrollment_id__gte=first, enrollment_id__lte=last)
+            .order_by("enrollment_id", "start")
+            .values_list("enrollment_id", "start", "end")
+        ):
             pauses[enrollment_id].append((start, end))
     submitted: set[tuple[int, int]] = set()
     approved: set[tuple[int, int]] = set()
@@ -252,7 +255,7 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
             row["cohort__program_id"], ()
         ):
             base = start + dt.timedelta(weeks=due_week)
-            due = _shifted_due_date(base, enrollment_pauses) if enrollment_pauses else base
+            due = shift_due_date(base, enrollment_pauses) if enrollment_pauses else base
             days_left = (due - today).days
             key = (enrollment_id, assignment_id)
             if 0 <= days_left <= due_soon_days and key not in submitted:
@@ -498,8 +501,7 @@ class _Writer:
     """Inserts reminders in bounded batches, skipping keys already used, and publishes emails
     for the new rows once their batch has committed."""
 
-    def __init__(self, *, now: dt.datetime, dry_run: bool, keep: bool) -> None:
-        self.now = now
+    def __init__(self, *, dry_run: bool, keep: bool) -> None:
         self.dry_run = dry_run
         self.keep = keep
         self.result = SweepResult()
