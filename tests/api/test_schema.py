@@ -98,3 +98,17 @@ def test_schema_and_swagger_ui_are_served_offline(client):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_swagger_ui_needs_no_inline_code_under_the_csp(client):
+    html = client.get("/api/docs/").content.decode()
+    assert "<style" not in html
+    assert "<script>" not in html
+    script_src = [line for line in html.splitlines() if "script=" in line]
+    assert script_src, "the init script is served from its own URL"
+    init = client.get("/api/docs/?script=")
+    assert init.status_code == 200
+    assert "SwaggerUIBundle" in init.content.decode()
+    csp = client.get("/api/docs/").headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp
