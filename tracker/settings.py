@@ -294,6 +294,8 @@ STRIDE_REVIEW_ESCALATE_HOURS = env.int("STRIDE_REVIEW_ESCALATE_HOURS", default=9
 STRIDE_INACTIVE_MENTOR_DAYS = env.int("STRIDE_INACTIVE_MENTOR_DAYS", default=14)
 STRIDE_SESSION_UPCOMING_HOURS = env.int("STRIDE_SESSION_UPCOMING_HOURS", default=24)
 STRIDE_SWEEP_PARTITIONS = env.int("STRIDE_SWEEP_PARTITIONS", default=1)
+# A claimed email whose worker died is taken back after this many seconds (outbox flush).
+STRIDE_EMAIL_CLAIM_LEASE_SECONDS = env.int("STRIDE_EMAIL_CLAIM_LEASE_SECONDS", default=120)
 # Edits and deletes of a progress log are allowed this long after it was created.
 STRIDE_LOG_EDIT_WINDOW_HOURS = env.int("STRIDE_LOG_EDIT_WINDOW_HOURS", default=24)
 # Uploads (roster CSV).
