@@ -17,7 +17,7 @@ PYTHON ?= $(shell for p in python3.11 python3 python3.13 python3.12; do \
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate seed clean
+.PHONY: help install run test lint format migrate seed clean bench backup restore screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -60,6 +60,19 @@ migrate: $(STAMP) ## apply migrations to the configured database
 
 seed: $(STAMP) ## (re)load the demo data (idempotent)
 	$(PY) manage.py seed_demo --password '$(DEMO_PASSWORD)'
+
+bench: $(STAMP) ## benchmarks at scale, printing each figure against its goal (docs/PERFORMANCE.md)
+	@$(PY) bin/bench $(BENCH_ARGS)
+
+backup: $(STAMP) ## dump the configured database (FILE=path, default var/backups/...)
+	@$(PY) bin/backup $(FILE)
+
+restore: $(STAMP) ## restore a dump made by `make backup` (FILE=path, required)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path" >&2; exit 2; }
+	@$(PY) bin/restore "$(FILE)"
+
+screenshots: $(STAMP) ## refresh docs/screenshots (Chromium, seeded demo)
+	STRIDE_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest tests/browser/test_screenshots.py -q
 
 clean: ## remove caches and the installed-marker (keeps the database in var/)
 	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info $(STAMP)

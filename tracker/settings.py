@@ -298,6 +298,8 @@ STRIDE_SWEEP_PARTITIONS = env.int("STRIDE_SWEEP_PARTITIONS", default=1)
 STRIDE_EMAIL_CLAIM_LEASE_SECONDS = env.int("STRIDE_EMAIL_CLAIM_LEASE_SECONDS", default=120)
 # Edits and deletes of a progress log are allowed this long after it was created.
 STRIDE_LOG_EDIT_WINDOW_HOURS = env.int("STRIDE_LOG_EDIT_WINDOW_HOURS", default=24)
+# The longest single pause of an enrollment, in days.
+STRIDE_MAX_PAUSE_DAYS = env.int("STRIDE_MAX_PAUSE_DAYS", default=180)
 # Uploads (roster CSV).
 STRIDE_MAX_UPLOAD_BYTES = env.int("STRIDE_MAX_UPLOAD_BYTES", default=1024 * 1024)
 # Capstone deployment check.
