@@ -142,3 +142,20 @@ def enum_field(choices: Any, *, strict: bool = True, **kwargs: Any) -> serialize
             type(f"Enum{len(_ENUM_CLASSES)}Field", (base,), {})
         )
     return _ENUM_CLASSES[key](choices=choices, **kwargs)
+
+
+class FlatListField(serializers.ListField):
+    """A list whose bad items are reported in the API's one error shape, ``{field:
+    [messages]}``, each message naming the item (DRF would nest them by index)."""
+
+    def run_child_validation(self, data: list) -> list:
+        result, errors = [], []
+        for position, item in enumerate(data, start=1):
+            try:
+                result.append(self.child.run_validation(item))
+            except serializers.ValidationError as error:
+                detail = error.detail if isinstance(error.detail, list) else [error.detail]
+                errors.extend(f"Item {position}: {message}" for message in detail)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return result

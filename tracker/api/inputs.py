@@ -21,6 +21,7 @@ from mentors.rules import MENTOR_RULE
 from tracker.api.fields import (
     BoundedDateField,
     BoundedDateTimeField,
+    FlatListField,
     HttpUrlField,
     ScopedPrimaryKeyField,
     StrictBooleanField,
@@ -231,8 +232,11 @@ class PreferencesInput(serializers.Serializer):
     email_reminders = StrictBooleanField(required=False)
     quiet_hours_start = StrictTimeField(required=False, allow_null=True)
     quiet_hours_end = StrictTimeField(required=False, allow_null=True)
-    email_muted_kinds = serializers.ListField(
-        child=enum_field(Notification.Kind.choices), required=False, max_length=20
+    email_muted_kinds = FlatListField(
+        child=enum_field(Notification.Kind.choices),
+        required=False,
+        max_length=len(Notification.Kind.values),
+        help_text="Kinds of notification not to send by email (they still appear in-app).",
     )
 
 

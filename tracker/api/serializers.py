@@ -334,7 +334,9 @@ class MarkedReadSerializer(serializers.Serializer):
 
 class PreferencesSerializer(serializers.ModelSerializer):
     email_muted_kinds = serializers.ListField(
-        child=enum_field(Notification.Kind.choices), read_only=True
+        child=enum_field(Notification.Kind.choices),
+        read_only=True,
+        help_text="Kinds of notification not sent by email (they still appear in-app).",
     )
 
     class Meta:

@@ -3,12 +3,15 @@ and their ``ValidationError`` dicts are put back on the form by ``apply_service_
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
+from tracker.models import Notification
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -214,3 +217,69 @@ class EnrollmentStatusForm(forms.Form):
         ]
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+# Region/City names, the ones people recognise; legacy aliases ("EST", "Japan") are left out
+# of the menu but a value already saved stays selectable.
+TIME_ZONE_REGIONS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Arctic/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
+
+
+def time_zone_choices(current: str = "") -> list[tuple[str, str]]:
+    names = sorted(
+        name for name in zoneinfo.available_timezones() if name.startswith(TIME_ZONE_REGIONS)
+    )
+    extra = [current] if current and current != "UTC" and current not in names else []
+    return [(name, name.replace("_", " ")) for name in ["UTC", *extra, *names]]
+
+
+class PreferencesForm(forms.Form):
+    """A user's own settings. Rules (known zone, both ends of the quiet hours) are the
+    ``preferences_update`` service's; this form only reads the posted shapes."""
+
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Dates, reminders and quiet hours follow this zone.",
+    )
+    email_reminders = forms.BooleanField(
+        label="Send me reminders by email",
+        required=False,
+        help_text="Off: reminders only appear in Stride.",
+    )
+    email_muted_kinds = forms.MultipleChoiceField(
+        label="Do not email me about",
+        required=False,
+        choices=Notification.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Muted kinds still appear in Stride.",
+    )
+    quiet_hours_start = forms.TimeField(
+        label="Quiet hours from",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_hours_end = forms.TimeField(
+        label="Quiet hours until",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Emails due in this window wait until it ends. Leave both empty for none.",
+    )
+
+    def __init__(self, *args, current_timezone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        posted = self.data.get("timezone", "") if self.is_bound else ""
+        # A posted unknown zone is kept in the menu so the service's error sits next to what
+        # was sent; an absurdly long one is simply not a valid choice.
+        if not (isinstance(posted, str) and len(posted) <= 64 and posted.isprintable()):
+            posted = ""
+        self.fields["timezone"].choices = time_zone_choices(posted or current_timezone)

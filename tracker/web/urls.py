@@ -5,7 +5,7 @@ templates (``templates/registration/``); the roster invitation links to
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.web.views import common, learner, mentor, staff
+from tracker.web.views import common, learner, links, mentor, preferences, staff
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -46,6 +46,13 @@ urlpatterns = [
         name="notification_read",
     ),
     path("calendar/rotate/", common.rotate_calendar, name="calendar_rotate"),
+    path("preferences/", preferences.preferences_page, name="preferences"),
+    # Stable addresses that notifications and emails link to; each sends the caller to the
+    # page showing that thing for their role (tracker/notifications/ builds them).
+    path("enrollments/<int:pk>/", links.enrollment_link, name="enrollment_link"),
+    path("submissions/<int:pk>/", links.submission_link, name="submission_link"),
+    path("sessions/<int:pk>/", links.session_link, name="session_link"),
+    path("reviews/queue/", links.review_queue_link, name="review_queue_link"),
     # Mentor
     path("mentor/", mentor.mentor_home, name="mentor_home"),
     path("mentor/reviews/<int:pk>/", mentor.review_submission, name="mentor_review"),

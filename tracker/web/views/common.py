@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from mentors.models import MentorSession
 from mentors.roles import role_of
+from mentors.selectors import session_list
 from tracker.calendar import calendar_path, calendar_token_rotate
 from tracker.notifications.selectors import notification_list
 from tracker.notifications.services import notification_mark_read, preferences_for
@@ -81,4 +83,15 @@ def rotate_calendar(request: HttpRequest) -> HttpResponse:
     """A new feed address; the old one stops working at once (e.g. after it was shared)."""
     calendar_token_rotate(actor=request.user)
     messages.success(request, "Your calendar link was replaced: subscribe again with the new one.")
-    return redirect("home")
+    return redirect(safe_next(request, reverse("home")))
+
+
+def enrollment_sessions(user, enrollment) -> dict:
+    """The sessions of one enrollment that a page lists: every scheduled one, soonest first,
+    and the last few that were decided (completed, missed, cancelled)."""
+    sessions = session_list(fetched_by=user).filter(enrollment=enrollment)
+    scheduled = MentorSession.Status.SCHEDULED
+    return {
+        "upcoming_sessions": list(sessions.filter(status=scheduled).order_by("scheduled_at")[:20]),
+        "past_sessions": list(sessions.exclude(status=scheduled).order_by("-scheduled_at")[:5]),
+    }

@@ -35,7 +35,7 @@ from tracker.web.forms import (
     SubmissionForm,
     apply_service_errors,
 )
-from tracker.web.views.common import calendar_url, page
+from tracker.web.views.common import calendar_url, enrollment_sessions, page
 
 CURRENT_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
@@ -193,6 +193,7 @@ def _dashboard_context(
         "help_form": help_form or HelpRequestForm(),
         "feedback": feedback,
         "help_requests": help_request_list(fetched_by=user).filter(enrollment=enrollment)[:5],
+        **enrollment_sessions(user, enrollment),
         "notifications": notification_list(fetched_by=user)[:8],
         "calendar_url": calendar_url(request),
     }

@@ -32,7 +32,7 @@ from tracker.web.forms import (
     RosterImportForm,
     apply_service_errors,
 )
-from tracker.web.views.common import page, role_required, safe_next
+from tracker.web.views.common import enrollment_sessions, page, role_required, safe_next
 
 staff_only = role_required("staff")
 
@@ -295,6 +295,7 @@ def _enrollment_context(
         "help_requests": help_request_list(fetched_by=user)
         .filter(enrollment=enrollment)
         .order_by("-created_at")[:10],
+        **enrollment_sessions(user, enrollment),
     }
 
 
