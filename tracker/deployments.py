@@ -51,8 +51,17 @@ class CheckResult:
 
 def address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why ``address`` may not be contacted, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            address = address.ipv4_mapped
+        else:
+            # 6to4 and Teredo addresses carry an IPv4 address that a relay would reach: judge the
+            # tunnel by where it leads.
+            tunnelled = [address.sixtofour, address.teredo[1] if address.teredo else None]
+            for inner in filter(None, tunnelled):
+                reason = address_refusal(inner)
+                if reason:
+                    return f"an IPv6 tunnel to {reason}"
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if settings.STRIDE_DEPLOY_CHECK_ALLOW_PRIVATE:

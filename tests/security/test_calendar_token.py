@@ -1,0 +1,318 @@
+"""The private calendar feed's token: random enough, the only credential, compared in constant
+time, rotatable (the old address dies at once), and a feed holds only its owner's dates."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hmac
+import re
+import secrets
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.curriculum.factories import (
+    AssignmentFactory,
+    CohortFactory,
+    ProgramFactory,
+    StaffFactory,
+)
+from tests.learners.factories import EnrollmentFactory, LearnerFactory
+from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
+from tracker.models import UserPreferences, new_calendar_token
+from tracker.notifications.services import preferences_for
+
+pytestmark = pytest.mark.django_db
+
+URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def feed(token: str, client: Client | None = None):
+    return (client or Client()).get(f"/calendar/{token}.ics")
+
+
+def token_of(user) -> str:
+    return UserPreferences.objects.get(user=user).calendar_token
+
+
+@pytest.fixture
+def world():
+    now = timezone.now()
+    start = now.date() - dt.timedelta(weeks=2)
+    ada_program = ProgramFactory(name="Ada's program")
+    bob_program = ProgramFactory(name="Bob's program")
+    ada_task = AssignmentFactory(
+        program=ada_program, module__program=ada_program, title="ADA-ONLY task", due_week=3
+    )
+    bob_task = AssignmentFactory(
+        program=bob_program, module__program=bob_program, title="BOB-ONLY task", due_week=4
+    )
+    ada = LearnerFactory(username="ada", first_name="Ada", last_name="Lovelace")
+    bob = LearnerFactory(username="bob", first_name="Bob", last_name="Babbage")
+    ada_enrollment = EnrollmentFactory(
+        cohort=CohortFactory(program=ada_program, start_date=start), learner=ada
+    )
+    bob_enrollment = EnrollmentFactory(
+        cohort=CohortFactory(program=bob_program, start_date=start), learner=bob
+    )
+    grace = MentorFactory(
+        user__username="grace", user__first_name="Grace", user__last_name="Hopper"
+    )
+    alan = MentorFactory(user__username="alan", user__first_name="Alan", user__last_name="Turing")
+    ada_session = MentorSessionFactory(
+        pairing=PairingFactory(enrollment=ada_enrollment, mentor=grace),
+        scheduled_at=now + dt.timedelta(days=2),
+    )
+    bob_session = MentorSessionFactory(
+        pairing=PairingFactory(enrollment=bob_enrollment, mentor=alan),
+        scheduled_at=now + dt.timedelta(days=3),
+    )
+    staff = StaffFactory(username="sam")
+    for user in (ada, bob, grace.user, alan.user, staff):
+        preferences_for(user)
+    return {
+        "ada": ada,
+        "bob": bob,
+        "grace": grace.user,
+        "alan": alan.user,
+        "staff": staff,
+        "ada_task": ada_task,
+        "bob_task": bob_task,
+        "ada_enrollment": ada_enrollment,
+        "bob_enrollment": bob_enrollment,
+        "ada_session": ada_session,
+        "bob_session": bob_session,
+    }
+
+
+# --- Randomness ------------------------------------------------------------------------------
+
+
+def test_a_token_carries_at_least_128_random_bits(monkeypatch):
+    requested = []
+    real = secrets.token_urlsafe
+
+    def spy(nbytes=None):
+        requested.append(nbytes)
+        return real(nbytes)
+
+    monkeypatch.setattr(secrets, "token_urlsafe", spy)
+    token = new_calendar_token()
+    # It comes from the OS's CSPRNG (``secrets``) with at least 16 bytes...
+    assert requested and all(n is not None and n >= 16 for n in requested)
+    # ...and the token is that randomness, not a shortened form of it.
+    assert URLSAFE.match(token)
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) >= 16
+    assert len(token) <= 64  # the column and the feed URL's pattern
+
+
+def test_tokens_do_not_repeat_and_use_the_whole_alphabet():
+    tokens = [new_calendar_token() for _ in range(500)]
+    assert len(set(tokens)) == len(tokens)
+    # 500 tokens of 43 characters draw on all 64 URL-safe characters; a token made from a
+    # counter, a timestamp or hex would not.
+    assert len(set("".join(tokens))) == 64
+
+
+def test_every_user_gets_a_different_token_and_it_fits_the_feed_address(world):
+    tokens = list(UserPreferences.objects.values_list("calendar_token", flat=True))
+    assert len(tokens) == 5
+    assert len(set(tokens)) == 5
+    for token in tokens:
+        assert feed(token).status_code == 200
+
+
+# --- The token is the only credential -------------------------------------------------------
+
+
+def near_misses(token: str) -> list[str]:
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    return [
+        flipped,
+        token.swapcase(),
+        token.upper(),
+        token[:-1],
+        token[1:],
+        token + "A",
+        token[:32],
+        "A" * len(token),
+        new_calendar_token(),
+    ]
+
+
+def test_unknown_and_near_miss_tokens_are_a_404(world):
+    token = token_of(world["ada"])
+    for candidate in near_misses(token):
+        assert feed(candidate).status_code == 404, candidate
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calendar/.ics",
+        "/calendar/%20.ics",
+        "/calendar/%00.ics",
+        "/calendar/..%2F..%2Fetc%2Fpasswd.ics",
+        "/calendar/" + "A" * 65 + ".ics",
+        "/calendar/" + "A" * 5000 + ".ics",
+        "/calendar/%E2%80%AE.ics",
+        "/calendar/%ED%A0%80.ics",
+        "/calendar/*.ics",
+        "/calendar/%25.ics",
+        "/calendar/_.ics",
+    ],
+)
+def test_malformed_feed_addresses_are_a_404(world, path):
+    assert Client().get(path).status_code == 404
+
+
+def test_a_signed_in_session_or_an_api_token_is_no_substitute_for_the_feed_token(world):
+    session_client = Client()
+    session_client.force_login(world["ada"])
+    assert feed(new_calendar_token(), session_client).status_code == 404
+    api_token = Token.objects.create(user=world["ada"])
+    api_client = APIClient()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token.key}")
+    assert api_client.get(f"/calendar/{new_calendar_token()}.ics").status_code == 404
+    assert api_client.get(f"/calendar/{api_token.key}.ics").status_code == 404
+
+
+def test_a_deactivated_users_feed_is_a_404(world):
+    token = token_of(world["bob"])
+    world["bob"].is_active = False
+    world["bob"].save(update_fields=["is_active"])
+    assert feed(token).status_code == 404
+
+
+def test_the_feed_is_not_cached_publicly_and_leaks_no_referrer(world):
+    response = feed(token_of(world["ada"]))
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+# --- Constant-time comparison ---------------------------------------------------------------
+
+
+def test_the_presented_token_is_compared_in_constant_time(world, monkeypatch):
+    calls = []
+    real = hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    monkeypatch.setattr(secrets, "compare_digest", spy)
+    token = token_of(world["ada"])
+    assert feed(token).status_code == 200
+    as_bytes = [tuple(x.encode() if isinstance(x, str) else x for x in call) for call in calls]
+    assert (token.encode(), token.encode()) in as_bytes
+    # A wrong token is never "accepted" by the comparison: it decides, not the lookup alone.
+    calls.clear()
+    assert feed(token.swapcase()).status_code == 404
+    assert all(not real(a, b) for a, b in calls)
+
+
+def test_a_lookup_that_finds_a_row_still_needs_an_exact_comparison(world, monkeypatch):
+    # If a database collation ever matched a near-miss (case, padding), the constant-time
+    # comparison must still refuse it: simulate such a lookup by making the comparison fail.
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: False)
+    monkeypatch.setattr(secrets, "compare_digest", lambda a, b: False)
+    assert feed(token_of(world["ada"])).status_code == 404
+
+
+# --- Rotation -------------------------------------------------------------------------------
+
+
+def test_rotating_through_the_api_ends_the_old_address_at_once(world):
+    old = token_of(world["ada"])
+    client = APIClient()
+    client.force_authenticate(world["ada"])
+    response = client.post("/api/v1/me/calendar-token/")
+    assert response.status_code == 201
+    new = token_of(world["ada"])
+    assert new != old
+    assert response.json()["calendar_url"].endswith(f"/calendar/{new}.ics")
+    assert feed(old).status_code == 404
+    assert feed(new).status_code == 200
+    # Rotating again ends the second address too.
+    client.post("/api/v1/me/calendar-token/")
+    assert feed(new).status_code == 404
+    assert feed(token_of(world["ada"])).status_code == 200
+
+
+def test_rotating_on_the_page_ends_the_old_address_at_once(world):
+    old = token_of(world["grace"])
+    client = Client()
+    client.force_login(world["grace"])
+    # A GET (a followed link, a browser prefetch) never rotates.
+    assert client.get("/calendar/rotate/").status_code == 405
+    assert token_of(world["grace"]) == old
+    assert client.post("/calendar/rotate/").status_code == 302
+    new = token_of(world["grace"])
+    assert new != old
+    assert feed(old).status_code == 404
+    assert feed(new).status_code == 200
+
+
+def test_rotation_touches_only_the_callers_own_token(world):
+    others = {name: token_of(world[name]) for name in ("bob", "grace", "alan", "staff")}
+    client = APIClient()
+    client.force_authenticate(world["ada"])
+    client.post("/api/v1/me/calendar-token/")
+    for name, token in others.items():
+        assert token_of(world[name]) == token
+        assert feed(token).status_code == 200
+
+
+def test_nobody_signed_out_can_rotate(world):
+    before = dict(UserPreferences.objects.values_list("user_id", "calendar_token"))
+    assert APIClient().post("/api/v1/me/calendar-token/").status_code == 401
+    response = Client().post("/calendar/rotate/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert dict(UserPreferences.objects.values_list("user_id", "calendar_token")) == before
+
+
+# --- Only the owner's dates -----------------------------------------------------------------
+
+
+def uids(body: str) -> set[str]:
+    return set(re.findall(r"^UID:(.+?)\r$", body, flags=re.M))
+
+
+def test_a_learners_feed_holds_only_their_own_dates(world):
+    body = feed(token_of(world["ada"])).content.decode()
+    ada_enrollment = world["ada_enrollment"]
+    assert uids(body) == {
+        f"assignment-{ada_enrollment.pk}-{world['ada_task'].pk}@stride",
+        f"session-{world['ada_session'].pk}@stride",
+    }
+    assert "ADA-ONLY task" in body
+    assert "BOB-ONLY task" not in body
+    assert "Babbage" not in body and "Turing" not in body
+
+
+def test_a_mentors_feed_holds_only_their_own_sessions(world):
+    body = feed(token_of(world["grace"])).content.decode()
+    assert uids(body) == {f"session-{world['ada_session'].pk}@stride"}
+    assert "Lovelace" in body
+    assert "Babbage" not in body and "BOB-ONLY" not in body and "ADA-ONLY" not in body
+
+
+def test_a_staff_members_feed_is_not_a_window_onto_everyone(world):
+    body = feed(token_of(world["staff"])).content.decode()
+    assert uids(body) == set()
+    assert "Lovelace" not in body and "Babbage" not in body
+
+
+def test_one_users_token_never_opens_another_users_feed(world):
+    bodies = {name: feed(token_of(world[name])).content.decode() for name in ("ada", "bob")}
+    assert not uids(bodies["ada"]) & uids(bodies["bob"])
+    assert f"session-{world['bob_session'].pk}@stride" in uids(bodies["bob"])
+    assert f"session-{world['bob_session'].pk}@stride" not in uids(bodies["ada"])
