@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -223,6 +224,8 @@ class DeploymentCheckInline(ReadOnlyInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(SimpleHistoryAdmin):
+    # Submissions are links to hosted work; a bare host means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "assignment",
         "learner",
