@@ -288,3 +288,36 @@ def test_run_local_serves_and_runs_worker_and_beat(tmp_path):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_missing_server_binaries_name_the_debian_package(monkeypatch):
+    from tests import services
+
+    monkeypatch.setattr(services.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(services.shutil, "which", lambda name: None)
+
+    with pytest.raises(services.ServiceUnavailable, match="Debian package `postgresql`"):
+        services.ThrowawayPostgres()
+    with pytest.raises(services.ServiceUnavailable, match="Debian package `redis-server`"):
+        services.ThrowawayRedis()
+
+
+def test_with_services_fails_clearly_without_postgres_binaries(tmp_path):
+    # A PATH and a binary directory with no PostgreSQL in them: the phase must fail, loudly.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "STRIDE_TEST_POSTGRES_URL"}
+    }
+    code = (
+        "import runpy, sys, glob; glob.glob = lambda pattern: []; "
+        "sys.argv = ['with-services', '--postgres', '--', 'true']; "
+        "runpy.run_path('bin/with-services', run_name='__main__')"
+    )
+    env["PATH"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Debian package `postgresql`" in result.stderr
