@@ -25,6 +25,22 @@ def add_error(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a string, or any key or string inside a JSON value, holds a NUL character."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 def validate_instance(
     instance: Any,
     errors: Errors | None = None,
@@ -38,6 +54,12 @@ def validate_instance(
     """
     errors = {} if errors is None else errors
     skip = set(exclude or ()) | (set(errors) - {NON_FIELD_ERRORS})
+    # PostgreSQL refuses NUL in text and jsonb columns, even in the queries of the uniqueness
+    # checks: such a field is reported and left out of the cleaning.
+    for field in instance._meta.concrete_fields:
+        if field.name not in skip and _holds_nul(getattr(instance, field.attname, None)):
+            add_error(errors, field.name, "Null characters are not allowed.")
+            skip.add(field.name)
     try:
         instance.full_clean(exclude=skip or None, validate_constraints=validate_constraints)
     except ValidationError as error:

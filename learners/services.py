@@ -36,6 +36,10 @@ CLOSED_STATUSES = (Enrollment.Status.WITHDRAWN, Enrollment.Status.GRADUATED)
 OPEN_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
 
+# A log before this is a typing mistake (the year 0001 is a valid date to the database).
+EARLIEST_LOG_DATE = dt.date(2000, 1, 1)
+
+
 def _max_pause_days() -> int:
     return getattr(settings, "STRIDE_MAX_PAUSE_DAYS", MAX_PAUSE_DAYS)
 
@@ -233,6 +237,8 @@ def _validate_log(log: ProgressLog, enrollment: Enrollment, today: dt.date) -> E
         add_error(errors, "module", "The module belongs to another program.")
     if "logged_on" not in errors and log.logged_on > today:
         add_error(errors, "logged_on", "The date cannot be in the future.")
+    if "logged_on" not in errors and log.logged_on < EARLIEST_LOG_DATE:
+        add_error(errors, "logged_on", f"The date cannot be before {EARLIEST_LOG_DATE:%Y}.")
     return errors
 
 

@@ -227,8 +227,23 @@ SESSION_TRANSITIONS: dict[str, set[str]] = {
 SESSION_FIELDS = ("scheduled_at", "duration_minutes", "notes", "status")
 
 
+# Sessions outside these years are typing mistakes; the calendar feed and reminders do date
+# arithmetic on them, which must not overflow.
+SESSION_YEARS = (2000, 2100)
+
+
 def _check_session_timing(session: MentorSession, errors: Errors) -> None:
-    """Completed or missed only once the session's start has passed."""
+    """A plausible date; completed or missed only once the session's start has passed."""
+    if (
+        "scheduled_at" not in errors
+        and isinstance(session.scheduled_at, dt.datetime)
+        and not SESSION_YEARS[0] <= session.scheduled_at.year <= SESSION_YEARS[1]
+    ):
+        add_error(
+            errors,
+            "scheduled_at",
+            f"Pick a date between {SESSION_YEARS[0]} and {SESSION_YEARS[1]}.",
+        )
     if (
         "status" not in errors
         and "scheduled_at" not in errors

@@ -337,6 +337,7 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts made while locked out do not restart the clock: the wait shown is the real one.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "tracker.security.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "tracker.security.lockout.lockout_username"
 AXES_HTTP_RESPONSE_CODE = 429
 # The client address is REMOTE_ADDR unless the proxy in front is trusted to set a header.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("STRIDE_CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])

@@ -71,7 +71,7 @@ def test_pause_ending_before_it_starts_shows_error_in_place_and_keeps_input(
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="id_end_errors"' in body and "cannot end before it starts" in body
+    assert 'id="id_end_error"' in body and "cannot end before it starts" in body
     assert f'value="{start.isoformat()}"' in body and 'value="Family"' in body
     assert not Pause.objects.exists()
 
@@ -91,7 +91,7 @@ def test_overlapping_pause_is_refused_in_place(staff_client, world, today):
         },
     )
     body = response.content.decode()
-    assert 'id="id_start_errors"' in body and "overlaps" in body
+    assert 'id="id_start_error"' in body and "overlaps" in body
     assert 'value="Travel"' in body
     assert Pause.objects.count() == 1
 
@@ -101,7 +101,7 @@ def test_pause_with_missing_dates_shows_required_errors(staff_client, world):
         reverse("enrollment_pause", args=[world.enrollment.pk]), {"reason": "?"}
     )
     body = response.content.decode()
-    assert 'id="id_start_errors"' in body and 'id="id_end_errors"' in body
+    assert 'id="id_start_error"' in body and 'id="id_end_error"' in body
 
 
 def test_graduate(staff_client, world):
@@ -173,7 +173,7 @@ def test_bad_status_shows_error_in_place(staff_client, world):
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="id_status_errors"' in body
+    assert 'id="id_status_error"' in body
     world.enrollment.refresh_from_db()
     assert world.enrollment.status == Enrollment.Status.ACTIVE
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -64,7 +66,9 @@ def test_log_progress_zero_minutes_shows_error_in_place_and_keeps_input(learner_
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="id_minutes_errors"' in body
+    assert 'id="id_minutes_error"' in body
+    # The input points screen readers at that list (Django's own id for it).
+    assert re.search(r'<input[^>]*name="minutes"[^>]*aria-describedby="id_minutes_error"', body)
     assert "kept" in body
     assert not ProgressLog.objects.exists()
 
@@ -108,7 +112,7 @@ def test_submit_work_bad_url_and_waiting_version_show_errors(learner_client, wor
         reverse("learner_submit"), {"assignment": world.exercise.pk, "url": "ftp://nope"}
     )
     assert bad.status_code == 200
-    assert 'id="id_url_errors"' in bad.content.decode()
+    assert 'id="id_url_error"' in bad.content.decode()
     assert "ftp://nope" in bad.content.decode()
     SubmissionFactory(enrollment=world.enrollment, assignment=world.exercise)
     again = learner_client.post(
@@ -146,7 +150,7 @@ def test_feedback_with_rubric_scores_and_next_session_are_shown(learner_client, 
 
 def test_ask_for_help(learner_client, world):
     empty = learner_client.post(reverse("learner_help"), {"message": ""})
-    assert 'id="id_message_errors"' in empty.content.decode()
+    assert 'id="id_message_error"' in empty.content.decode()
     response = learner_client.post(reverse("learner_help"), {"message": "Stuck on backprop"})
     assert response.status_code == 302
     assert HelpRequest.objects.get(enrollment=world.enrollment).message == "Stuck on backprop"

@@ -133,7 +133,7 @@ def test_htmx_log_error_does_not_touch_the_summary(learner_client, world, today)
         headers=HTMX,
     )
     body = response.content.decode()
-    assert 'id="id_minutes_errors"' in body
+    assert 'id="id_minutes_error"' in body
     assert "hx-swap-oob" not in body
 
 
@@ -146,7 +146,7 @@ def test_edit_errors_show_in_place_and_keep_typed_values(learner_client, world, 
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="id_edit-minutes_errors"' in body
+    assert 'id="id_edit-minutes_error"' in body
     assert "typed note</textarea>" in body
     assert 'name="edit-minutes" value="0"' in body
     assert ("<title>" in body) is not htmx
@@ -160,7 +160,7 @@ def test_edit_into_the_future_is_refused_by_the_service(learner_client, world, l
         edit_data(world, today, **{"edit-logged_on": tomorrow}),
     )
     body = response.content.decode()
-    assert 'id="id_edit-logged_on_errors"' in body
+    assert 'id="id_edit-logged_on_error"' in body
     assert "cannot be in the future" in body
     assert f'value="{tomorrow}"' in body
     assert ProgressLog.objects.get(pk=log.pk).logged_on == today

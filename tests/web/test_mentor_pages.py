@@ -100,7 +100,7 @@ def test_review_score_out_of_range_shows_error_on_that_criterion(mentor_client, 
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert f'id="id_score_{clarity.pk}_errors"' in body
+    assert f'id="id_score_{clarity.pk}_error"' in body
     assert "typed feedback" in body
     assert not Review.objects.exists()
 
@@ -110,7 +110,7 @@ def test_review_missing_feedback_is_a_field_error(mentor_client, world):
     response = mentor_client.post(
         reverse("mentor_review", args=[submission.pk]), {"verdict": "approved", "feedback": ""}
     )
-    assert 'id="id_feedback_errors"' in response.content.decode()
+    assert 'id="id_feedback_error"' in response.content.decode()
 
 
 def test_review_page_shows_earlier_versions_and_their_reviews(mentor_client, world):
@@ -145,7 +145,7 @@ def test_schedule_session_and_log_outcome(mentor_client, world):
         reverse("session_schedule"),
         {"enrollment": world.enrollment.pk, "scheduled_at": "", "duration_minutes": 30},
     )
-    assert 'id="id_scheduled_at_errors"' in bad.content.decode()
+    assert 'id="id_scheduled_at_error"' in bad.content.decode()
     response = mentor_client.post(
         reverse("session_schedule"),
         {
@@ -176,7 +176,7 @@ def test_cannot_schedule_for_someone_elses_learner(mentor_client, world):
         reverse("session_schedule"),
         {"enrollment": world.other_enrollment.pk, "scheduled_at": when, "duration_minutes": 30},
     )
-    assert 'id="id_enrollment_errors"' in response.content.decode()
+    assert 'id="id_enrollment_error"' in response.content.decode()
     assert not MentorSession.objects.exists()
 
 

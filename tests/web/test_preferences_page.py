@@ -100,7 +100,7 @@ def test_saving_changes_every_setting(learner_client, world):
 
 
 def field_errors(body: str, field: str) -> str:
-    match = re.search(rf'id="id_{field}_errors"[^>]*>(.*?)</ul>', body, re.S)
+    match = re.search(rf'id="id_{field}_error"[^>]*>(.*?)</ul>', body, re.S)
     return match.group(1) if match else ""
 
 

@@ -86,7 +86,7 @@ def test_roster_import_fixed_file_enrolls_and_pairs(staff_client, world):
 
 def test_roster_import_without_file_is_a_field_error(staff_client, world):
     response = staff_client.post(reverse("cohort_roster", args=[world.cohort.pk]), {})
-    assert 'id="id_file_errors"' in response.content.decode()
+    assert 'id="id_file_error"' in response.content.decode()
 
 
 def test_pairing_page_ranks_suggestions_and_respects_capacity(staff_client, world):
@@ -104,7 +104,7 @@ def test_pairing_page_ranks_suggestions_and_respects_capacity(staff_client, worl
     assert "Mia Mentor" not in body[body.index('id="id_mentor"') :]
     full = staff_client.post(url, {"mentor": world.other_mentor.pk})
     assert full.status_code == 200
-    assert 'id="id_mentor_errors"' in full.content.decode()
+    assert 'id="id_mentor_error"' in full.content.decode()
     assert Pairing.objects.get(enrollment=world.enrollment, ended_at__isnull=True).mentor == (
         world.mentor
     )

@@ -10,20 +10,21 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from tracker.api.exceptions import api_exception_handler
+from tracker.api.parsers import StrictJSONParser
 from tracker.api.schema import StrideAutoSchema
 from tracker.permissions import RuleFilterBackend, RulePermission, scope
 
 
 class ApiViewMixin:
     permission_classes = [RulePermission]
-    # JSON bodies only (the roster upload opts into multipart): one shape to validate.
-    parser_classes = [JSONParser]
+    # JSON bodies only (the roster upload opts into multipart): one shape to validate, of a
+    # bounded size and depth.
+    parser_classes = [StrictJSONParser]
     schema = StrideAutoSchema()
 
     def get_exception_handler(self):

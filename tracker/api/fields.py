@@ -8,6 +8,7 @@ serializers use these strict variants.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.validators import URLValidator
@@ -21,6 +22,18 @@ from tracker.permissions import scope
 EARLIEST_DATE = dt.date(2000, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
 
+# The one spelling of each, in ASCII digits only: ``\d`` and ``int()`` take any script's
+# digits (Arabic-Indic ones too), and ISO 8601's other forms ("2200", week dates) are not ours.
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+TIME_PATTERN = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2})?", re.ASCII)
+DATETIME_PATTERN = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?",
+    re.ASCII,
+)
+# Far beyond any count the API takes, and small enough for every database's bigint.
+INTEGER_LIMIT = 2**53
+
 
 class StrictCharField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
@@ -33,6 +46,11 @@ class StrictIntegerField(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
+        # Checked before DRF turns the number into text (which fails past 4300 digits).
+        if data > INTEGER_LIMIT:
+            self.fail("max_value", max_value=self.max_value or INTEGER_LIMIT)
+        if data < -INTEGER_LIMIT:
+            self.fail("min_value", min_value=self.min_value or -INTEGER_LIMIT)
         return super().to_internal_value(data)
 
 
@@ -68,7 +86,7 @@ class HttpUrlField(serializers.URLField):
 
 class BoundedDateField(serializers.DateField):
     def to_internal_value(self, data: Any) -> dt.date:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or not DATE_PATTERN.fullmatch(data):
             self.fail("invalid", format="YYYY-MM-DD")
         value = super().to_internal_value(data)
         if not EARLIEST_DATE <= value <= LATEST_DATE:
@@ -80,8 +98,8 @@ class BoundedDateField(serializers.DateField):
 
 class BoundedDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, data: Any) -> dt.datetime:
-        if not isinstance(data, str):
-            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        if not isinstance(data, str) or not DATETIME_PATTERN.fullmatch(data):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
         value = super().to_internal_value(data)
         if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
             raise serializers.ValidationError(
@@ -92,7 +110,7 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 class StrictTimeField(serializers.TimeField):
     def to_internal_value(self, data: Any) -> dt.time:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or not TIME_PATTERN.fullmatch(data):
             self.fail("invalid", format="hh:mm[:ss]")
         return super().to_internal_value(data)
 
@@ -114,6 +132,9 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        # No row has such an id, and the database driver would overflow looking for it.
+        if not 0 < data <= INTEGER_LIMIT:
+            self.fail("does_not_exist", pk_value=data if abs(data) <= INTEGER_LIMIT else "…")
         return super().to_internal_value(data)
 
 

@@ -173,7 +173,7 @@ class ReviewInput(serializers.Serializer):
         if len(value) > 50:
             raise serializers.ValidationError("At most 50 scores.")
         for key in value:
-            if not key.isdigit() or len(key) > 12:
+            if not (key.isascii() and key.isdigit()) or len(key) > 12:
                 raise serializers.ValidationError(f"“{key[:20]}” is not a criterion id.")
         return value
 

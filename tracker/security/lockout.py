@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from axes.helpers import get_cool_off, get_failure_limit
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -61,3 +62,20 @@ def lockout_response(
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
+
+
+def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username axes records an attempt under, cut to the column's 255 characters.
+
+    Every sign-in form (ours, the admin's, the API token view) reaches axes before its own field
+    validation could refuse an over-long name; without the cut PostgreSQL refuses the insert and the
+    attempt becomes a server error instead of a failed sign-in.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    if credentials:
+        value = credentials.get(field)
+    else:
+        value = getattr(request, "data", request.POST).get(field)
+    if value is None:
+        return None
+    return str(value)[:255]

@@ -3,15 +3,94 @@ and their ``ValidationError`` dicts are put back on the form by ``apply_service_
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import zoneinfo
+from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
+from tracker.api.fields import EARLIEST_DATE, LATEST_DATE
 from tracker.models import Notification
+
+# What the page inputs send (``type="date"``, ``"time"``, ``"datetime-local"``, ``"number"``),
+# in ASCII digits only. Django's parsers take any script's digits (Arabic-Indic ones too) and
+# other ISO 8601 spellings, and ignore what follows a datetime's minutes (a NUL byte).
+INTEGER_INPUT = re.compile(r"[+-]?[0-9]{1,15}", re.ASCII)
+DATE_INPUT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+TIME_INPUT = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2})?", re.ASCII)
+DATETIME_INPUT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?", re.ASCII
+)
+
+
+def _posted_text(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number in ASCII digits, at most 15 of them (no "٣", "3.0" or 10**40)."""
+
+    def to_python(self, value: Any) -> int | None:
+        value = _posted_text(value)
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not INTEGER_INPUT.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(value)
+
+
+def _check_date(value: dt.date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}.", code="out_of_range"
+        )
+
+
+class IsoDateField(forms.DateField):
+    """``YYYY-MM-DD`` between 2000 and 2100, as the date input sends it."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        value = _posted_text(value)
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not DATE_INPUT.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        parsed = super().to_python(value)
+        _check_date(parsed)
+        return parsed
+
+
+class IsoTimeField(forms.TimeField):
+    """``HH:MM[:SS]``, as the time input sends it."""
+
+    def to_python(self, value: Any) -> dt.time | None:
+        value = _posted_text(value)
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not TIME_INPUT.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class IsoDateTimeField(forms.DateTimeField):
+    """``YYYY-MM-DDTHH:MM[:SS]`` in the current time zone, as datetime-local sends it."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        value = _posted_text(value)
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not DATETIME_INPUT.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        parsed = super().to_python(value)
+        _check_date(parsed.date())
+        return parsed
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -26,12 +105,25 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+class SignInForm(AuthenticationForm):
+    """The sign-in form, with the username's length checked before authentication.
+
+    Django's form only sets the input's ``maxlength``; a longer name went on to the lockout
+    records (django-axes, a varchar(255)) and PostgreSQL refused it with a server error.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
 class ProgressLogForm(forms.Form):
     module = forms.ModelChoiceField(queryset=Module.objects.none(), label="Module")
-    logged_on = forms.DateField(
+    logged_on = IsoDateField(
         label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    minutes = forms.IntegerField(
+    minutes = WholeNumberField(
         label="Minutes", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
     note = forms.CharField(
@@ -127,7 +219,7 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for criterion in self.criteria:
-            self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
+            self.fields[f"score_{criterion.pk}"] = WholeNumberField(
                 label=f"{criterion.name} (0 to {criterion.max_score})",
                 required=False,
                 help_text=criterion.description,
@@ -147,12 +239,12 @@ class ReviewForm(forms.Form):
 
 class SessionScheduleForm(forms.Form):
     enrollment = forms.ModelChoiceField(queryset=Enrollment.objects.none(), label="Learner")
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = IsoDateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    duration_minutes = forms.IntegerField(label="Minutes", initial=30)
+    duration_minutes = WholeNumberField(label="Minutes", initial=30)
     notes = forms.CharField(
         label="Agenda", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -196,10 +288,10 @@ class PairingForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    start = forms.DateField(
+    start = IsoDateField(
         label="First paused day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    end = forms.DateField(
+    end = IsoDateField(
         label="Last paused day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     reason = forms.CharField(label="Reason", required=False, max_length=500)
@@ -263,12 +355,12 @@ class PreferencesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Muted kinds still appear in Stride.",
     )
-    quiet_hours_start = forms.TimeField(
+    quiet_hours_start = IsoTimeField(
         label="Quiet hours from",
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    quiet_hours_end = forms.TimeField(
+    quiet_hours_end = IsoTimeField(
         label="Quiet hours until",
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

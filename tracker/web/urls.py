@@ -5,11 +5,18 @@ templates (``templates/registration/``); the roster invitation links to
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from tracker.web.forms import SignInForm
 from tracker.web.views import common, learner, links, mentor, preferences, staff
 
 urlpatterns = [
     path("", common.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -24,14 +24,16 @@ from curriculum.models import Cohort
 from curriculum.rules import COHORT_RULE
 from learners.models import Enrollment
 from learners.rules import ENROLLMENT_RULE
+from mentors.models import Pairing
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
 from tracker.api.roster import RosterError, roster_import
-from tracker.api.views.learners import with_active_mentor
 from tracker.filters import CohortFilter, CohortProgressFilter
 from tracker.permissions import scope
-from tracker.progress import cohort_matrix, progress_for_enrollments
+from tracker.progress import cache as progress_cache
+from tracker.progress import cohort_matrix, progress_for_rows
+from tracker.progress.fetch import ENROLLMENT_FIELDS
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -82,19 +84,67 @@ class _Echo:
         return value
 
 
-def progress_row(enrollment: Enrollment, progress: Any) -> dict[str, Any]:
-    learner = enrollment.learner
-    mentor = serializers.active_mentor(enrollment)
+# The page's enrollments are read once, as plain rows: the engine's fields plus the learner's.
+PAGE_FIELDS = (
+    *ENROLLMENT_FIELDS,
+    "learner_id",
+    "learner__username",
+    "learner__first_name",
+    "learner__last_name",
+)
+
+
+def display_name(first: str, last: str, username: str) -> str:
+    """What ``User.get_full_name() or get_username()`` gives, from plain values."""
+    return f"{first} {last}".strip() or username
+
+
+def active_mentors(enrollment_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """``mentor_brief`` of each enrollment's active mentor, in one query of plain values."""
+    if not enrollment_ids:
+        return {}
+    mentors: dict[int, dict[str, Any]] = {}
+    for enrollment_id, mentor_id, first, last, username in Pairing.objects.filter(
+        enrollment_id__in=enrollment_ids, ended_at__isnull=True
+    ).values_list(
+        "enrollment_id",
+        "mentor_id",
+        "mentor__user__first_name",
+        "mentor__user__last_name",
+        "mentor__user__username",
+    ):
+        mentors.setdefault(
+            enrollment_id, {"id": mentor_id, "name": display_name(first, last, username)}
+        )
+    return mentors
+
+
+def progress_row(
+    row: dict[str, Any], progress: Any, mentor: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
         **progress.as_dict(),
         "learner": {
-            "id": learner.pk,
-            "username": learner.get_username(),
-            "name": learner.get_full_name() or learner.get_username(),
+            "id": row["learner_id"],
+            "username": row["learner__username"],
+            "name": display_name(
+                row["learner__first_name"], row["learner__last_name"], row["learner__username"]
+            ),
         },
-        "mentor": serializers.mentor_brief(mentor),
-        "status": enrollment.status,
+        "mentor": mentor,
+        "status": row["status"],
     }
+
+
+def progress_rows_of(rows: list[dict[str, Any]], scope: Any = None) -> list[dict[str, Any]]:
+    """The report rows of enrollments loaded as ``PAGE_FIELDS`` rows, in their order."""
+    progress = progress_for_rows(rows, scope=scope)
+    mentors = active_mentors([row["pk"] for row in rows])
+    return [
+        progress_row(row, progress[row["pk"]], mentors.get(row["pk"]))
+        for row in rows
+        if row["pk"] in progress
+    ]
 
 
 def csv_line(row: dict[str, Any]) -> list[str]:
@@ -179,15 +229,11 @@ class CohortViewSet(RuleViewSet):
         pace = self.request.query_params.get("pace")
         if paginate and not pace:
             # Without a pace filter, only the page needs the engine.
-            page = self.paginate_queryset(with_active_mentor(enrollments.select_related("learner")))
-            progress = progress_for_enrollments([e.pk for e in page])
-            return [progress_row(e, progress[e.pk]) for e in page if e.pk in progress]
-        progress = progress_for_enrollments(enrollments)
-        rows = [
-            progress_row(e, progress[e.pk])
-            for e in with_active_mentor(enrollments.select_related("learner"))
-            if e.pk in progress
-        ]
+            page = self.paginate_queryset(enrollments.values(*PAGE_FIELDS))
+            return progress_rows_of(list(page))
+        # More than MAX_ID_LIST rows (a large cohort's CSV) would make the other queries'
+        # id lists long; progress_for_rows then uses this queryset as a subquery.
+        rows = progress_rows_of(list(enrollments.values(*PAGE_FIELDS)), scope=enrollments)
         if pace:
             rows = [row for row in rows if row["pace"] == pace]
         if paginate:
@@ -209,7 +255,17 @@ class CohortViewSet(RuleViewSet):
     )
     def progress(self, request, pk=None):
         cohort = self.get_object()
-        return self.get_paginated_response(self._progress_rows(cohort, paginate=True))
+        # Keyed by the progress version stored in the database, so never stale (see
+        # tracker.progress.cache); errors (bad filters, missing page) are never stored.
+        key = progress_cache.page_key(
+            cohort=cohort, user=request.user, url=request.build_absolute_uri()
+        )
+        page = progress_cache.cached_page(key)
+        if page is None:
+            rows = self._progress_rows(cohort, paginate=True)
+            page = self.get_paginated_response(rows).data
+            progress_cache.store_page(key, page)
+        return Response(page)
 
     @extend_schema(
         request=None,

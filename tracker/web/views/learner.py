@@ -46,6 +46,9 @@ def current_enrollment(request: HttpRequest) -> Enrollment | None:
     own = enrollment_list(fetched_by=request.user).filter(learner=request.user)
     chosen = request.GET.get("enrollment") or request.POST.get("enrollment")
     if chosen:
+        # An id in ASCII digits: int() would also read other scripts' digits and spaces.
+        if not (chosen.isascii() and chosen.isdigit()):
+            raise Http404("No such enrollment.")
         try:
             return own.get(pk=int(chosen))
         except (ValueError, Enrollment.DoesNotExist) as missing:

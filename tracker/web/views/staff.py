@@ -219,7 +219,7 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
     current = pairing_list(fetched_by=user, active_only=True).filter(enrollment=enrollment).first()
     # Only mentors with a free seat are offered; the service refuses a full one anyway (race).
     free = mentor_list(fetched_by=user).filter(is_active=True, active_learners__lt=F("capacity"))
-    form = PairingForm(request.POST or None, mentors=free)
+    form = PairingForm(request.POST if request.method == "POST" else None, mentors=free)
     if request.method == "POST" and form.is_valid():
         try:
             pairing_assign(actor=user, enrollment=enrollment, mentor=form.cleaned_data["mentor"])
