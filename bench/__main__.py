@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bin/bench", description=__doc__.split("\n\n")[0].split(": ", 1)[1]
     )
-    parser.add_argument("figures", nargs="*", choices=[*FIGURES, []], metavar="FIGURE")
+    parser.add_argument(
+        "figures", nargs="*", metavar="FIGURE", help=f"any of {', '.join(FIGURES)} (default: all)"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes (harness check)")
     parser.add_argument(
         "--databases",
@@ -61,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures and their details here")
     args = parser.parse_args(argv)
 
+    unknown = sorted(set(args.figures) - set(FIGURES))
+    if unknown:
+        parser.error(f"unknown figure(s): {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
     only = set(args.figures or FIGURES)
     sizes = Sizes.quick() if args.quick else Sizes()
     if args.sweep_sizes:

@@ -39,15 +39,20 @@ class Notification(models.Model):
         SKIPPED = "skipped", "Skipped (opted out)"
         FAILED = "failed", "Failed"
 
+    # No single-column index: the (recipient, -created_at) index below serves every lookup, and
+    # each index is one more write per row of a 100,000-learner sweep.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     subject = models.CharField(max_length=300)
     body = models.TextField()
     link = models.CharField(max_length=500, blank=True)
     # Encodes the contract's "at most" column, e.g. "overdue:<user>:<enrollment>:<assignment>:w2".
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     # Quiet hours defer the email to this instant; they never drop it.
@@ -65,6 +70,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # A constraint rather than unique=True: PostgreSQL then keeps one index, not a second
+            # "_like" copy for pattern matching that nothing uses.
+            models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(
@@ -95,3 +105,18 @@ class UserPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"
+
+
+class ProgressVersion(models.Model):
+    """One row whose token changes with every write that can move anyone's progress.
+
+    Cached progress pages are keyed by it (``tracker.progress.cache``). It lives in the database,
+    not in a process's memory, so every gunicorn worker and Celery process sees the same value,
+    and a write and its new token commit (or roll back) together. The token is random rather
+    than a counter so a rolled-back write can never leave a reused value behind.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"Progress version {self.token}"

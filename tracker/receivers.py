@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from curriculum.models import Assignment, Cohort
 from learners import signals as learner_signals
-from learners.models import Enrollment, Submission
+from learners.models import Enrollment, Pause, ProgressLog, Submission
 from mentors import signals as mentor_signals
+from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.services import pairing_close_for_enrollment
 from tracker import tasks
 from tracker.notifications import events
 from tracker.notifications.services import safe_publish
+from tracker.progress.cache import bump_progress_version
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +62,38 @@ def _enqueue_deployment_check(submission_id: int) -> None:
         logger.warning(
             "Deployment check of submission %s waits for the daily re-check", submission_id
         )
+
+
+# Every row a progress page shows or computes from: learners' work and its reviews, pauses,
+# enrollments, pairings and sessions, the users' names, mentors, cohorts and assignments.
+PROGRESS_MODELS = (
+    ProgressLog,
+    Submission,
+    Review,
+    Pause,
+    Enrollment,
+    Pairing,
+    MentorSession,
+    Mentor,
+    Cohort,
+    Assignment,
+    get_user_model(),
+)
+
+
+def on_progress_row_changed(sender, update_fields=None, **kwargs) -> None:
+    """Any save or delete of such a row (services, admin, shell) outdates cached pages."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        # Signing in changes nothing a progress page shows.
+        return
+    bump_progress_version()
+
+
+for _model in PROGRESS_MODELS:
+    _label = _model._meta.label_lower
+    post_save.connect(
+        on_progress_row_changed, sender=_model, dispatch_uid=f"tracker.progress_saved.{_label}"
+    )
+    post_delete.connect(
+        on_progress_row_changed, sender=_model, dispatch_uid=f"tracker.progress_deleted.{_label}"
+    )

@@ -108,8 +108,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Reusing connections matters for SQLite too: a new one per request re-runs the pragmas above.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 # Parallel test runs on one PostgreSQL server must not share a test database name.
 _test_db_suffix = env.str("STRIDE_TEST_DB_SUFFIX", default="")
 if _test_db_suffix:

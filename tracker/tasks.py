@@ -18,7 +18,7 @@ from django.conf import settings
 from curriculum import clock
 from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments
-from tracker.notifications import delivery, sweep
+from tracker.notifications import delivery, services, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,24 @@ def deliver_notification_batch(notification_ids: list[int]) -> int:
     for notification_id in notification_ids:
         deliver_notification.apply_async(args=[int(notification_id)])
     return len(notification_ids)
+
+
+@shared_task(
+    name="tracker.tasks.deliver_sweep_notifications",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def deliver_sweep_notifications(first_id: int, last_id: int, enqueued_at: str) -> int:
+    """Hand out the emails of one sweep's new rows (published once per sweep or partition) in
+    batch tasks; after about a minute it publishes itself again for the rest."""
+    published, rest = delivery.publish_sweep_rows(
+        first_id, last_id, dt.datetime.fromisoformat(enqueued_at)
+    )
+    if rest is not None:
+        services.safe_publish(deliver_sweep_notifications, args=[rest, last_id, enqueued_at])
+    return published
 
 
 @shared_task(

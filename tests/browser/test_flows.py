@@ -32,7 +32,7 @@ def test_learner_mentor_loop(guarded_page, live_server, world):
     log.get_by_label("Minutes").fill("0")
     log.get_by_label("What did you work on?").fill("Vectorised the loops")
     log.get_by_role("button", name="Log progress").click()
-    expect(page.locator("#id_minutes_errors")).to_be_visible()
+    expect(page.locator("#id_minutes_error")).to_be_visible()
     expect(page.get_by_label("What did you work on?")).to_have_value("Vectorised the loops")
     page.get_by_label("Minutes").fill("45")
     page.get_by_role("button", name="Log progress").click()
@@ -49,7 +49,7 @@ def test_learner_mentor_loop(guarded_page, live_server, world):
     edit.get_by_label("Minutes").fill("2000")
     edit.get_by_label("What did you work on?").fill("Vectorised the loops, then broadcasting")
     edit.get_by_role("button", name="Save changes").click()
-    expect(page.locator("#id_edit-minutes_errors")).to_be_visible()
+    expect(page.locator("#id_edit-minutes_error")).to_be_visible()
     edit = page.locator("#log-edit")
     expect(edit.get_by_label("What did you work on?")).to_have_value(
         "Vectorised the loops, then broadcasting"
@@ -124,7 +124,7 @@ def test_staff_roster_import_bad_row_then_fixed(guarded_page, live_server, world
     expect(errors).to_be_visible()
     expect(errors.locator("tbody tr")).to_have_count(1)
     expect(errors.locator("tbody tr td").first).to_have_text("3")
-    expect(page.locator("#id_file_errors")).to_contain_text("Nothing was imported")
+    expect(page.locator("#id_file_error")).to_contain_text("Nothing was imported")
 
     fixed = tmp_path / "roster-fixed.csv"
     fixed.write_text(bad.read_text().replace("grace-at-example.com", "grace@example.com"))
@@ -147,7 +147,7 @@ def test_staff_pauses_then_withdraws_with_confirmation(guarded_page, live_server
     pause.get_by_label("Last paused day").fill("2030-03-01")
     pause.get_by_label("Reason").fill("Surgery")
     pause.get_by_role("button", name="Add pause").click()
-    expect(page.locator("#id_end_errors")).to_contain_text("cannot end before it starts")
+    expect(page.locator("#id_end_error")).to_contain_text("cannot end before it starts")
     expect(page.locator("#pause").get_by_label("Reason")).to_have_value("Surgery")
     page.locator("#pause").get_by_label("Last paused day").fill("2030-03-23")
     page.locator("#pause").get_by_role("button", name="Add pause").click()

@@ -10,7 +10,12 @@ from learners.models import Submission
 from mentors.models import MentorSession
 from tests.learners.factories import PauseFactory, ProgressLogFactory, SubmissionFactory
 from tests.mentors.factories import MentorFactory, MentorSessionFactory
-from tests.tracker.test_reminders_fixtures import at, bootcamp_fixture, frozen_fixture  # noqa: F401
+from tests.tracker.test_reminders_fixtures import (  # noqa: F401
+    at,
+    bootcamp_fixture,
+    eager_celery_fixture,
+    frozen_fixture,
+)
 from tracker.models import Notification, UserPreferences
 from tracker.notifications.sweep import run_sweep
 
@@ -304,3 +309,122 @@ def test_replaying_a_past_day_sends_nothing_twice(bootcamp, frozen):
     replay = run_sweep(day=dt.date(2026, 3, 10)).created
     assert replay["overdue"] == 2
     assert run_sweep(day=dt.date(2026, 3, 10)).created["overdue"] == 0
+
+
+# --- publishing the emails ------------------------------------------------------------------
+def test_a_sweep_publishes_its_emails_once_and_only_its_own_rows(
+    bootcamp, frozen, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from tracker import tasks
+    from tracker.notifications.delivery import publish_sweep_rows
+    from tracker.notifications.services import notify
+
+    frozen(at(2026, 3, 10, 9))
+    earlier = notify(
+        recipient=bootcamp.staff,
+        kind="help_requested",
+        subject="Help",
+        body="Help",
+        link="/",
+        dedupe_key="event-before-the-sweep",
+    )
+    with (
+        mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as publish,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        created = sweep()
+    rows = Notification.objects.exclude(pk=earlier.pk)
+    assert sum(created.values()) == rows.count() == 4
+    # One message for the whole sweep, whatever its size.
+    publish.assert_called_once()
+    first, last, stamp = publish.call_args.kwargs["args"]
+    ids = sorted(rows.values_list("id", flat=True))
+    assert (first, last) == (ids[0], ids[-1])
+    assert set(rows.values_list("email_enqueued_at", flat=True)) == {at(2026, 3, 10, 9)}
+
+    # The task (a moment later, on a worker) hands out exactly the sweep's rows, in batches,
+    # and marks them published.
+    frozen(at(2026, 3, 10, 9, 1))
+    with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch:
+        assert publish_sweep_rows(0, last, dt.datetime.fromisoformat(stamp)) == (4, None)
+    batch.assert_called_once_with(args=[ids], retry=True, retry_policy=mock.ANY)
+    # Published again (a redelivered message): nothing is left to publish.
+    with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch:
+        assert publish_sweep_rows(first, last, dt.datetime.fromisoformat(stamp)) == (0, None)
+    batch.assert_not_called()
+
+
+def test_the_sweep_hand_out_continues_in_a_new_task_after_its_budget(bootcamp, frozen, monkeypatch):
+    from unittest import mock
+
+    from tracker import tasks
+    from tracker.notifications import delivery
+
+    frozen(at(2026, 3, 10, 9))
+    sweep()
+    ids = sorted(Notification.objects.values_list("id", flat=True))
+    monkeypatch.setattr(delivery, "SWEEP_PUBLISH_PAGE", 2)
+    with (
+        mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch,
+        mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as again,
+    ):
+        stamp = at(2026, 3, 10, 9)
+        assert delivery.publish_sweep_rows(ids[0], ids[-1], stamp, budget_seconds=0) == (
+            2,
+            ids[1] + 1,
+        )
+        assert tasks.deliver_sweep_notifications(ids[2], ids[-1], stamp.isoformat()) == 2
+    assert [c.kwargs["args"] for c in batch.call_args_list] == [[ids[:2]], [ids[2:]]]
+    again.assert_not_called()
+
+
+def test_a_sweep_whose_publish_failed_is_left_to_the_outbox_flush(
+    bootcamp, frozen, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from tracker import tasks
+    from tracker.notifications.delivery import flush_outbox
+    from tracker.notifications.services import broker_backoff_reset
+
+    frozen(at(2026, 3, 10, 9))
+    broker_backoff_reset()
+    try:
+        with (
+            mock.patch.object(
+                tasks.deliver_sweep_notifications, "apply_async", side_effect=OSError("down")
+            ),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            assert sum(sweep().values()) == 4
+        # Within the claim lease the rows count as published; then the flush takes them.
+        with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch:
+            assert flush_outbox() == 0
+            frozen(at(2026, 3, 10, 9, 5))
+            assert flush_outbox() == 4
+        assert len(batch.call_args.kwargs["args"][0]) == 4
+    finally:
+        broker_backoff_reset()
+
+
+def test_the_sweeps_emails_reach_every_recipient_exactly_once(
+    bootcamp, frozen, eager_celery, django_capture_on_commit_callbacks, mailoutbox
+):
+    frozen(at(2026, 3, 10, 9))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = sum(sweep().values())
+    assert created == 4
+    assert len(mailoutbox) == 4
+    states = set(Notification.objects.values_list("email_state", flat=True))
+    assert states == {Notification.EmailState.SENT}
+    # A flush, a second sweep and a replayed hand-out send nothing more.
+    from tracker.notifications.delivery import flush_outbox, publish_sweep_rows
+
+    frozen(at(2026, 3, 10, 9, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sum(sweep().values()) == 0
+    assert flush_outbox() == 0
+    assert publish_sweep_rows(0, 10**9, at(2026, 3, 10, 9)) == (0, None)
+    assert len(mailoutbox) == 4

@@ -22,6 +22,7 @@ def test_two_sweeps_at_once_create_no_duplicates(bootcamp, frozen, monkeypatch):
     frozen(at(2026, 3, 10, 9))
     # Small batches make the two sweeps interleave many times.
     monkeypatch.setattr(sweep_module, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(sweep_module, "WRITE_BATCH", 5)
     start = threading.Barrier(2)
     results, errors = [], []
 
@@ -47,3 +48,48 @@ def test_two_sweeps_at_once_create_no_duplicates(bootcamp, frozen, monkeypatch):
     # Each sweep counts only the rows it inserted itself: together, every row exactly once.
     assert sum(sum(r.created.values()) for r in results) == expected
     assert sum(sweep_module.run_sweep().created.values()) == 0
+
+
+def test_the_background_writer_inserts_everything_and_reports_its_failures(
+    bootcamp, frozen, monkeypatch
+):
+    from unittest import mock
+
+    from tracker import tasks
+
+    frozen(at(2026, 2, 2, 9))
+    for _ in range(20):
+        EnrollmentFactory(cohort=bootcamp.cohort)
+    frozen(at(2026, 3, 10, 9))
+    # Outside any transaction on PostgreSQL a second connection does the inserts.
+    assert sweep_module._can_write_in_background()
+    monkeypatch.setattr(sweep_module, "WRITE_BATCH", 3)
+    real_insert = sweep_module._insert_ignoring_duplicates
+    calls = []
+
+    def failing_third_batch(reminders, stamp):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_insert(reminders, stamp)
+
+    monkeypatch.setattr(sweep_module, "_insert_ignoring_duplicates", failing_third_batch)
+    with (
+        mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as publish,
+        pytest.raises(RuntimeError, match="disk full"),
+    ):
+        sweep_module.run_sweep()
+    # The failure reaches the caller, nothing is published, and the writer thread is gone.
+    publish.assert_not_called()
+    assert set(calls) == {"sweep-writer"}
+    assert not any(t.name == "sweep-writer" for t in threading.enumerate())
+    # Committed batches stay (each is its own transaction); the next sweep does the rest.
+    kept = Notification.objects.count()
+    assert kept == 6
+    monkeypatch.setattr(sweep_module, "_insert_ignoring_duplicates", real_insert)
+    with mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as publish:
+        result = sweep_module.run_sweep()
+    expected = (21 + 1) * 2
+    assert sum(result.created.values()) == expected - kept
+    assert Notification.objects.count() == expected
+    publish.assert_called_once()

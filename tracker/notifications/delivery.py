@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import smtplib
 import socket
+import time
 from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -190,3 +191,40 @@ def flush_outbox(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
     if not ids:
         return 0
     return enqueue_delivery(ids)
+
+
+# Ids read and published per step of a sweep's hand-out; the task stops after its budget and
+# publishes itself again for the rest, so no task comes near its time limit.
+SWEEP_PUBLISH_PAGE = 2000
+
+
+def publish_sweep_rows(
+    first_id: int, last_id: int, enqueued_at: dt.datetime, *, budget_seconds: float = 60.0
+) -> tuple[int, int | None]:
+    """Publish the emails of one sweep's rows (ids in ``[first_id, last_id]`` stamped
+    ``email_enqueued_at = enqueued_at`` and still pending), in pages, for at most about
+    ``budget_seconds``. Returns ``(published, next_first_id)``, ``next_first_id`` None when
+    done (or the broker failed: the outbox flush then has the rest once the stamp is older
+    than the lease).
+
+    Rows of other writers in the id range (events, a concurrent sweep) carry another stamp and
+    are left to their own publisher. Publishing a row twice (this and a flush) is harmless: the
+    delivery claim sends once.
+    """
+    deadline = time.monotonic() + budget_seconds
+    rows = Notification.objects.filter(
+        id__lte=last_id, email_state=State.PENDING, email_enqueued_at=enqueued_at
+    ).order_by("id")
+    published = 0
+    start = first_id
+    while True:
+        ids = list(rows.filter(id__gte=start).values_list("id", flat=True)[:SWEEP_PUBLISH_PAGE])
+        if not ids:
+            return published, None
+        sent = enqueue_delivery(ids)
+        published += sent
+        if sent < len(ids):
+            return published, None
+        start = ids[-1] + 1
+        if time.monotonic() >= deadline:
+            return published, start

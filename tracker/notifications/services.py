@@ -60,7 +60,7 @@ def notify(
         created_at=clock.now(),
     )
     # The unique index, not a read before the write, decides: two racing callers cannot both win.
-    notification.full_clean(validate_unique=False)
+    notification.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             notification.save(force_insert=True)
@@ -113,6 +113,23 @@ def enqueue_delivery(notification_ids: Sequence[int]) -> int:
         Notification.objects.filter(pk__in=chunk).update(email_enqueued_at=clock.now())
         published += len(chunk)
     return published
+
+
+def enqueue_sweep_delivery(first_id: int, last_id: int, enqueued_at: dt.datetime) -> bool:
+    """Publish one task that hands out the emails of a sweep's rows: those with ids in
+    ``[first_id, last_id]`` stamped ``email_enqueued_at = enqueued_at``, still pending.
+
+    A sweep creates up to hundreds of thousands of rows; publishing their emails in batches from
+    the sweep itself cost a broker message and an UPDATE per 200 rows. One message suffices: the
+    task (``tracker.tasks.deliver_sweep_notifications``) does the batching on a worker. Never
+    raises; when the broker is away the rows' stamp ages and the outbox flush publishes them
+    once it is older than the claim lease.
+    """
+    from tracker import tasks  # the tasks module imports this package
+
+    return safe_publish(
+        tasks.deliver_sweep_notifications, args=[first_id, last_id, enqueued_at.isoformat()]
+    )
 
 
 # After a broker error, publishing is not tried again in this process for this long: a web

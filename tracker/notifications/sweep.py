@@ -2,11 +2,13 @@
 
 Per chunk of enrollments (keyset pages by id) the sweep runs a fixed handful of queries (the
 enrollments with their last log date, zone and active mentor as columns; their pauses; their
-submissions), decides in Python over those rows, and inserts the new reminders with one
-``bulk_create(ignore_conflicts=True)`` on the unique ``dedupe_key``. Time-window kinds
-(``review_waiting``, ``session_upcoming``) are one query per partition and ``weekly_digest`` is
-one pass over mentors and staff. Nothing is kept beyond one chunk, so memory stays flat at any
-size. Emails are published after each chunk commits.
+submissions), decides in Python over those rows, and inserts the new reminders with
+``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING`` (the unique key, not a read
+before the write, decides what is new). Time-window kinds (``review_waiting``,
+``session_upcoming``) are one query per partition and ``weekly_digest`` is one pass over
+mentors and staff. Nothing is kept beyond one chunk, so memory stays flat at any size. The
+emails are published once per sweep (or partition), after its rows are committed: one task
+that hands them out in batches on a worker (see ``_Writer``).
 
 The dedupe key encodes the contract's "at most" column, so running the sweep twice, two sweeps
 at once, or a replay of a past day never creates a second row for the same reminder.
@@ -15,10 +17,13 @@ at once, or a replay of a past day never creates a second row for the same remin
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,15 +38,20 @@ from mentors.models import Mentor, MentorSession, Pairing
 from tracker.models import Notification
 from tracker.progress.schedule import shift_due_date
 
-from .services import enqueue_delivery
+from .services import enqueue_sweep_delivery
 
 Kind = Notification.Kind
 CHUNK_SIZE = 2000
+# Reminders per insert transaction, and whether a second connection inserts them while the
+# sweep builds the next ones (see ``_Writer``).
+WRITE_BATCH = 10000
+BACKGROUND_WRITES = True
 KEY_LOOKUP_BATCH = 900
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(NamedTuple):
+    """One reminder to create (a tuple: the sweep makes hundreds of thousands of them)."""
+
     recipient_id: int
     kind: str
     subject: str
@@ -141,24 +151,40 @@ def run_sweep(
     now, pinned = sweep_clock(day)
     when = _Clock(now, pinned)
     writer = _Writer(dry_run=dry_run, keep=keep_reminders or dry_run)
+    try:
+        _sweep_into(writer, when, lo=lo, hi=hi, include_global=include_global, progress=progress)
+    except BaseException:
+        writer.close(failed=True)
+        raise
+    writer.close()
+    return writer.result
+
+
+def _sweep_into(writer, when: _Clock, *, lo, hi, include_global: bool, progress) -> None:
     context = _Context.load()
 
-    enrollments = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    enrollments = Enrollment.objects.all()
     if lo is not None:
         enrollments = enrollments.filter(id__gte=lo)
     if hi is not None:
         enrollments = enrollments.filter(id__lt=hi)
-    total = enrollments.count() if progress else 0
+    active = Enrollment.Status.ACTIVE
+    total = enrollments.filter(status=active).count() if progress else 0
 
     last_id = None
     done = 0
     while True:
+        # Pages by primary key alone, the status filtered here: with ``status = 'active'`` in
+        # the query the planners pick the (status, cohort) index and sort every remaining
+        # active row for each page, which grows with the square of the pages.
         page = enrollments if last_id is None else enrollments.filter(id__gt=last_id)
         rows = list(_enrollment_rows(page.order_by("id")[:CHUNK_SIZE]))
         if not rows:
             break
         last_id = rows[-1]["id"]
-        writer.write(_chunk_reminders(rows, when, context))
+        rows = [row for row in rows if row["status"] == active]
+        if rows:
+            writer.write(_chunk_reminders(rows, when, context))
         done += len(rows)
         if progress:
             progress(done, total)
@@ -168,7 +194,6 @@ def run_sweep(
     writer.write(_session_upcoming(lo, hi, when))
     if include_global:
         writer.write(_weekly_digests(when, context))
-    return writer.result
 
 
 # --- shared lookups ---------------------------------------------------------------------------
@@ -205,6 +230,7 @@ def _enrollment_rows(queryset) -> Iterable[dict]:
         last_logged_on=Subquery(last_log), mentor_user_id=Subquery(mentor_user)
     ).values(
         "id",
+        "status",
         "learner_id",
         "paused_days",
         "enrolled_at",
@@ -240,6 +266,9 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
     due_soon_days = settings.STRIDE_DUE_SOON_DAYS
     inactive_days = settings.STRIDE_INACTIVE_DAYS
     mentor_inactive_days = settings.STRIDE_INACTIVE_MENTOR_DAYS
+    # Learners of a cohort share their local day and (unless paused) every due date, so the
+    # texts of a reminder are made once per (assignment, due date, day) and reused.
+    texts: dict[tuple[int, dt.date, dt.date], tuple] = {}
     for row in rows:
         enrollment_id = row["id"]
         zone_name = row["learner__preferences__timezone"] or row["cohort__timezone"]
@@ -249,42 +278,39 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
             continue
         learner, mentor = row["learner_id"], row["mentor_user_id"]
         link = f"/enrollments/{enrollment_id}/"
-        enrollment_pauses = pauses.get(enrollment_id, [])
+        enrollment_pauses = pauses.get(enrollment_id)
 
         for assignment_id, title, due_week in context.assignments.get(
             row["cohort__program_id"], ()
         ):
-            base = start + dt.timedelta(weeks=due_week)
-            due = shift_due_date(base, enrollment_pauses) if enrollment_pauses else base
-            days_left = (due - today).days
-            key = (enrollment_id, assignment_id)
-            if 0 <= days_left <= due_soon_days and key not in submitted:
-                when_text = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
-                yield Reminder(
-                    learner,
-                    Kind.DUE_SOON,
-                    f"“{title}” is due {when_text}",
-                    f"Your assignment “{title}” is due on {due:%A %-d %B} ({when_text}). "
-                    "Submit your work before the end of the day.",
-                    link,
-                    f"due_soon:{enrollment_id}:{assignment_id}:{due.isoformat()}",
-                )
-            elif days_left < 0 and key not in approved:
-                week = (-days_left - 1) // 7
-                late = -days_left
-                subject = f"“{title}” is overdue"
-                body = (
-                    f"“{title}” was due on {due:%A %-d %B}, {late} day{'s' * (late != 1)} ago, "
-                    "and is not approved yet."
-                )
-                prefix = f"overdue:{enrollment_id}:{assignment_id}:w{week}"
-                yield Reminder(learner, Kind.OVERDUE, subject, body, link, f"{prefix}:learner")
+            due = start + dt.timedelta(weeks=due_week)
+            if enrollment_pauses:
+                due = shift_due_date(due, enrollment_pauses)
+            text = texts.get((assignment_id, due, today))
+            if text is None:
+                text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
+            days_left = text[0]
+            if days_left > due_soon_days:
+                continue
+            if days_left >= 0:
+                if (enrollment_id, assignment_id) not in submitted:
+                    yield Reminder(
+                        learner,
+                        Kind.DUE_SOON,
+                        text[1],
+                        text[2],
+                        link,
+                        f"due_soon:{enrollment_id}:{assignment_id}:{text[3]}",
+                    )
+            elif (enrollment_id, assignment_id) not in approved:
+                prefix = f"overdue:{enrollment_id}:{assignment_id}:w{text[3]}"
+                yield Reminder(learner, Kind.OVERDUE, text[1], text[2], link, f"{prefix}:learner")
                 if mentor:
                     yield Reminder(
                         mentor,
                         Kind.OVERDUE,
-                        f"A learner's “{title}” is overdue",
-                        f"{body} You mentor this learner.",
+                        text[4],
+                        text[5],
                         link,
                         f"{prefix}:mentor:{mentor}",
                     )
@@ -313,6 +339,37 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
                     link,
                     f"{prefix}:mentor:{mentor}",
                 )
+
+
+def _assignment_texts(title: str, due: dt.date, today: dt.date) -> tuple:
+    """What every learner with this due date on this day is told about the assignment.
+
+    ``(days_left, subject, body, key part)`` for a due-soon reminder (key part: the due date),
+    ``(days_left, subject, body, week overdue, mentor subject, mentor body)`` for an overdue one.
+    """
+    days_left = (due - today).days
+    if days_left >= 0:
+        when_text = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
+        return (
+            days_left,
+            f"“{title}” is due {when_text}",
+            f"Your assignment “{title}” is due on {due:%A %-d %B} ({when_text}). "
+            "Submit your work before the end of the day.",
+            due.isoformat(),
+        )
+    late = -days_left
+    body = (
+        f"“{title}” was due on {due:%A %-d %B}, {late} day{'s' * (late != 1)} ago, "
+        "and is not approved yet."
+    )
+    return (
+        days_left,
+        f"“{title}” is overdue",
+        body,
+        (late - 1) // 7,
+        f"A learner's “{title}” is overdue",
+        f"{body} You mentor this learner.",
+    )
 
 
 def _active_mentor_user():
@@ -498,52 +555,126 @@ def _weekly_digests(when: _Clock, context: _Context) -> Iterable[Reminder]:
 
 # --- writing ----------------------------------------------------------------------------------
 class _Writer:
-    """Inserts reminders in bounded batches, skipping keys already used, and publishes emails
-    for the new rows once their batch has committed."""
+    """Inserts reminders in bounded batches (the unique dedupe key drops those already given)
+    and, once the sweep is over and its rows are committed, publishes one task that hands
+    their emails to the workers.
+
+    Every row of one sweep carries the same stamp as ``created_at`` and ``email_enqueued_at``:
+    the publish task finds the sweep's rows by it (an id range plus that stamp), and should the
+    publish never happen (broker away, process killed) the outbox flush treats the stamp as an
+    old enqueue and publishes the rows once the claim lease has passed. Either way every new row
+    is published at least once, and the delivery claim sends each email at most once.
+    """
 
     def __init__(self, *, dry_run: bool, keep: bool) -> None:
         self.dry_run = dry_run
         self.keep = keep
         self.result = SweepResult()
+        self.stamp = clock.now()
+        self.first_id: int | None = None
+        self.last_id: int | None = None
+        self._pending: list[Reminder] = []
+        self._queue: queue.Queue | None = None
+        self._error: BaseException | None = None
+        if not dry_run and _can_write_in_background():
+            # The database inserts one batch while this thread builds the next: each batch is
+            # its own transaction either way, so nothing but the overlap changes.
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=self._drain, name="sweep-writer", daemon=True)
+            self._thread.start()
 
     def write(self, reminders: Iterable[Reminder]) -> None:
-        batch: list[Reminder] = []
+        pending = self._pending
         for reminder in reminders:
-            batch.append(reminder)
-            if len(batch) >= CHUNK_SIZE:
-                self._flush(batch)
-                batch = []
-        if batch:
+            pending.append(reminder)
+            if len(pending) >= WRITE_BATCH:
+                self._hand_over()
+                pending = self._pending
+
+    def close(self, *, failed: bool = False) -> None:
+        """Write what is left and wait for the writer; then publish (unless ``failed``)."""
+        try:
+            if self._pending and not failed:
+                self._hand_over()
+        finally:
+            if self._queue is not None:
+                self._queue.put(None)
+                self._thread.join()
+                self._queue = None
+        if failed:
+            return
+        if self._error is not None:
+            raise self._error
+        self._publish()
+
+    def _hand_over(self) -> None:
+        batch, self._pending = self._pending, []
+        if self._queue is None:
             self._flush(batch)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put(batch)
+
+    def _drain(self) -> None:
+        try:
+            while (batch := self._queue.get()) is not None:
+                if self._error is None:
+                    try:
+                        self._flush(batch)
+                    except BaseException as exc:  # re-raised in the sweep's own thread
+                        self._error = exc
+        finally:
+            connection.close()
 
     def _flush(self, batch: list[Reminder]) -> None:
         unique = {reminder.dedupe_key: reminder for reminder in batch}
-        keys = list(unique)
-        existing: set[str] = set()
-        for start in range(0, len(keys), KEY_LOOKUP_BATCH):
-            existing.update(
-                Notification.objects.filter(
-                    dedupe_key__in=keys[start : start + KEY_LOOKUP_BATCH]
-                ).values_list("dedupe_key", flat=True)
-            )
-        new = [reminder for key, reminder in unique.items() if key not in existing]
-        if not new:
-            return
         if self.dry_run:
-            for reminder in new:
-                self.result.created[reminder.kind] += 1
+            new = [unique[key] for key in _unused_keys(list(unique))]
         else:
+            # No read before the write: the insert itself reports which keys were free, so a
+            # concurrent sweep's rows are neither counted nor published by this one.
             with transaction.atomic():
-                inserted = _insert_ignoring_duplicates(new, clock.now())
-                # A concurrent sweep may have inserted some of these keys first: only the rows
-                # this one inserted are counted and published (the other sweep publishes its own).
-                for _, kind in inserted:
-                    self.result.created[kind] += 1
+                inserted = _insert_ignoring_duplicates(list(unique.values()), self.stamp)
+            new = [unique[key] for _, key in inserted]
+            if inserted:
                 ids = [pk for pk, _ in inserted]
-                if ids:
-                    transaction.on_commit(lambda: enqueue_delivery(ids))
+                low, high = min(ids), max(ids)
+                self.first_id = low if self.first_id is None else min(self.first_id, low)
+                self.last_id = high if self.last_id is None else max(self.last_id, high)
+        for reminder in new:
+            self.result.created[reminder.kind] += 1
         if self.keep:
             self.result.reminders.extend(new)
+
+    def _publish(self) -> None:
+        """After commit, one task for every email of this sweep (see the class docstring)."""
+        if self.first_id is None:
+            return
+        first, last, stamp = self.first_id, self.last_id, self.stamp
+        transaction.on_commit(lambda: enqueue_sweep_delivery(first, last, stamp))
+
+
+def _can_write_in_background() -> bool:
+    """A second connection may write while this one reads: not inside a caller's transaction
+    (the writer could not see its rows) and not on an in-memory SQLite database (the writer's
+    connection would open another one)."""
+    if not BACKGROUND_WRITES or connection.in_atomic_block:
+        return False
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and not connection.is_in_memory_db()
+
+
+def _unused_keys(keys: list[str]) -> list[str]:
+    existing: set[str] = set()
+    for start in range(0, len(keys), KEY_LOOKUP_BATCH):
+        existing.update(
+            Notification.objects.filter(
+                dedupe_key__in=keys[start : start + KEY_LOOKUP_BATCH]
+            ).values_list("dedupe_key", flat=True)
+        )
+    return [key for key in keys if key not in existing]
 
 
 _INSERT_COLUMNS = (
@@ -554,36 +685,40 @@ _INSERT_COLUMNS = (
     "link",
     "dedupe_key",
     "created_at",
+    "email_enqueued_at",
     "email_state",
     "email_attempts",
     "email_error",
 )
+# Rows per INSERT on SQLite (11 parameters each; SQLite allows 32,766 per statement).
+SQLITE_ROWS_PER_STATEMENT = 500
 
 
 def _insert_ignoring_duplicates(
-    reminders: list[Reminder], created_at: dt.datetime
+    reminders: list[Reminder], stamp: dt.datetime
 ) -> list[tuple[int, str]]:
-    """Insert the rows whose dedupe key is free; return ``(id, kind)`` of those inserted.
+    """Insert the rows whose dedupe key is free; return ``(id, dedupe_key)`` of those inserted.
 
-    One multi-row ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING`` per batch: the
-    statement ``bulk_create(ignore_conflicts=True)`` issues, minus the per-field model
-    machinery (which costs more than the database at sweep volumes), plus ``RETURNING`` so a
-    concurrent sweep's rows are told apart. PostgreSQL and SQLite (3.35+) accept it; other
-    databases get ``bulk_create`` and a read-back.
+    ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING``: the statement
+    ``bulk_create(ignore_conflicts=True)`` issues, minus the per-field model machinery (which
+    costs more than the database at sweep volumes), plus ``RETURNING`` so a concurrent sweep's
+    rows are told apart. On PostgreSQL the whole batch is one statement over six arrays
+    (``unnest``), on SQLite (3.35+) multi-row ``VALUES``; other databases get ``bulk_create``
+    and a read-back.
     """
-    if connection.vendor not in ("postgresql", "sqlite"):
-        return _bulk_create_fallback(reminders, created_at)
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(reminders, stamp)
+    if connection.vendor != "sqlite":
+        return _bulk_create_fallback(reminders, stamp)
     table = connection.ops.quote_name(Notification._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in _INSERT_COLUMNS)
-    stamp = connection.ops.adapt_datetimefield_value(created_at)
-    pending = Notification.EmailState.PENDING
-    row_sql = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
-    # SQLite allows 32766 parameters per statement; stay far below on every backend.
-    per_statement = 400
+    value = connection.ops.adapt_datetimefield_value(stamp)
+    # Constant columns are literals in the SQL, bound once per statement.
+    row_sql = "(%s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, '')"
     inserted: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(reminders), per_statement):
-            batch = reminders[start : start + per_statement]
+        for start in range(0, len(reminders), SQLITE_ROWS_PER_STATEMENT):
+            batch = reminders[start : start + SQLITE_ROWS_PER_STATEMENT]
             params: list = []
             for r in batch:
                 params.extend(
@@ -594,25 +729,46 @@ def _insert_ignoring_duplicates(
                         r.body,
                         r.link[:500],
                         r.dedupe_key,
-                        stamp,
-                        pending,
-                        0,
-                        "",
+                        value,
+                        value,
                     )
                 )
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES "
                 + ", ".join([row_sql] * len(batch))
-                + ' ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "kind"',
+                + ' ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "dedupe_key"',
                 params,
             )
-            inserted.extend((int(pk), kind) for pk, kind in cursor.fetchall())
+            inserted.extend(cursor.fetchall())
     return inserted
 
 
-def _bulk_create_fallback(
-    reminders: list[Reminder], created_at: dt.datetime
-) -> list[tuple[int, str]]:
+def _insert_postgresql(reminders: list[Reminder], stamp: dt.datetime) -> list[tuple[int, str]]:
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(name) for name in _INSERT_COLUMNS)
+    sql = (
+        f"INSERT INTO {table} ({columns}) "
+        "SELECT r, k, s, b, l, d, %s, %s, 'pending', 0, '' FROM unnest("
+        "%s::integer[], %s::varchar[], %s::varchar[], %s::text[], %s::varchar[], %s::varchar[]"
+        ") AS t(r, k, s, b, l, d) "
+        'ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "dedupe_key"'
+    )
+    params = [
+        stamp,
+        stamp,
+        [r.recipient_id for r in reminders],
+        [r.kind for r in reminders],
+        [r.subject[:300] for r in reminders],
+        [r.body for r in reminders],
+        [r.link[:500] for r in reminders],
+        [r.dedupe_key for r in reminders],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _bulk_create_fallback(reminders: list[Reminder], stamp: dt.datetime) -> list[tuple[int, str]]:
     Notification.objects.bulk_create(
         [
             Notification(
@@ -622,7 +778,8 @@ def _bulk_create_fallback(
                 body=r.body,
                 link=r.link[:500],
                 dedupe_key=r.dedupe_key,
-                created_at=created_at,
+                created_at=stamp,
+                email_enqueued_at=stamp,
             )
             for r in reminders
         ],
@@ -635,8 +792,8 @@ def _bulk_create_fallback(
         inserted.extend(
             Notification.objects.filter(
                 dedupe_key__in=keys[start : start + KEY_LOOKUP_BATCH],
-                created_at=created_at,
-                email_enqueued_at__isnull=True,
-            ).values_list("id", "kind")
+                created_at=stamp,
+                email_enqueued_at=stamp,
+            ).values_list("id", "dedupe_key")
         )
     return inserted

@@ -10,6 +10,7 @@ from .reports import (
     due_dates,
     enrollment_progress_detail,
     progress_for_enrollments,
+    progress_for_rows,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "enrollment_progress_detail",
     "pace_for",
     "progress_for_enrollments",
+    "progress_for_rows",
 ]

@@ -44,6 +44,12 @@ def _gather(
     enrollments: Any, today: dt.date | None
 ) -> tuple[dict[int, Progress], dict[int, EnrollmentFacts], dict[int, ProgramPlan], TodayByZone]:
     rows, scope = load_enrollments(enrollments)
+    return _gather_rows(rows, scope, today)
+
+
+def _gather_rows(
+    rows: list[dict[str, Any]], scope: Any, today: dt.date | None
+) -> tuple[dict[int, Progress], dict[int, EnrollmentFacts], dict[int, ProgramPlan], TodayByZone]:
     today_for = TodayByZone(today)
     if not rows:
         return {}, {}, {}, today_for
@@ -85,6 +91,23 @@ def progress_for_enrollments(
     ``today`` defaults to each cohort's local date (``curriculum.clock.today(cohort.timezone)``).
     """
     return _gather(enrollments, today)[0]
+
+
+def progress_for_rows(
+    rows: list[dict[str, Any]],
+    *,
+    scope: QuerySet[Enrollment] | None = None,
+    today: dt.date | None = None,
+) -> dict[int, Progress]:
+    """Progress of enrollments the caller already loaded as ``.values()`` rows holding at least
+    ``fetch.ENROLLMENT_FIELDS`` (extra keys are ignored), so they are not read again.
+
+    ``scope`` is the queryset the rows came from; beyond ``fetch.MAX_ID_LIST`` rows the other
+    queries use it as a subquery instead of a long list of ids.
+    """
+    if scope is not None and len(rows) > fetch.MAX_ID_LIST:
+        return _gather_rows(rows, scope.order_by().values("pk"), today)[0]
+    return _gather_rows(rows, [row["pk"] for row in rows], today)[0]
 
 
 def enrollment_progress_detail(enrollment: Enrollment, *, today: dt.date | None = None) -> dict:

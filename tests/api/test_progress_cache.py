@@ -1,0 +1,148 @@
+"""The cohort progress page is cached, and a cached page is never stale: every write that moves
+progress (through a service, the admin or a plain ``save()``) changes the version stored in the
+database, so the next request computes the page again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from curriculum import clock
+from learners.services import progress_log_create
+from mentors.services import review_create
+from tests.api.conftest import client_for
+from tests.learners.factories import SubmissionFactory
+from tracker.models import ProgressVersion
+from tracker.progress.cache import progress_version
+
+
+def progress_page(user, cohort, query: str = "") -> tuple[dict, int]:
+    """The page as ``user`` sees it and the number of queries it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(user).get(f"/api/v1/cohorts/{cohort.pk}/progress/{query}")
+    assert response.status_code == 200, response.content
+    return response.json(), len(queries)
+
+
+def row_of(page: dict, enrollment) -> dict:
+    (row,) = [row for row in page["results"] if row["enrollment"] == enrollment.pk]
+    return row
+
+
+@pytest.mark.django_db
+def test_a_repeated_request_is_answered_from_the_cache(world):
+    first, first_queries = progress_page(world.staff, world.cohort)
+    again, again_queries = progress_page(world.staff, world.cohort)
+    assert again == first
+    # Only the cohort and the version are read: no enrollment, log or submission query.
+    assert again_queries < first_queries
+    assert again_queries <= 3
+
+
+@pytest.mark.django_db
+def test_a_new_progress_log_changes_the_next_response(world):
+    before = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    progress_log_create(
+        actor=world.learner,
+        enrollment=world.enrollment,
+        module=world.module,
+        logged_on=clock.today(world.cohort.timezone),
+        minutes=95,
+    )
+    after = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    assert after["minutes_logged_7d"] == before["minutes_logged_7d"] + 95
+
+
+@pytest.mark.django_db
+def test_a_new_review_changes_the_next_response(world):
+    before = row_of(progress_page(world.mentor_user, world.cohort)[0], world.enrollment)
+    review_create(
+        actor=world.mentor_user,
+        submission=world.submission,
+        verdict="approved",
+        feedback="Well done.",
+    )
+    after = row_of(progress_page(world.mentor_user, world.cohort)[0], world.enrollment)
+    assert after["percent_complete"] > before["percent_complete"]
+
+
+@pytest.mark.django_db
+def test_a_plain_save_as_the_admin_makes_changes_the_next_response(world):
+    progress_page(world.staff, world.cohort)
+    world.enrollment.status = "withdrawn"
+    world.enrollment.save()
+    assert row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)["status"] == (
+        "withdrawn"
+    )
+    world.learner.first_name = "Augusta"
+    world.learner.save()
+    row = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    assert row["learner"]["name"] == "Augusta Lovelace"
+
+
+@pytest.mark.django_db
+def test_a_deleted_submission_changes_the_next_response(world):
+    extra = SubmissionFactory(
+        enrollment=world.enrollment, assignment=world.spare_assignment, status="approved"
+    )
+    before = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    extra.delete()
+    after = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    assert after["percent_complete"] < before["percent_complete"]
+
+
+@pytest.mark.django_db
+def test_callers_never_share_a_cached_page(world):
+    staff_page, _ = progress_page(world.staff, world.cohort)
+    assert {row["enrollment"] for row in staff_page["results"]} == {
+        world.enrollment.pk,
+        world.other_enrollment.pk,
+    }
+    learner_page, _ = progress_page(world.other_learner, world.cohort)
+    assert [row["enrollment"] for row in learner_page["results"]] == [world.other_enrollment.pk]
+    mentor_page, _ = progress_page(world.mentor_user, world.cohort)
+    assert [row["enrollment"] for row in mentor_page["results"]] == [world.enrollment.pk]
+
+
+@pytest.mark.django_db
+def test_the_query_string_is_part_of_the_key(world):
+    everyone, _ = progress_page(world.staff, world.cohort)
+    one, _ = progress_page(world.staff, world.cohort, "?page_size=1")
+    assert everyone["count"] == 2
+    assert len(everyone["results"]) == 2
+    assert len(one["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_new_day_computes_the_page_again(world):
+    today = clock.now()
+    with time_machine.travel(today, tick=False):
+        first = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    with time_machine.travel(today + dt.timedelta(days=8), tick=False):
+        later = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    # Nothing was written in between: only the day changed, and with it the key.
+    assert progress_version() is not None
+    # Eight days without a log make the learner inactive.
+    assert "inactive" in later["risk_reasons"]
+    assert "inactive" not in first["risk_reasons"]
+
+
+@pytest.mark.django_db
+def test_without_the_version_row_nothing_is_cached(world):
+    ProgressVersion.objects.all().delete()
+    assert progress_version() is None
+    _, first_queries = progress_page(world.staff, world.cohort)
+    _, again_queries = progress_page(world.staff, world.cohort)
+    assert again_queries == first_queries
+
+
+@pytest.mark.django_db
+def test_seed_demo_bumps_the_version_once_for_its_bulk_writes(world, capsys):
+    before = progress_version()
+    call_command("seed_demo", "--learners", "2")
+    assert progress_version() not in (None, before)
