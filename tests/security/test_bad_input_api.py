@@ -20,13 +20,13 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
-from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
-from mentors.models import Mentor, MentorSession, Pairing, Review
+from curriculum.models import Program, RubricCriterion
+from learners.models import HelpRequest, ProgressLog
+from mentors.models import MentorSession, Review
 from tests.curriculum.factories import (
     AssignmentFactory,
     CohortFactory,
@@ -42,36 +42,9 @@ from tests.learners.factories import (
     SubmissionFactory,
 )
 from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
-from tracker.models import UserPreferences
+from tests.security.watched import HYPOTHESIS, WATCHED_MODELS
 
 User = get_user_model()
-
-WATCHED_MODELS = [
-    User,
-    Program,
-    Module,
-    Assignment,
-    RubricCriterion,
-    Cohort,
-    Enrollment,
-    Pause,
-    ProgressLog,
-    Submission,
-    HelpRequest,
-    Mentor,
-    Pairing,
-    MentorSession,
-    Review,
-    UserPreferences,
-]
-
-HYPOTHESIS = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 
 def snapshot() -> dict[str, list[dict]]:

@@ -21,12 +21,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
-from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
-from mentors.models import Mentor, MentorSession, Pairing, Review
+from curriculum.models import Assignment
+from learners.models import ProgressLog
 from tests.curriculum.factories import (
     AssignmentFactory,
     CohortFactory,
@@ -47,36 +46,10 @@ from tests.mentors.factories import (
     MentorUserFactory,
     PairingFactory,
 )
+from tests.security.watched import HYPOTHESIS, WATCHED_MODELS
 from tracker.models import UserPreferences
 
 User = get_user_model()
-
-WATCHED_MODELS = [
-    User,
-    Program,
-    Module,
-    Assignment,
-    RubricCriterion,
-    Cohort,
-    Enrollment,
-    Pause,
-    ProgressLog,
-    Submission,
-    HelpRequest,
-    Mentor,
-    Pairing,
-    MentorSession,
-    Review,
-    UserPreferences,
-]
-
-HYPOTHESIS = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 
 def snapshot() -> dict[str, list[dict]]:
