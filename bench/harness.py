@@ -369,12 +369,13 @@ def gunicorn(database: Database, *, workers: int) -> Iterator[Server]:
             if process.poll() is not None:
                 log.seek(0)
                 raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{log.read()}")
-            try:
-                with urllib.request.urlopen(f"{base}/bench/trivial/", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
+            # Not listening yet is an OSError: keep waiting until the deadline.
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{base}/bench/trivial/", timeout=5) as answer,
+            ):
+                if answer.status == 200:
+                    break
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 90 s")
             time.sleep(0.3)

@@ -45,7 +45,7 @@ class ApiViewMixin:
 
 
 class ApiView(ApiViewMixin, APIView):
-    pass
+    """A plain API view with the project's parser, error mapping and input helpers."""
 
 
 class RuleViewSet(ApiViewMixin, GenericViewSet):

@@ -196,12 +196,11 @@ def preferences_for(user) -> UserPreferences:
     try:
         return user.preferences
     except UserPreferences.DoesNotExist:
-        pass
-    preferences, _ = UserPreferences.objects.get_or_create(
-        user=user, defaults={"timezone": default_timezone_for(user)}
-    )
-    user.preferences = preferences
-    return preferences
+        preferences, _ = UserPreferences.objects.get_or_create(
+            user=user, defaults={"timezone": default_timezone_for(user)}
+        )
+        user.preferences = preferences
+        return preferences
 
 
 def preferences_update(*, actor, **fields) -> UserPreferences:

@@ -204,8 +204,8 @@ class RenderedResponse(Response):
 
     @data.setter
     def data(self, value: Any) -> None:
-        # Response.__init__ assigns None; the body is the bytes given.
-        pass
+        # Response.__init__ assigns None; the body is the bytes given, so the value is dropped.
+        del value
 
     @property
     def rendered_content(self) -> bytes:
