@@ -1,7 +1,9 @@
 """Build (or top up) the demo: program, staff, mentors, one cohort ten weeks in, learners.
 
-Rows go in with ``bulk_create`` so ten thousand learners take seconds, not minutes; the one
-password hash is computed once and shared. Idempotent: the program, the cohort and every
+Accounts, enrollments, pauses and pairings go in with ``bulk_create``; the high-volume history
+(sessions, progress logs, submissions, reviews, help requests) as plain tuples through
+``tracker.seed.rows``, so ten thousand learners take seconds, not minutes. The one password
+hash is computed once and shared. Idempotent: the program, the cohort and every
 account are found by their stable names, and only learners without an enrollment in the demo
 cohort get a history, so a second run adds nothing and ``--learners N`` with a larger N adds
 the missing ones.
@@ -12,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -37,10 +40,17 @@ from mentors.models import Mentor, MentorSession, Pairing, Review
 from .curriculum import CAPSTONE_MODULE, ensure_program
 from .histories import (
     DAY,
+    SCHEDULED,
     AssignmentInfo,
     EnrollmentPlan,
+    HelpRequestRow,
+    LogRow,
     PairingPlan,
+    ReviewRow,
     SeedContext,
+    SessionRow,
+    SubmissionPlan,
+    SubmissionRow,
     plan_activity,
     plan_enrollment,
 )
@@ -52,6 +62,7 @@ from .people import (
     mentor_profile,
     story_of,
 )
+from .rows import RowTable
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
 COHORT_TIMEZONE = "Europe/Berlin"
@@ -403,10 +414,10 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
     for owner, pairing in zip(owners, pairings, strict=True):
         pairing_ids[owner].append(pairing.pk)
 
-    sessions: list[MentorSession] = []
-    logs: list[ProgressLog] = []
-    submission_plans = []
-    help_requests: list[HelpRequest] = []
+    sessions: list[SessionRow] = []
+    logs: list[LogRow] = []
+    submission_plans: list[SubmissionPlan] = []
+    help_requests: list[HelpRequestRow] = []
     for plan, enrollment, chain, ids in zip(
         plans, enrollments, pairing_plans, pairing_ids, strict=True
     ):
@@ -415,14 +426,54 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
         logs += activity.logs
         submission_plans += activity.submissions
         help_requests += activity.help_requests
-    MentorSession.objects.bulk_create(sessions, batch_size=BATCH_SIZE)
-    ProgressLog.objects.bulk_create(logs, batch_size=BATCH_SIZE)
-    Submission.objects.bulk_create([p.submission for p in submission_plans], batch_size=BATCH_SIZE)
-    Review.objects.bulk_create(
-        [review for p in submission_plans if (review := p.review()) is not None],
-        batch_size=BATCH_SIZE,
+    _write_activity(sessions, logs, submission_plans, help_requests)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    sessions: RowTable
+    logs: RowTable
+    submissions: RowTable
+    reviews: RowTable
+    help_requests: RowTable
+
+
+@functools.cache
+def _tables() -> _Tables:
+    return _Tables(
+        sessions=RowTable(MentorSession, SessionRow),
+        logs=RowTable(ProgressLog, LogRow),
+        submissions=RowTable(Submission, SubmissionRow),
+        reviews=RowTable(Review, ReviewRow),
+        help_requests=RowTable(HelpRequest, HelpRequestRow),
     )
-    HelpRequest.objects.bulk_create(help_requests, batch_size=BATCH_SIZE)
+
+
+def _write_activity(
+    sessions: Iterable[SessionRow],
+    logs: Iterable[LogRow],
+    submission_plans: list[SubmissionPlan],
+    help_requests: Iterable[HelpRequestRow],
+) -> dict[tuple[int, int, int], int]:
+    """Write the planned history of some new enrollments; returns each submission's id by its
+    (enrollment, assignment, version) key."""
+    tables = _tables()
+    tables.sessions.insert(sessions)
+    tables.logs.insert(logs)
+    tables.submissions.insert(plan.submission for plan in submission_plans)
+    # Reviews point at their submission: read the new ids back by the unique key.
+    saved = Submission.objects.filter(
+        enrollment_id__in={plan.submission.enrollment_id for plan in submission_plans}
+    ).values_list("enrollment_id", "assignment_id", "version", "pk")
+    ids = {(enrollment, assignment, version): pk for enrollment, assignment, version, pk in saved}
+    reviews: list[ReviewRow] = []
+    for plan in submission_plans:
+        review = plan.review(ids[plan.submission.key])
+        if review is not None:
+            reviews.append(review)
+    tables.reviews.insert(reviews)
+    tables.help_requests.insert(help_requests)
+    return ids
 
 
 def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
@@ -465,7 +516,10 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
     for user in user_model.objects.bulk_create(new_users):
         existing[user.username] = user
 
-    sessions, logs, plans_with_reviews, checks = [], [], [], []
+    sessions: list[SessionRow] = []
+    logs: list[LogRow] = []
+    submission_plans: list[SubmissionPlan] = []
+    checks: list[tuple[tuple[int, int, int], dt.datetime]] = []
     for number, username in enumerate(usernames, start=1):
         withdrew = number == ALUMNI
         story = Story(
@@ -500,34 +554,27 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
             mentor_ids=[mentor.pk], mentor_user_ids=[mentor.user_id], starts=[plan.enrolled_at]
         )
         activity = plan_activity(ctx, plan, enrollment.pk, chain, [pairing.pk])
-        sessions += [s for s in activity.sessions if s.status != MentorSession.Status.SCHEDULED]
+        sessions += [s for s in activity.sessions if s.status != SCHEDULED]
         logs += activity.logs
         for item in activity.submissions:
-            submission = item.submission
-            if submission.assignment_id == final_milestone.id and item.review_verdict:
-                submission.deployment_url = f"https://alumni{number}-capstone.demo.example/api"
-                checks.append((submission, item.review_at))
-            plans_with_reviews.append(item)
-    MentorSession.objects.bulk_create(sessions, batch_size=BATCH_SIZE)
-    ProgressLog.objects.bulk_create(logs, batch_size=BATCH_SIZE)
-    Submission.objects.bulk_create(
-        [p.submission for p in plans_with_reviews], batch_size=BATCH_SIZE
-    )
-    Review.objects.bulk_create(
-        [review for p in plans_with_reviews if (review := p.review()) is not None],
-        batch_size=BATCH_SIZE,
-    )
+            if item.submission.assignment_id == final_milestone.id and item.review_verdict:
+                item.submission = item.submission._replace(
+                    deployment_url=f"https://alumni{number}-capstone.demo.example/api"
+                )
+                checks.append((item.submission.key, item.review_at))
+            submission_plans.append(item)
+    ids = _write_activity(sessions, logs, submission_plans, [])
     DeploymentCheck.objects.bulk_create(
         [
             DeploymentCheck(
-                submission=submission,
+                submission_id=ids[key],
                 checked_at=reviewed_at - dt.timedelta(hours=hours),
                 status_code=status,
                 ok=status == 200,
                 latency_ms=latency,
                 error="" if status == 200 else "HTTP 502 from the service",
             )
-            for submission, reviewed_at in checks
+            for key, reviewed_at in checks
             for hours, status, latency in ((30, 502, 1240), (2, 200, 184))
         ]
     )

@@ -1,9 +1,10 @@
 """Turn a learner's ``Story`` into rows: pauses, sessions, progress logs, submissions, reviews.
 
-Everything here is deterministic for a given learner number and clock, works on plain values
-and unsaved model instances, and never queries the database: the builder saves the rows in
-bulk. Histories are laid out against the learner's real (pause-shifted) due dates and today's
-date, so a cohort topped up weeks later still gets learners with the intended pace.
+Everything here is deterministic for a given learner number and clock, works on plain values,
+returns rows as ``NamedTuple``s named after the models' columns and never queries the
+database: the builder writes the rows in bulk (``tracker.seed.rows``). Histories are laid out
+against the learner's real (pause-shifted) due dates and today's date, so a cohort topped up
+weeks later still gets learners with the intended pace.
 """
 
 from __future__ import annotations
@@ -11,16 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from curriculum.models import Assignment
-from learners.models import (
-    Enrollment,
-    HelpRequest,
-    ProgressLog,
-    Submission,
-    shifted_due_date,
-)
+from learners.models import Enrollment, Submission, shifted_due_date
 from mentors.models import MentorSession, Review
 
 from .people import LOG_RATE, TARGET_DELTA, Story
@@ -56,6 +52,73 @@ CHANGES_FEEDBACK = (
     "Please add tests for the cleaning step and explain the choice of metric.",
     "The notebook does not run top to bottom; make it reproducible and resubmit.",
 )
+
+
+# Stored values of the choices, as plain strings (what the database holds).
+SCHEDULED = MentorSession.Status.SCHEDULED.value
+CANCELLED = MentorSession.Status.CANCELLED.value
+MISSED = MentorSession.Status.MISSED.value
+COMPLETED = MentorSession.Status.COMPLETED.value
+SUBMITTED = Submission.Status.SUBMITTED.value
+APPROVED = Review.Verdict.APPROVED.value
+
+
+# --- rows, one type per table; the field names are the model's attribute names ---------------
+class SessionRow(NamedTuple):  # mentors.MentorSession
+    enrollment_id: int
+    pairing_id: int
+    scheduled_at: dt.datetime
+    duration_minutes: int
+    status: str
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class LogRow(NamedTuple):  # learners.ProgressLog
+    enrollment_id: int
+    module_id: int
+    logged_on: dt.date
+    minutes: int
+    note: str
+    recorded_on: dt.date
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SubmissionRow(NamedTuple):  # learners.Submission
+    enrollment_id: int
+    assignment_id: int
+    version: int
+    url: str
+    note: str
+    status: str
+    submitted_at: dt.datetime
+    status_changed_at: dt.datetime
+    deployment_url: str = ""
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """What identifies the saved row (unique together), to find its id after the insert."""
+        return (self.enrollment_id, self.assignment_id, self.version)
+
+
+class ReviewRow(NamedTuple):  # mentors.Review
+    submission_id: int
+    reviewer_id: int | None
+    verdict: str
+    feedback: str
+    scores: dict[str, int]
+    created_at: dt.datetime
+
+
+class HelpRequestRow(NamedTuple):  # learners.HelpRequest
+    enrollment_id: int
+    message: str
+    created_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    answered_by_id: int | None = None
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,20 +187,21 @@ class EnrollmentPlan:
 
 @dataclass
 class SubmissionPlan:
-    """A saved-later submission and the review it gets (if any)."""
+    """A submission to write and the review it gets (if any)."""
 
-    submission: Submission
+    submission: SubmissionRow
     review_verdict: str = ""
     review_at: dt.datetime | None = None
     reviewer_id: int | None = None
     scores: dict[str, int] = field(default_factory=dict)
     feedback: str = ""
 
-    def review(self) -> Review | None:
+    def review(self, submission_id: int) -> ReviewRow | None:
+        """The review row, once the submission is saved as ``submission_id``."""
         if not self.review_verdict:
             return None
-        return Review(
-            submission=self.submission,
+        return ReviewRow(
+            submission_id=submission_id,
             reviewer_id=self.reviewer_id,
             verdict=self.review_verdict,
             feedback=self.feedback,
@@ -148,10 +212,10 @@ class SubmissionPlan:
 
 @dataclass
 class Activity:
-    sessions: list[MentorSession]
-    logs: list[ProgressLog]
+    sessions: list[SessionRow]
+    logs: list[LogRow]
     submissions: list[SubmissionPlan]
-    help_requests: list[HelpRequest]
+    help_requests: list[HelpRequestRow]
 
 
 def rng_for(number: int) -> random.Random:
@@ -268,25 +332,21 @@ def _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng):
         if moment > ctx.now:
             if in_pause:
                 continue
-            status = MentorSession.Status.SCHEDULED
+            status = SCHEDULED
         elif in_pause:
-            status = MentorSession.Status.CANCELLED
+            status = CANCELLED
         elif story.missed_streak and from_end <= 2:
-            status = MentorSession.Status.MISSED
+            status = MISSED
         elif from_end <= 2 or (story.missed_streak and from_end == 3):
             # The streak rule looks at the latest sessions: keep them honest for this story.
-            status = MentorSession.Status.COMPLETED
+            status = COMPLETED
         else:
-            status = (
-                MentorSession.Status.MISSED
-                if rng.random() < 0.1
-                else MentorSession.Status.COMPLETED
-            )
-        notes = rng.choice(SESSION_NOTES) if status == MentorSession.Status.COMPLETED else ""
+            status = MISSED if rng.random() < 0.1 else COMPLETED
+        notes = rng.choice(SESSION_NOTES) if status == COMPLETED else ""
         created = min(moment - 6 * DAY, ctx.now - HOUR)
         created = max(created, pairings.starts[pairing_index])
         sessions.append(
-            MentorSession(
+            SessionRow(
                 enrollment_id=enrollment_id,
                 pairing_id=pairing_ids[pairing_index],
                 scheduled_at=moment,
@@ -327,7 +387,7 @@ def _logs(ctx, plan, enrollment_id, pauses, cutoff, rng):
                 minutes += 30
             created = min(ctx.local(day, 21, rng.randrange(60)), cutoff)
             logs.append(
-                ProgressLog(
+                LogRow(
                     enrollment_id=enrollment_id,
                     module_id=module_id,
                     logged_on=day,
@@ -446,19 +506,19 @@ def _version(
     rng: random.Random,
 ) -> SubmissionPlan:
     """One submitted version and, when ``verdict`` is given, its review."""
-    submission = Submission(
+    submission = SubmissionRow(
         enrollment_id=enrollment_id,
         assignment_id=assignment.id,
         version=version,
         url=f"https://github.com/demo-learner{number}/ml-bootcamp/tree/main/{assignment.id}",
         note="" if version == 1 else "Addressed the review comments.",
-        status=verdict or Submission.Status.SUBMITTED,
+        status=verdict or SUBMITTED,
         submitted_at=submitted_at,
         status_changed_at=reviewed_at or submitted_at,
     )
     if not verdict:
         return SubmissionPlan(submission)
-    approved = verdict == Review.Verdict.APPROVED
+    approved = verdict == APPROVED
     return SubmissionPlan(
         submission=submission,
         review_verdict=verdict,
@@ -473,7 +533,7 @@ def _help_requests(ctx, plan, enrollment_id, pairings, rng):
     story = plan.story
     if story.help == "open":
         return [
-            HelpRequest(
+            HelpRequestRow(
                 enrollment_id=enrollment_id,
                 message="I'm stuck on regularisation: my validation loss goes up when I add "
                 "the L2 penalty. Could we look at it before Friday?",
@@ -483,7 +543,7 @@ def _help_requests(ctx, plan, enrollment_id, pairings, rng):
     if story.help == "answered":
         asked = ctx.now - 12 * DAY
         return [
-            HelpRequest(
+            HelpRequestRow(
                 enrollment_id=enrollment_id,
                 message="How should I split a time series for cross-validation?",
                 created_at=asked,
