@@ -122,11 +122,18 @@ def api_figures(report: Report, sizes: Sizes, only: set[str], load_generator: st
                 Figure(
                     "progress_queries",
                     f"   progress page queries at {sizes.matrix_small} / "
-                    f"{sizes.matrix_large} learners",
-                    f"{small['progress']} / {large['progress']}",
+                    f"{sizes.matrix_large} learners, cache miss (hit)",
+                    f"{small['progress_miss']} / {large['progress_miss']} "
+                    f"({small['progress']} / {large['progress']})",
                     "equal",
-                    small["progress"] == large["progress"],
-                    {"small_sql": small["progress_sql"], "large_sql": large["progress_sql"]},
+                    small["progress_miss"] == large["progress_miss"]
+                    and small["progress"] == large["progress"],
+                    {
+                        "small_sql": small["progress_miss_sql"],
+                        "large_sql": large["progress_miss_sql"],
+                        "small_hit_sql": small["progress_sql"],
+                        "large_hit_sql": large["progress_sql"],
+                    },
                 )
             )
 

@@ -269,6 +269,10 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
     # Learners of a cohort share their local day and (unless paused) every due date, so the
     # texts of a reminder are made once per (assignment, due date, day) and reused.
     texts: dict[tuple[int, dt.date, dt.date], tuple] = {}
+    # The assignments that can remind anyone, per (program, cohort start, day): a pause only
+    # moves a due date later, so one due more than ``due_soon_days`` ahead on the unpaused
+    # schedule cannot remind a paused learner either (most of a six-month program, most days).
+    candidates: dict[tuple[int, dt.date, dt.date], list[tuple[int, str, int, tuple]]] = {}
     for row in rows:
         enrollment_id = row["id"]
         zone_name = row["learner__preferences__timezone"] or row["cohort__timezone"]
@@ -280,15 +284,25 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
         link = f"/enrollments/{enrollment_id}/"
         enrollment_pauses = pauses.get(enrollment_id)
 
-        for assignment_id, title, due_week in context.assignments.get(
-            row["cohort__program_id"], ()
-        ):
-            due = start + dt.timedelta(weeks=due_week)
+        program_id = row["cohort__program_id"]
+        reachable = candidates.get((program_id, start, today))
+        if reachable is None:
+            reachable = candidates[program_id, start, today] = []
+            for assignment_id, title, due_week in context.assignments.get(program_id, ()):
+                due = start + dt.timedelta(weeks=due_week)
+                text = texts.get((assignment_id, due, today))
+                if text is None:
+                    text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
+                if text[0] <= due_soon_days:
+                    reachable.append((assignment_id, title, due_week, text))
+
+        for assignment_id, title, due_week, unpaused_text in reachable:
+            text = unpaused_text
             if enrollment_pauses:
-                due = shift_due_date(due, enrollment_pauses)
-            text = texts.get((assignment_id, due, today))
-            if text is None:
-                text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
+                due = shift_due_date(start + dt.timedelta(weeks=due_week), enrollment_pauses)
+                text = texts.get((assignment_id, due, today))
+                if text is None:
+                    text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
             days_left = text[0]
             if days_left > due_soon_days:
                 continue
