@@ -115,6 +115,11 @@ def cpu(args) -> dict:
         _get(client, progress_path)
         _get(client, trivial_path)
 
+    bump = None
+    if args.miss:
+        # Every progress request after a write: the page is computed, never served from cache.
+        from tracker.progress.cache import bump_progress_version as bump
+
     rounds = 10
     progress_per_round = max(1, args.progress_requests // rounds)
     trivial_per_round = max(1, args.trivial_requests // rounds)
@@ -125,6 +130,8 @@ def cpu(args) -> dict:
             ("progress", progress_path, progress_per_round),
         ):
             for _ in range(count):
+                if bump is not None and name == "progress":
+                    bump()
                 started = time.process_time()
                 client.get(path)
                 timings[name].append(time.process_time() - started)
@@ -193,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress-requests", type=int, default=300)
     parser.add_argument("--trivial-requests", type=int, default=1500)
     parser.add_argument("--active", type=int, default=0)
+    parser.add_argument(
+        "--miss", action="store_true", help="cpu: a write before every progress request"
+    )
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile here")
     args = parser.parse_args(argv)
     _setup()

@@ -62,6 +62,7 @@ class Sizes:
     matrix_repeats: int = 7
     cpu_progress_requests: int = 300
     cpu_trivial_requests: int = 1500
+    cpu_miss_requests: int = 100
     full: bool = True
 
     @classmethod
@@ -77,6 +78,7 @@ class Sizes:
             matrix_repeats=7,
             cpu_progress_requests=60,
             cpu_trivial_requests=300,
+            cpu_miss_requests=30,
             full=False,
         )
 
@@ -155,6 +157,28 @@ def api_figures(report: Report, sizes: Sizes, only: set[str], load_generator: st
                     f"<= {PROGRESS_CPU_RATIO:g}x",
                     cpu["ratio"] <= PROGRESS_CPU_RATIO,
                     cpu,
+                )
+            )
+            # The figure above is mostly answered from the progress cache, as repeated reads
+            # of a cohort between writes are. Every write anywhere invalidates it, so the page
+            # computed afresh is shown too (not judged: see docs/PERFORMANCE.md).
+            miss = database.child(
+                "cpu",
+                "--miss",
+                "--progress-requests",
+                str(sizes.cpu_miss_requests),
+                "--trivial-requests",
+                str(sizes.cpu_miss_requests * 5),
+            ).json()
+            report.add(
+                Figure(
+                    "progress_cpu_miss",
+                    "   the same page computed afresh (cache miss) CPU / trivial CPU",
+                    f"{miss['ratio']:.1f}x ({miss['progress_ms']:.2f} ms / "
+                    f"{miss['trivial_ms']:.3f} ms)",
+                    f"(goal 2 is <= {PROGRESS_CPU_RATIO:g}x)",
+                    None,
+                    miss,
                 )
             )
 
@@ -480,13 +504,22 @@ def _growth_figure(report: Report, kind: str, small: dict, large: dict) -> None:
     size_ratio = large["active"] / small["active"]
     time_ratio = large["first_seconds"] / small["first_seconds"]
     rss_ratio = large["max_rss_mb"] / small["max_rss_mb"]
+    # Judged on wall time (PostgreSQL's own work is in it); the sweep process's CPU ratio is
+    # shown beside it, being what a neighbour's load on the machine disturbs least.
+    cpu_ratio = large["first_cpu_seconds"] / small["first_cpu_seconds"]
     report.add(
         Figure(
             f"sweep_{kind}_growth",
             f"4  sweep growth {small['active']:,} -> {large['active']:,} ({kind})",
-            f"time x{time_ratio:.1f}, peak RSS x{rss_ratio:.2f} for x{size_ratio:.1f} enrollments",
+            f"time x{time_ratio:.1f} (sweep CPU x{cpu_ratio:.1f}), peak RSS x{rss_ratio:.2f} "
+            f"for x{size_ratio:.1f} enrollments",
             f"<= x{size_ratio:.1f} (linear)",
             time_ratio <= size_ratio and rss_ratio <= size_ratio,
-            {"size_ratio": size_ratio, "time_ratio": time_ratio, "rss_ratio": rss_ratio},
+            {
+                "size_ratio": size_ratio,
+                "time_ratio": time_ratio,
+                "cpu_ratio": cpu_ratio,
+                "rss_ratio": rss_ratio,
+            },
         )
     )
