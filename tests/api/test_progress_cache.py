@@ -13,10 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from curriculum import clock
+from learners.models import Enrollment, ProgressLog
 from learners.services import progress_log_create
 from mentors.services import review_create
 from tests.api.conftest import client_for
-from tests.learners.factories import SubmissionFactory
+from tests.curriculum.factories import CohortFactory
+from tests.learners.factories import EnrollmentFactory, LearnerFactory, SubmissionFactory
 from tracker.models import ProgressVersion
 from tracker.progress.cache import progress_version
 
@@ -27,6 +29,17 @@ def progress_page(user, cohort, query: str = "") -> tuple[dict, int]:
         response = client_for(user).get(f"/api/v1/cohorts/{cohort.pk}/progress/{query}")
     assert response.status_code == 200, response.content
     return response.json(), len(queries)
+
+
+def log_today(world, enrollment, minutes: int):
+    """The learner of ``enrollment`` logs ``minutes`` for today, through the service."""
+    return progress_log_create(
+        actor=enrollment.learner,
+        enrollment=enrollment,
+        module=world.module,
+        logged_on=clock.today(enrollment.cohort.timezone),
+        minutes=minutes,
+    )
 
 
 def row_of(page: dict, enrollment) -> dict:
@@ -47,13 +60,7 @@ def test_a_repeated_request_is_answered_from_the_cache(world):
 @pytest.mark.django_db
 def test_a_new_progress_log_changes_the_next_response(world):
     before = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
-    progress_log_create(
-        actor=world.learner,
-        enrollment=world.enrollment,
-        module=world.module,
-        logged_on=clock.today(world.cohort.timezone),
-        minutes=95,
-    )
+    log_today(world, world.enrollment, 95)
     after = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
     assert after["minutes_logged_7d"] == before["minutes_logged_7d"] + 95
 
@@ -146,3 +153,100 @@ def test_seed_demo_bumps_the_version_once_for_its_bulk_writes(world, capsys):
     before = progress_version()
     call_command("seed_demo", "--learners", "2")
     assert progress_version() not in (None, before)
+
+
+# --- one version per cohort ---------------------------------------------------------------------
+def second_cohort(world):
+    """Another cohort of the same program, with one enrolled learner."""
+    cohort = CohortFactory(program=world.program, start_date=world.cohort.start_date)
+    enrollment = EnrollmentFactory(cohort=cohort, learner=LearnerFactory(username="cy"))
+    return cohort, enrollment
+
+
+@pytest.mark.django_db
+def test_a_write_in_another_cohort_leaves_this_cohorts_page_cached(world):
+    other_cohort, other_enrollment = second_cohort(world)
+    first, first_queries = progress_page(world.staff, world.cohort)
+    progress_page(world.staff, other_cohort)
+    mine = progress_version(world.cohort.pk)
+    theirs = progress_version(other_cohort.pk)
+
+    log_today(world, other_enrollment, 30)
+
+    assert progress_version(world.cohort.pk) == mine
+    assert progress_version(other_cohort.pk) != theirs
+    again, again_queries = progress_page(world.staff, world.cohort)
+    assert again == first
+    assert again_queries <= 3 < first_queries
+    # The other cohort's page is computed again and shows the new minutes.
+    (row,) = progress_page(world.staff, other_cohort)[0]["results"]
+    assert row["minutes_logged_7d"] == 30
+
+
+@pytest.mark.django_db
+def test_a_mentors_new_name_outdates_every_cohort(world):
+    other_cohort, _ = second_cohort(world)
+    versions = {c.pk: progress_version(c.pk) for c in (world.cohort, other_cohort)}
+    world.mentor_user.last_name = "Renamed"
+    world.mentor_user.save()
+    for cohort_pk, version in versions.items():
+        assert progress_version(cohort_pk) != version
+    row = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    assert row["mentor"]["name"].endswith("Renamed")
+
+
+@pytest.mark.django_db
+def test_a_row_moved_to_another_cohort_outdates_both(world):
+    other_cohort, other_enrollment = second_cohort(world)
+    before = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    log = log_today(world, world.enrollment, 45)
+    log = type(log).objects.get(pk=log.pk)  # as loaded, e.g. by the admin
+    versions = {c.pk: progress_version(c.pk) for c in (world.cohort, other_cohort)}
+    log.enrollment = other_enrollment
+    log.save()
+    for cohort_pk, version in versions.items():
+        assert progress_version(cohort_pk) != version
+    after = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
+    assert after["minutes_logged_7d"] == before["minutes_logged_7d"]
+    (row,) = progress_page(world.staff, other_cohort)[0]["results"]
+    assert row["minutes_logged_7d"] == 45
+
+
+@pytest.mark.django_db
+def test_a_review_outdates_its_cohort_only(world):
+    other_cohort, _ = second_cohort(world)
+    mine, theirs = progress_version(world.cohort.pk), progress_version(other_cohort.pk)
+    review_create(
+        actor=world.mentor_user, submission=world.submission, verdict="approved", feedback="Ok."
+    )
+    assert progress_version(world.cohort.pk) != mine
+    assert progress_version(other_cohort.pk) == theirs
+
+
+@pytest.mark.django_db
+def test_deleting_a_cohort_takes_its_version_row_along(world):
+    other_cohort, other_enrollment = second_cohort(world)
+    pk = other_cohort.pk
+    # A cohort with enrollments is protected; removing the enrollment bumps the cohort's row.
+    other_enrollment.delete()
+    assert ProgressVersion.objects.filter(cohort_id=pk).exists()
+    other_cohort.delete()
+    assert not ProgressVersion.objects.filter(cohort_id=pk).exists()
+    assert progress_version(world.cohort.pk) is not None
+
+
+@pytest.mark.django_db
+def test_rows_loaded_without_their_cohort_field_cost_no_extra_query(world):
+    log_today(world, world.enrollment, 20)
+    with CaptureQueriesContext(connection) as queries:
+        enrollments = list(Enrollment.objects.only("id", "status"))
+        logs = list(ProgressLog.objects.only("id", "minutes"))
+    assert len(queries) == 2
+    assert enrollments
+    assert logs
+    # Saving one still outdates its cohort: the cohort is read then.
+    version = progress_version(world.cohort.pk)
+    enrollment = Enrollment.objects.only("id", "status").get(pk=world.enrollment.pk)
+    enrollment.status = "withdrawn"
+    enrollment.save(update_fields=["status"])
+    assert progress_version(world.cohort.pk) != version

@@ -1,17 +1,19 @@
-"""The progress version and the cache of rendered progress pages keyed by it.
+"""The progress versions and the cache of rendered progress pages keyed by them.
 
-A cached page can never be stale: its key holds the version token stored in the database
-(``tracker.models.ProgressVersion``), which ``tracker.receivers`` replaces on every save or
-delete of a row that can move progress (model signals, so admin edits count too), and the
-cohort's local date (due dates, pace and "inactive" move with the day). The token is read
-before the page is computed, so a page is only ever stored under a token at least as old as
-the data it shows.
+A cached page can never be stale: its key holds the version tokens stored in the database
+(``tracker.models.ProgressVersion``): the cohort's own, which ``tracker.receivers`` replaces on
+every save or delete of a row inside the cohort that can move progress, and the global one,
+replaced by writes that can touch every cohort (model signals, so admin edits count too); and
+the cohort's local date (due dates, pace and "inactive" move with the day). The tokens are read
+before the page is computed, so a page is only ever stored under tokens at least as old as the
+data it shows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -20,42 +22,71 @@ from django.db import connection
 from curriculum import clock
 from tracker.models import ProgressVersion
 
+# The row every page depends on (created by migration 0005).
 VERSION_PK = 1
 # Part of every key: a release that changes the page's shape never reads an older shape.
 PAGE_FORMAT = "1"
 # Keys change with the day and every write; the timeout only bounds memory use.
 TIMEOUT_SECONDS = 6 * 60 * 60
+# The cohort's token before its first write.
+NO_WRITES_YET = "-"
 
-_SELECT_TOKEN = "SELECT {token} FROM {table} WHERE {pk} = %s".format(
+_SELECT_TOKENS = (
+    "SELECT {cohort}, {token} FROM {table} WHERE ({pk} = %s AND {cohort} IS NULL) OR {cohort} = %s"
+).format(
+    cohort=connection.ops.quote_name("cohort_id"),
     token=connection.ops.quote_name("token"),
     table=connection.ops.quote_name(ProgressVersion._meta.db_table),
     pk=connection.ops.quote_name("id"),
 )
 
 
+def forget_cohort(cohort_id: int) -> None:
+    """Remove a deleted cohort's row."""
+    ProgressVersion.objects.filter(cohort_id=cohort_id).delete()
+
+
 def new_token() -> str:
     return secrets.token_hex(8)
 
 
-def progress_version() -> str | None:
-    """The current token, or None when the row is missing (then nothing is cached)."""
+def progress_version(cohort_id: int | None = None) -> str | None:
+    """The tokens a page of ``cohort_id`` depends on, as one string; None when the global row
+    is missing (then nothing is cached)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SELECT_TOKEN, [VERSION_PK])
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(_SELECT_TOKENS, [VERSION_PK, cohort_id])
+        tokens = dict(cursor.fetchall())
+    if None not in tokens:
+        return None
+    return f"{tokens[None]}.{tokens.get(cohort_id, NO_WRITES_YET) if cohort_id else ''}"
 
 
-def bump_progress_version() -> None:
-    """Give the version a new token, in the caller's transaction."""
-    token = new_token()
-    if not ProgressVersion.objects.filter(pk=VERSION_PK).update(token=token):
-        ProgressVersion.objects.update_or_create(pk=VERSION_PK, defaults={"token": token})
+def bump_progress_version(cohort_ids: Iterable[int | None] | None = None) -> None:
+    """New tokens, in the caller's transaction: for ``cohort_ids``, or (None) for every
+    cohort's pages at once."""
+    if cohort_ids is None:
+        token = new_token()
+        if not ProgressVersion.objects.filter(pk=VERSION_PK, cohort_id=None).update(token=token):
+            ProgressVersion.objects.update_or_create(
+                pk=VERSION_PK, defaults={"token": token, "cohort_id": None}
+            )
+        return
+    ids = sorted({cohort_id for cohort_id in cohort_ids if cohort_id is not None})
+    if not ids:
+        return
+    # One upsert; rows in id order, so two writers touching the same cohorts lock them alike.
+    ProgressVersion.objects.bulk_create(
+        [ProgressVersion(cohort_id=cohort_id, token=new_token()) for cohort_id in ids],
+        update_conflicts=True,
+        unique_fields=["cohort_id"],
+        update_fields=["token"],
+    )
 
 
 def page_key(*, cohort: Any, user: Any, url: str) -> str | None:
     """The cache key of one caller's view of one cohort's progress page at ``url`` (the
     absolute URL: the query string picks filters, order and page, the host the links)."""
-    version = progress_version()
+    version = progress_version(cohort.pk)
     if version is None:
         return None
     today = clock.today(cohort.timezone).isoformat()
