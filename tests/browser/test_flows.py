@@ -184,3 +184,30 @@ def test_pages_fit_a_phone(guarded_page, live_server, world):
             )
             assert overflow <= 0, f"the cohort page scrolls sideways by {overflow}px"
         sign_out(page)
+
+
+def test_the_api_docs_render_and_try_a_call_under_the_csp(guarded_page, live_server, world):
+    """Swagger UI (served from the sidecar package, its init script a separate file) renders
+    the whole contract in Chromium under the strict CSP and can run a call with the session."""
+    page = guarded_page
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    sign_in(page, live_server.url, "sam", PASSWORD)
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Stride")
+    progress = page.get_by_role("button", name="GET /api/v1/cohorts/{id}/progress/", exact=True)
+    expect(progress).to_be_visible()
+    summary = page.get_by_role("button", name="GET /api/v1/me/", exact=True)
+    operation = page.locator(".opblock", has=summary)
+    summary.click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    response = operation.locator(".responses-table.live-responses-table")
+    expect(response.locator("tr.response .response-col_status")).to_have_text("200")
+    expect(response).to_contain_text('"username": "sam"')
+    assert violations == []
