@@ -179,6 +179,9 @@ def test_pages_fit_a_phone(guarded_page, live_server, world):
         if username == "sam":
             page.get_by_role("link", name="Spring").click()
             expect(page.locator("#matrix")).to_be_visible()
+            # Measured once the stylesheet has loaded, as a reader sees the page (before it the
+            # DOM can be "visible" while the layout is still unstyled).
+            page.wait_for_load_state("load")
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
