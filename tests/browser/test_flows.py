@@ -169,6 +169,7 @@ def test_pages_fit_a_phone(guarded_page, live_server, world):
     for username, path in (("lena", "/learner/"), ("max", "/mentor/"), ("sam", "/staff/cohorts/")):
         sign_in(page, live_server.url, username, PASSWORD)
         expect(page).to_have_url(re.compile(path + "$"))
+        page.wait_for_load_state("load")  # styled, as below
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
