@@ -110,24 +110,26 @@ class UserPreferences(models.Model):
 class ProgressVersion(models.Model):
     """Tokens that change with every write that can move someone's progress.
 
-    The row without a cohort (``pk=1``) changes with writes that can touch every cohort's pages
-    (a mentor's or user's name, an assignment); the row of a cohort with writes inside it (a
-    progress log, a submission or review, a session, a pause, a pairing, an enrollment). Cached
-    progress pages are keyed by both (``tracker.progress.cache``), so a write in one cohort
-    leaves the other cohorts' pages cached, and concurrent writers in different cohorts do not
-    wait for each other's row lock.
+    The row of cohort 0 (``EVERY_COHORT``) changes with writes that can touch every cohort's
+    pages (a mentor's or user's name, an assignment); the row of a cohort with writes inside it
+    (a progress log, a submission or review, a session, a pause, a pairing, an enrollment).
+    Cached progress pages are keyed by both (``tracker.progress.cache``), so a write in one
+    cohort leaves the other cohorts' pages cached, and concurrent writers in different cohorts
+    do not wait for each other's row lock.
 
     The tokens live in the database, not in a process's memory, so every gunicorn worker and
     Celery process sees the same values, and a write and its new token commit (or roll back)
     together. A token is random rather than a counter so a rolled-back write can never leave a
-    reused value behind.
+    reused value behind. The key is the cohort's id itself (no sequence to keep in step, every
+    write an upsert on it), and not a foreign key: a cohort's deletion bumps its row on the way
+    (its enrollments' signals), after a cascade would have collected it; the cohort's own
+    ``post_delete`` receiver removes the row last.
     """
 
-    # A plain id, not a foreign key: a cohort's deletion bumps its row on the way (its
-    # enrollments' signals), after a cascade would have collected it; the cohort's own
-    # post_delete receiver removes the row last.
+    EVERY_COHORT = 0
+
     cohort_id = models.PositiveBigIntegerField(
-        null=True, blank=True, unique=True, help_text="Empty for the row every page depends on."
+        primary_key=True, help_text="The cohort whose pages the token keys; 0 for every cohort."
     )
     token = models.CharField(max_length=32)
 

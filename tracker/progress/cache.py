@@ -22,28 +22,19 @@ from django.db import connection
 from curriculum import clock
 from tracker.models import ProgressVersion
 
-# The row every page depends on (created by migration 0005).
-VERSION_PK = 1
 # Part of every key: a release that changes the page's shape never reads an older shape.
 PAGE_FORMAT = "1"
 # Keys change with the day and every write; the timeout only bounds memory use.
 TIMEOUT_SECONDS = 6 * 60 * 60
 # The cohort's token before its first write.
 NO_WRITES_YET = "-"
+EVERY_COHORT = ProgressVersion.EVERY_COHORT
 
-_SELECT_TOKENS = (
-    "SELECT {cohort}, {token} FROM {table} WHERE ({pk} = %s AND {cohort} IS NULL) OR {cohort} = %s"
-).format(
+_SELECT_TOKENS = "SELECT {cohort}, {token} FROM {table} WHERE {cohort} IN (%s, %s)".format(
     cohort=connection.ops.quote_name("cohort_id"),
     token=connection.ops.quote_name("token"),
     table=connection.ops.quote_name(ProgressVersion._meta.db_table),
-    pk=connection.ops.quote_name("id"),
 )
-
-
-def forget_cohort(cohort_id: int) -> None:
-    """Remove a deleted cohort's row."""
-    ProgressVersion.objects.filter(cohort_id=cohort_id).delete()
 
 
 def new_token() -> str:
@@ -51,36 +42,39 @@ def new_token() -> str:
 
 
 def progress_version(cohort_id: int | None = None) -> str | None:
-    """The tokens a page of ``cohort_id`` depends on, as one string; None when the global row
-    is missing (then nothing is cached)."""
+    """The tokens a page of ``cohort_id`` depends on, as one string; None when the row of every
+    cohort is missing (then nothing is cached)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SELECT_TOKENS, [VERSION_PK, cohort_id])
+        cursor.execute(_SELECT_TOKENS, [EVERY_COHORT, cohort_id or EVERY_COHORT])
         tokens = dict(cursor.fetchall())
-    if None not in tokens:
+    if EVERY_COHORT not in tokens:
         return None
-    return f"{tokens[None]}.{tokens.get(cohort_id, NO_WRITES_YET) if cohort_id else ''}"
+    own = tokens.get(cohort_id, NO_WRITES_YET) if cohort_id else ""
+    return f"{tokens[EVERY_COHORT]}.{own}"
 
 
 def bump_progress_version(cohort_ids: Iterable[int | None] | None = None) -> None:
     """New tokens, in the caller's transaction: for ``cohort_ids``, or (None) for every
     cohort's pages at once."""
     if cohort_ids is None:
-        token = new_token()
-        if not ProgressVersion.objects.filter(pk=VERSION_PK, cohort_id=None).update(token=token):
-            ProgressVersion.objects.update_or_create(
-                pk=VERSION_PK, defaults={"token": token, "cohort_id": None}
-            )
-        return
-    ids = sorted({cohort_id for cohort_id in cohort_ids if cohort_id is not None})
+        ids = [EVERY_COHORT]
+    else:
+        ids = sorted({cohort_id for cohort_id in cohort_ids if cohort_id})
     if not ids:
         return
-    # One upsert; rows in id order, so two writers touching the same cohorts lock them alike.
+    # One upsert; rows in key order, so two writers touching the same cohorts lock them alike.
     ProgressVersion.objects.bulk_create(
         [ProgressVersion(cohort_id=cohort_id, token=new_token()) for cohort_id in ids],
         update_conflicts=True,
         unique_fields=["cohort_id"],
         update_fields=["token"],
     )
+
+
+def forget_cohort(cohort_id: int) -> None:
+    """Remove a deleted cohort's row."""
+    if cohort_id:
+        ProgressVersion.objects.filter(cohort_id=cohort_id).delete()
 
 
 def page_key(*, cohort: Any, user: Any, url: str) -> str | None:
