@@ -36,6 +36,7 @@ from curriculum.models import Assignment
 from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing
 from tracker.models import Notification
+from tracker.progress.fetch import raw_rows
 from tracker.progress.schedule import shift_due_date
 
 from .services import enqueue_sweep_delivery
@@ -243,6 +244,9 @@ def _enrollment_rows(queryset) -> Iterable[dict]:
     )
 
 
+APPROVED = Submission.Status.APPROVED.value
+
+
 def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Iterable[Reminder]:
     first, last = rows[0]["id"], rows[-1]["id"]
     pauses: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
@@ -256,11 +260,15 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
             pauses[enrollment_id].append((start, end))
     submitted: set[tuple[int, int]] = set()
     approved: set[tuple[int, int]] = set()
-    for enrollment_id, assignment_id, status in Submission.objects.filter(
-        enrollment_id__gte=first, enrollment_id__lte=last
-    ).values_list("enrollment_id", "assignment_id", "status"):
+    # Eight or so versions per learner: read straight from the driver (three plain columns, no
+    # converters to apply), a sixth of the cost of iterating the queryset.
+    for enrollment_id, assignment_id, status in raw_rows(
+        Submission.objects.filter(enrollment_id__gte=first, enrollment_id__lte=last)
+        .order_by()
+        .values_list("enrollment_id", "assignment_id", "status")
+    ):
         submitted.add((enrollment_id, assignment_id))
-        if status == Submission.Status.APPROVED:
+        if status == APPROVED:
             approved.add((enrollment_id, assignment_id))
 
     due_soon_days = settings.STRIDE_DUE_SOON_DAYS
