@@ -277,6 +277,13 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
     # Learners of a cohort share their local day and (unless paused) every due date, so the
     # texts of a reminder are made once per (assignment, due date, day) and reused.
     texts: dict[tuple[int, dt.date, dt.date], tuple] = {}
+
+    def text_for(assignment_id: int, title: str, due: dt.date, today: dt.date) -> tuple:
+        text = texts.get((assignment_id, due, today))
+        if text is None:
+            text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
+        return text
+
     # The assignments that can remind anyone, per (program, cohort start, day): a pause only
     # moves a due date later, so one due more than ``due_soon_days`` ahead on the unpaused
     # schedule cannot remind a paused learner either (most of a six-month program, most days).
@@ -297,10 +304,7 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
         if reachable is None:
             reachable = candidates[program_id, start, today] = []
             for assignment_id, title, due_week in context.assignments.get(program_id, ()):
-                due = start + dt.timedelta(weeks=due_week)
-                text = texts.get((assignment_id, due, today))
-                if text is None:
-                    text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
+                text = text_for(assignment_id, title, start + dt.timedelta(weeks=due_week), today)
                 if text[0] <= due_soon_days:
                     reachable.append((assignment_id, title, due_week, text))
 
@@ -308,9 +312,7 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
             text = unpaused_text
             if enrollment_pauses:
                 due = shift_due_date(start + dt.timedelta(weeks=due_week), enrollment_pauses)
-                text = texts.get((assignment_id, due, today))
-                if text is None:
-                    text = texts[assignment_id, due, today] = _assignment_texts(title, due, today)
+                text = text_for(assignment_id, title, due, today)
             days_left = text[0]
             if days_left > due_soon_days:
                 continue

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -99,8 +98,9 @@ def explicit_timestamps(*model_fields: models.DateTimeField) -> Iterator[None]:
     """Let bulk inserts keep the historical ``created_at``-style values the seed computed.
 
     ``auto_now``/``auto_now_add`` overwrite any value on insert; a demo history needs rows that
-    were "created" weeks ago (the progress engine reads log creation times), so the flags are
-    lifted for the duration of the seed (a single-threaded management command) and restored.
+    were "created" weeks ago, so the flags are lifted for the duration of the seed (a
+    single-threaded management command) and restored. The history tables written as tuples
+    (``tracker.seed.rows``) take their timestamps as given and need no such help.
     """
     saved = [(f, f.auto_now, f.auto_now_add) for f in model_fields]
     try:
@@ -116,10 +116,6 @@ def _timestamp_fields() -> list[models.DateTimeField]:
     return [
         Enrollment._meta.get_field("enrolled_at"),
         Pause._meta.get_field("created_at"),
-        ProgressLog._meta.get_field("created_at"),
-        ProgressLog._meta.get_field("updated_at"),
-        MentorSession._meta.get_field("created_at"),
-        MentorSession._meta.get_field("updated_at"),
     ]
 
 
@@ -429,26 +425,6 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
     _write_activity(sessions, logs, submission_plans, help_requests)
 
 
-@dataclass(frozen=True)
-class _Tables:
-    sessions: RowTable
-    logs: RowTable
-    submissions: RowTable
-    reviews: RowTable
-    help_requests: RowTable
-
-
-@functools.cache
-def _tables() -> _Tables:
-    return _Tables(
-        sessions=RowTable(MentorSession, SessionRow),
-        logs=RowTable(ProgressLog, LogRow),
-        submissions=RowTable(Submission, SubmissionRow),
-        reviews=RowTable(Review, ReviewRow),
-        help_requests=RowTable(HelpRequest, HelpRequestRow),
-    )
-
-
 def _write_activity(
     sessions: Iterable[SessionRow],
     logs: Iterable[LogRow],
@@ -457,10 +433,9 @@ def _write_activity(
 ) -> dict[tuple[int, int, int], int]:
     """Write the planned history of some new enrollments; returns each submission's id by its
     (enrollment, assignment, version) key."""
-    tables = _tables()
-    tables.sessions.insert(sessions)
-    tables.logs.insert(logs)
-    tables.submissions.insert(plan.submission for plan in submission_plans)
+    RowTable(MentorSession, SessionRow).insert(sessions)
+    RowTable(ProgressLog, LogRow).insert(logs)
+    RowTable(Submission, SubmissionRow).insert(plan.submission for plan in submission_plans)
     # Reviews point at their submission: read the new ids back by the unique key.
     saved = Submission.objects.filter(
         enrollment_id__in={plan.submission.enrollment_id for plan in submission_plans}
@@ -471,8 +446,8 @@ def _write_activity(
         review = plan.review(ids[plan.submission.key])
         if review is not None:
             reviews.append(review)
-    tables.reviews.insert(reviews)
-    tables.help_requests.insert(help_requests)
+    RowTable(Review, ReviewRow).insert(reviews)
+    RowTable(HelpRequest, HelpRequestRow).insert(help_requests)
     return ids
 
 

@@ -3,14 +3,16 @@ and their ``ValidationError`` dicts are put back on the form by ``apply_service_
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator
 
 from curriculum.models import Assignment, Module
@@ -103,6 +105,19 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+@contextlib.contextmanager
+def service_errors(form: forms.Form, refused: str) -> Iterator[None]:
+    """Run a service call (and what follows its success) inside: a ``ValidationError`` lands on
+    the form's fields (``apply_service_errors``), a ``PermissionDenied`` on top of the form
+    with its own message, else ``refused``; the rest of the block is then skipped."""
+    try:
+        yield
+    except ValidationError as error:
+        apply_service_errors(form, error)
+    except PermissionDenied as denied:
+        form.add_error(None, str(denied) or refused)
 
 
 class SignInForm(AuthenticationForm):

@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -33,7 +33,7 @@ from tracker.web.forms import (
     HelpRequestForm,
     ProgressLogForm,
     SubmissionForm,
-    apply_service_errors,
+    service_errors,
 )
 from tracker.web.views.common import calendar_url, enrollment_sessions, page
 
@@ -226,20 +226,14 @@ def _own_enrollment_or_404(request: HttpRequest) -> Enrollment:
 def log_progress(request: HttpRequest) -> HttpResponse:
     enrollment = _own_enrollment_or_404(request)
     form = ProgressLogForm(request.POST, enrollment=enrollment)
-    saved = None
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not log progress here."):
             saved = progress_log_create(
                 actor=request.user, enrollment=enrollment, **form.cleaned_data
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not log progress here.")
-    if saved:
-        return _log_changed(
-            request, enrollment, f"Logged {saved.minutes} minutes on {saved.module}."
-        )
+            return _log_changed(
+                request, enrollment, f"Logged {saved.minutes} minutes on {saved.module}."
+            )
     if request.htmx:
         return page(request, "web/partials/log_form.html", _log_context(request, enrollment, form))
     return _render_dashboard(request, enrollment, log_form=form)
@@ -305,13 +299,8 @@ def edit_log(request: HttpRequest, pk: int) -> HttpResponse:
         return _log_panel(request, log, edit_log=log, edit_form=form)
     form = ProgressLogForm(request.POST, enrollment=enrollment, prefix="edit")
     if form.is_valid():
-        try:
+        with service_errors(form, _too_late("changed")):
             saved = progress_log_update(actor=request.user, log=log, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or _too_late("changed"))
-        else:
             return _log_changed(
                 request, enrollment, f"Log changed: {saved.minutes} minutes on {saved.module}."
             )
@@ -343,15 +332,10 @@ def submit_work(request: HttpRequest) -> HttpResponse:
     enrollment = _own_enrollment_or_404(request)
     form = SubmissionForm(request.POST, enrollment=enrollment)
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not submit work here."):
             submission = submission_create(
                 actor=request.user, enrollment=enrollment, **form.cleaned_data
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not submit work here.")
-        else:
             messages.success(
                 request,
                 f"Submitted “{submission.assignment}” (version {submission.version}). "
@@ -367,15 +351,10 @@ def ask_for_help(request: HttpRequest) -> HttpResponse:
     enrollment = _own_enrollment_or_404(request)
     form = HelpRequestForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not ask for help here."):
             help_request_create(
                 actor=request.user, enrollment=enrollment, message=form.cleaned_data["message"]
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not ask for help here.")
-        else:
             messages.success(request, "Your mentor has been asked for help.")
             return redirect(_home_url(enrollment))
     return _render_dashboard(request, enrollment, help_form=form)

@@ -27,6 +27,7 @@ from tracker.web.forms import (
     SessionLogForm,
     SessionScheduleForm,
     apply_service_errors,
+    service_errors,
 )
 from tracker.web.views.common import calendar_url, page, role_required, safe_next
 
@@ -219,13 +220,8 @@ def schedule_session(request: HttpRequest) -> HttpResponse:
         request.POST, enrollments=_my_enrollments(user).select_related("learner")
     )
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not schedule this session."):
             session = session_create(actor=user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not schedule this session.")
-        else:
             messages.success(
                 request, f"Session scheduled for {session.scheduled_at:%Y-%m-%d %H:%M}."
             )
@@ -240,13 +236,8 @@ def log_session(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(session_list(fetched_by=user), pk=pk)
     form = SessionLogForm(request.POST, prefix=f"s{session.pk}")
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not change this session."):
             session_update(actor=user, session=session, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not change this session.")
-        else:
             messages.success(request, f"Session marked {session.get_status_display().lower()}.")
             return redirect("mentor_home")
     return page(

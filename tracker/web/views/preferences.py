@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from tracker.notifications.services import preferences_for, preferences_update
-from tracker.web.forms import PreferencesForm, apply_service_errors
+from tracker.web.forms import PreferencesForm, service_errors
 from tracker.web.views.common import calendar_url, page
 
 
@@ -29,13 +28,8 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST, current_timezone=preferences.timezone)
         if form.is_valid():
-            try:
+            with service_errors(form, "You may not change these preferences."):
                 preferences_update(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            except PermissionDenied as denied:
-                form.add_error(None, str(denied) or "You may not change these preferences.")
-            else:
                 messages.success(request, "Your preferences were saved.")
                 return redirect("preferences")
     else:

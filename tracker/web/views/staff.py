@@ -7,7 +7,7 @@ from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -30,7 +30,7 @@ from tracker.web.forms import (
     PairingForm,
     PauseForm,
     RosterImportForm,
-    apply_service_errors,
+    service_errors,
 )
 from tracker.web.views.common import enrollment_sessions, page, role_required, safe_next
 
@@ -221,13 +221,8 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
     free = mentor_list(fetched_by=user).filter(is_active=True, active_learners__lt=F("capacity"))
     form = PairingForm(request.POST if request.method == "POST" else None, mentors=free)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form, "You may not pair this learner."):
             pairing_assign(actor=user, enrollment=enrollment, mentor=form.cleaned_data["mentor"])
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not pair this learner.")
-        else:
             messages.success(
                 request,
                 f"{_name(enrollment.learner)} is now paired with {form.cleaned_data['mentor']}.",
@@ -311,13 +306,8 @@ def enrollment_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = _enrollment_or_404(request, pk)
     form = PauseForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not pause this enrollment."):
             pause = enrollment_pause(actor=request.user, enrollment=enrollment, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not pause this enrollment.")
-        else:
             messages.success(
                 request,
                 f"{_name(enrollment.learner)} is paused from {pause.start} to {pause.end} "
@@ -355,13 +345,8 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
                     "next": back,
                 },
             )
-        try:
+        with service_errors(form, "You may not change this enrollment."):
             enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or "You may not change this enrollment.")
-        else:
             messages.success(request, f"{_name(enrollment.learner)} {STATUS_DONE[status]}.")
             return redirect(back)
     context = _enrollment_context(request, enrollment, status_form=form)
