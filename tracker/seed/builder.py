@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -235,33 +236,40 @@ def _ensure_mentors(password_hash: str, *, seats_needed: int) -> tuple[list[Ment
         wanted += math.ceil((seats_needed - free) / LEARNERS_PER_MENTOR)
 
 
-def _mentor_accounts(password_hash: str, wanted: int) -> tuple[list[Mentor], int]:
+def _demo_users(names: dict[str, tuple[str, str]], password_hash: str) -> dict[str, Any]:
+    """The demo accounts ``{username: (first name, last name)}`` by username, the missing ones
+    created (in bulk, with the shared password hash)."""
     user_model = get_user_model()
-    usernames = [f"mentor{n}" for n in range(1, wanted + 1)]
-    users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
-    new_users = []
-    for number, username in enumerate(usernames, start=1):
-        if username not in users:
-            profile = mentor_profile(number)
-            new_users.append(
-                user_model(
-                    username=username,
-                    first_name=profile.first_name,
-                    last_name=profile.last_name,
-                    email=f"{username}@{EMAIL_DOMAIN}",
-                    password=password_hash,
-                )
-            )
+    users = {u.username: u for u in user_model.objects.filter(username__in=list(names))}
+    new_users = [
+        user_model(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@{EMAIL_DOMAIN}",
+            password=password_hash,
+        )
+        for username, (first, last) in names.items()
+        if username not in users
+    ]
     for user in user_model.objects.bulk_create(new_users, batch_size=BATCH_SIZE):
         users[user.username] = user
+    return users
+
+
+def _mentor_accounts(password_hash: str, wanted: int) -> tuple[list[Mentor], int]:
+    usernames = [f"mentor{n}" for n in range(1, wanted + 1)]
+    profiles = {username: mentor_profile(n) for n, username in enumerate(usernames, start=1)}
+    users = _demo_users(
+        {username: (p.first_name, p.last_name) for username, p in profiles.items()}, password_hash
+    )
     have_profile = set(
         Mentor.objects.filter(user__username__in=usernames).values_list("user__username", flat=True)
     )
     new_mentors = []
-    for number, username in enumerate(usernames, start=1):
+    for username, profile in profiles.items():
         if username in have_profile:
             continue
-        profile = mentor_profile(number)
         new_mentors.append(
             Mentor(
                 user=users[username],
@@ -308,25 +316,7 @@ def _create_learners(ctx, cohort, staff, numbers, mentors, password_hash) -> Non
 
 
 def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) -> None:
-    user_model = get_user_model()
-    usernames = [f"learner{n}" for n in numbers]
-    users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
-    new_users = []
-    for number, username in zip(numbers, usernames, strict=True):
-        if username in users:
-            continue
-        first, last = learner_name(number)
-        new_users.append(
-            user_model(
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@{EMAIL_DOMAIN}",
-                password=password_hash,
-            )
-        )
-    for user in user_model.objects.bulk_create(new_users, batch_size=BATCH_SIZE):
-        users[user.username] = user
+    users = _demo_users({f"learner{n}": learner_name(n) for n in numbers}, password_hash)
 
     plans: list[EnrollmentPlan] = [plan_enrollment(ctx, n, story_of(n)) for n in numbers]
     enrollments = Enrollment.objects.bulk_create(
@@ -473,23 +463,13 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
     final_milestone = max(
         (a for a in ctx.assignments if a.kind == "milestone"), key=lambda a: a.due_week
     )
-    user_model = get_user_model()
-    existing = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
-    new_users = []
-    for number, username in enumerate(usernames, start=1):
-        if username not in existing:
-            first, last = learner_name(number + 500)
-            new_users.append(
-                user_model(
-                    username=username,
-                    first_name=first,
-                    last_name=last,
-                    email=f"{username}@{EMAIL_DOMAIN}",
-                    password=password_hash,
-                )
-            )
-    for user in user_model.objects.bulk_create(new_users):
-        existing[user.username] = user
+    existing = _demo_users(
+        {
+            username: learner_name(number + 500)
+            for number, username in enumerate(usernames, start=1)
+        },
+        password_hash,
+    )
 
     sessions: list[SessionRow] = []
     logs: list[LogRow] = []
