@@ -44,6 +44,12 @@ def program_body(**changes):
     return body
 
 
+def assignment_body(w, **changes):
+    body = {"program": w.program.pk, "order": 7, "title": "A", "kind": "project", "due_week": 2}
+    body.update(changes)
+    return body
+
+
 def session_body(w, **changes):
     body = {
         "enrollment": w.enrollment.pk,
@@ -257,46 +263,15 @@ CASES = [
         },
         "end_week",
     ),
+    (S, "post", "/api/v1/assignments/", lambda w: assignment_body(w, kind="quiz"), "kind"),
     (
         S,
         "post",
         "/api/v1/assignments/",
-        lambda w: {
-            "program": w.program.pk,
-            "order": 7,
-            "title": "A",
-            "kind": "quiz",
-            "due_week": 2,
-        },
-        "kind",
-    ),
-    (
-        S,
-        "post",
-        "/api/v1/assignments/",
-        lambda w: {
-            "program": w.program.pk,
-            "order": 7,
-            "title": "A",
-            "kind": "project",
-            "due_week": 2,
-            "rubric": [{"name": "C", "max_score": 0}],
-        },
+        lambda w: assignment_body(w, rubric=[{"name": "C", "max_score": 0}]),
         "rubric",
     ),
-    (
-        S,
-        "post",
-        "/api/v1/assignments/",
-        lambda w: {
-            "program": w.program.pk,
-            "order": 7,
-            "title": "A",
-            "kind": "project",
-            "due_week": 99,
-        },
-        "due_week",
-    ),
+    (S, "post", "/api/v1/assignments/", lambda w: assignment_body(w, due_week=99), "due_week"),
     (
         S,
         "post",

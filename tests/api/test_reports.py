@@ -4,19 +4,7 @@ suggestions and the review queue, each scoped to the caller."""
 from __future__ import annotations
 
 from tests.api.conftest import client_for
-
-PROGRESS_FIELDS = {
-    "enrollment",
-    "percent_complete",
-    "expected_percent",
-    "pace",
-    "risk_reasons",
-    "last_activity_at",
-    "overdue_count",
-    "next_due",
-    "minutes_logged_7d",
-    "projected_completion",
-}
+from tests.helpers import PROGRESS_FIELDS
 
 
 def test_cohort_progress_rows_carry_learner_mentor_and_every_progress_field(world):

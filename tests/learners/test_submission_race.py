@@ -1,15 +1,13 @@
 """A double-clicked submit: two requests for the same assignment at once give one version and
 one clear error, never two versions waiting side by side."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from learners.models import Submission
 from learners.services import submission_create
 from tests.curriculum.factories import AssignmentFactory
+from tests.helpers import race
 from tests.learners.factories import EnrollmentFactory
 
 
@@ -18,31 +16,16 @@ from tests.learners.factories import EnrollmentFactory
 def test_two_submissions_race():
     enrollment = EnrollmentFactory()
     assignment = AssignmentFactory(program=enrollment.cohort.program)
-    barrier = threading.Barrier(2, timeout=10)
-    outcomes: list[object] = []
-    lock = threading.Lock()
 
     def submit(n):
-        try:
-            barrier.wait()
-            result: object = submission_create(
-                actor=enrollment.learner,
-                enrollment=enrollment,
-                assignment=assignment,
-                url=f"https://example.com/{n}",
-            )
-        except Exception as error:  # collected and asserted on below
-            result = error
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        return submission_create(
+            actor=enrollment.learner,
+            enrollment=enrollment,
+            assignment=assignment,
+            url=f"https://example.com/{n}",
+        )
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = race(submit, range(2))
 
     successes = [o for o in outcomes if isinstance(o, Submission)]
     failures = [o for o in outcomes if isinstance(o, ValidationError)]

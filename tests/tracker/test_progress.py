@@ -12,6 +12,7 @@ from curriculum.models import Assignment
 from learners.models import Enrollment, Submission
 from mentors.models import MentorSession
 from tests.curriculum.factories import AssignmentFactory, CohortFactory, ProgramFactory
+from tests.helpers import PROGRESS_FIELDS
 from tests.learners.factories import (
     EnrollmentFactory,
     PauseFactory,
@@ -373,18 +374,7 @@ def test_today_is_the_cohort_local_date(program):
 def test_as_dict_is_the_contract_shape(cohort):
     enrollment = make_enrollment(cohort)
     data = progress_of(enrollment).as_dict()
-    assert set(data) == {
-        "enrollment",
-        "percent_complete",
-        "expected_percent",
-        "pace",
-        "risk_reasons",
-        "last_activity_at",
-        "overdue_count",
-        "next_due",
-        "minutes_logged_7d",
-        "projected_completion",
-    }
+    assert set(data) == PROGRESS_FIELDS
     assert data["last_activity_at"] == "2026-03-02T12:00:00Z"
 
 

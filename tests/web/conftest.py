@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from curriculum import clock
 from curriculum.models import Assignment
 from tests.curriculum.factories import (
     AssignmentFactory,
@@ -104,3 +105,20 @@ def world(db) -> World:
         other_mentor,
         staff,
     )
+
+
+@pytest.fixture
+def today(world):
+    return clock.today(world.cohort.timezone)
+
+
+@pytest.fixture
+def learner_client(client, world):
+    client.force_login(world.learner)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, world):
+    client.force_login(world.staff)
+    return client

@@ -7,22 +7,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from curriculum import clock
 from learners.models import Enrollment, HelpRequest, Pause
 from tests.learners.factories import HelpRequestFactory, PauseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, world):
-    client.force_login(world.staff)
-    return client
-
-
-@pytest.fixture
-def today(world):
-    return clock.today(world.cohort.timezone)
 
 
 def detail_url(world) -> str:

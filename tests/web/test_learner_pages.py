@@ -13,12 +13,6 @@ from tracker.notifications import preferences_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def learner_client(client, world):
-    client.force_login(world.learner)
-    return client
-
-
 def test_dashboard_shows_progress_bar_pace_and_calendar_link(learner_client, world):
     response = learner_client.get(reverse("learner_home"))
     assert response.status_code == 200

@@ -8,24 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum import clock
 from learners.models import ProgressLog
 from tests.learners.factories import ProgressLogFactory
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def learner_client(client, world):
-    client.force_login(world.learner)
-    return client
-
-
-@pytest.fixture
-def today(world):
-    return clock.today(world.cohort.timezone)
 
 
 @pytest.fixture

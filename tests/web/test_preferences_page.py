@@ -29,12 +29,6 @@ def valid_post(**changes) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-@pytest.fixture
-def learner_client(client, world):
-    client.force_login(world.learner)
-    return client
-
-
 def checked_kinds(body: str) -> set[str]:
     return set(re.findall(r'name="email_muted_kinds" value="(\w+)"[^>]*checked', body))
 

@@ -10,12 +10,6 @@ from tests.mentors.factories import MentorFactory, MentorUserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client, world):
-    client.force_login(world.staff)
-    return client
-
-
 def csv_file(text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("roster.csv", text.encode(), content_type="text/csv")
 
