@@ -136,3 +136,39 @@ class ProgressVersion(models.Model):
     def __str__(self) -> str:
         scope = f"cohort {self.cohort_id}" if self.cohort_id else "every cohort"
         return f"Progress version of {scope}: {self.token}"
+
+
+class ProgressSnapshot(models.Model):
+    """One enrollment's row of the cohort progress report (its progress fields, learner, active
+    mentor and status) as last computed: the read model of the cohort progress page.
+
+    A row is *fresh* when it was computed under its current ``token`` (``computed == token``),
+    for the cohort's local date (``day``) and under the current ``basis`` (the thresholds and
+    the engine's code, ``tracker.progress.snapshots.basis``). Every write that can move the
+    enrollment's progress replaces ``token`` in its own transaction (``tracker.receivers``), so a
+    row is never fresh with older facts; a stale row is computed again by the next reader (or
+    right after the write commits) and stored only if its token has not changed meanwhile.
+
+    Not a database foreign key: the row is an upsert target of every writer and is removed with
+    its enrollment by a receiver, after the rows that cascade with the enrollment have been
+    deleted (their own receivers touch it on the way).
+    """
+
+    enrollment = models.OneToOneField(
+        "learners.Enrollment",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="progress_snapshot",
+    )
+    # Replaced by every write touching the enrollment.
+    token = models.CharField(max_length=32)
+    # The token the stored fields were computed under ("" before the first computation).
+    computed = models.CharField(max_length=32, blank=True, default="")
+    day = models.DateField(null=True, blank=True)
+    basis = models.CharField(max_length=32, blank=True, default="")
+    # The report row as JSON text, as the page's JSON renderer would write it.
+    data = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"Progress snapshot of enrollment {self.enrollment_id} ({self.day})"

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +20,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from curriculum import services
 from curriculum.access import IsStaff
@@ -27,7 +28,6 @@ from curriculum.models import Cohort
 from curriculum.rules import COHORT_RULE
 from learners.models import Enrollment
 from learners.rules import ENROLLMENT_RULE
-from mentors.models import Pairing
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
@@ -35,8 +35,7 @@ from tracker.api.roster import RosterError, roster_import
 from tracker.filters import CohortFilter, CohortProgressFilter
 from tracker.permissions import scope
 from tracker.progress import cache as progress_cache
-from tracker.progress import cohort_matrix, progress_for_rows
-from tracker.progress.fetch import ENROLLMENT_FIELDS
+from tracker.progress import cohort_matrix, snapshots
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -85,69 +84,6 @@ class CsvRenderer(BaseRenderer):
 class _Echo:
     def write(self, value: str) -> str:
         return value
-
-
-# The page's enrollments are read once, as plain rows: the engine's fields plus the learner's.
-PAGE_FIELDS = (
-    *ENROLLMENT_FIELDS,
-    "learner_id",
-    "learner__username",
-    "learner__first_name",
-    "learner__last_name",
-)
-
-
-def display_name(first: str, last: str, username: str) -> str:
-    """What ``User.get_full_name() or get_username()`` gives, from plain values."""
-    return f"{first} {last}".strip() or username
-
-
-def active_mentors(enrollment_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """``mentor_brief`` of each enrollment's active mentor, in one query of plain values."""
-    if not enrollment_ids:
-        return {}
-    mentors: dict[int, dict[str, Any]] = {}
-    for enrollment_id, mentor_id, first, last, username in Pairing.objects.filter(
-        enrollment_id__in=enrollment_ids, ended_at__isnull=True
-    ).values_list(
-        "enrollment_id",
-        "mentor_id",
-        "mentor__user__first_name",
-        "mentor__user__last_name",
-        "mentor__user__username",
-    ):
-        mentors.setdefault(
-            enrollment_id, {"id": mentor_id, "name": display_name(first, last, username)}
-        )
-    return mentors
-
-
-def progress_row(
-    row: dict[str, Any], progress: Any, mentor: dict[str, Any] | None
-) -> dict[str, Any]:
-    return {
-        **progress.as_dict(),
-        "learner": {
-            "id": row["learner_id"],
-            "username": row["learner__username"],
-            "name": display_name(
-                row["learner__first_name"], row["learner__last_name"], row["learner__username"]
-            ),
-        },
-        "mentor": mentor,
-        "status": row["status"],
-    }
-
-
-def progress_rows_of(rows: list[dict[str, Any]], scope: Any = None) -> list[dict[str, Any]]:
-    """The report rows of enrollments loaded as ``PAGE_FIELDS`` rows, in their order."""
-    progress = progress_for_rows(rows, scope=scope)
-    mentors = active_mentors([row["pk"] for row in rows])
-    return [
-        progress_row(row, progress[row["pk"]], mentors.get(row["pk"]))
-        for row in rows
-        if row["pk"] in progress
-    ]
 
 
 def csv_line(row: dict[str, Any]) -> list[str]:
@@ -267,29 +203,60 @@ class CohortViewSet(RuleViewSet):
         self.check_object_permissions(self.request, cohort)
         return cohort
 
-    def _progress_rows(self, cohort: Cohort, *, paginate: bool) -> list[dict[str, Any]]:
-        """Rows of every enrollment of the cohort in the caller's scope, filtered by
-        ``?status=`` and ``?pace=``; a fixed number of queries whatever the cohort's size."""
+    def _progress_enrollments(self, cohort: Cohort) -> QuerySet[Enrollment]:
+        """Every enrollment of the cohort in the caller's scope, filtered by ``?status=``,
+        in the order asked for (by name if none)."""
         enrollments = scope(
             Enrollment.objects.filter(cohort_id=cohort.pk), ENROLLMENT_RULE, self.request.user
         )
-        enrollments = DjangoFilterBackend().filter_queryset(self.request, enrollments, self)
-        enrollments = OrderingFilter().filter_queryset(self.request, enrollments, self)
+        params = self.request.query_params
+        # Without their parameters the backends change nothing: skip building their forms.
+        if any(name in params for name in CohortProgressFilter.base_filters):
+            enrollments = DjangoFilterBackend().filter_queryset(self.request, enrollments, self)
+        if api_settings.ORDERING_PARAM in params:
+            enrollments = OrderingFilter().filter_queryset(self.request, enrollments, self)
         if not enrollments.query.order_by:
             enrollments = enrollments.order_by("learner__last_name", "learner__first_name", "id")
+        return enrollments
+
+    def _progress_page_texts(self, cohort: Cohort) -> list[str]:
+        """The requested page's rows as JSON text (no ``?pace=``): the count, the page's ids,
+        their stored rows; the engine only for rows not fresh."""
+        ids = self._progress_enrollments(cohort).values_list("pk", flat=True)
+        return snapshots.page_texts(list(self.paginate_queryset(ids)), cohort.timezone)
+
+    def _progress_rows(self, cohort: Cohort, *, paginate: bool) -> list[dict[str, Any]]:
+        """Rows of every enrollment of the cohort in the caller's scope, filtered by
+        ``?status=`` and ``?pace=``; a fixed number of queries whatever the cohort's size."""
         pace = self.request.query_params.get("pace")
         if paginate and not pace:
-            # Without a pace filter, only the page needs the engine.
-            page = self.paginate_queryset(enrollments.values(*PAGE_FIELDS))
-            return progress_rows_of(list(page))
-        # More than MAX_ID_LIST rows (a large cohort's CSV) would make the other queries'
-        # id lists long; progress_for_rows then uses this queryset as a subquery.
-        rows = progress_rows_of(list(enrollments.values(*PAGE_FIELDS)), scope=enrollments)
+            return [json.loads(text) for text in self._progress_page_texts(cohort)]
+        enrollments = self._progress_enrollments(cohort)
+        # Beyond MAX_ID_LIST rows (a large cohort's CSV) the engine reads the rows that are not
+        # fresh through this queryset as a subquery rather than a long list of ids.
+        texts = snapshots.page_texts(
+            list(enrollments.values_list("pk", flat=True)), cohort.timezone, scope=enrollments
+        )
+        rows = [json.loads(text) for text in texts]
         if pace:
             rows = [row for row in rows if row["pace"] == pace]
         if paginate:
             return self.paginate_queryset(rows)
         return rows
+
+    def _progress_json(self, cohort: Cohort) -> bytes:
+        """The page as DRF's ``JSONRenderer`` would write it, joined from the stored rows'
+        text without parsing them."""
+        texts = self._progress_page_texts(cohort)
+        paginator = self.paginator
+        count = paginator.page.paginator.count
+        next_link = snapshots.to_json(paginator.get_next_link())
+        previous_link = snapshots.to_json(paginator.get_previous_link())
+        results = ",".join(texts)
+        return (
+            f'{{"count":{count},"next":{next_link},"previous":{previous_link},'
+            f'"results":[{results}]}}'
+        ).encode()
 
     @extend_schema(
         request=None,
@@ -321,10 +288,15 @@ class CohortViewSet(RuleViewSet):
         )
         content = progress_cache.cached_page(key)
         if content is None:
-            page = self.get_paginated_response(self._progress_rows(cohort, paginate=True)).data
-            content = renderer.render(
-                page, request.accepted_media_type, self.get_renderer_context()
-            )
+            if self.request.query_params.get("pace") or renderer.get_indent(
+                request.accepted_media_type, self.get_renderer_context()
+            ):
+                page = self.get_paginated_response(self._progress_rows(cohort, paginate=True))
+                content = renderer.render(
+                    page.data, request.accepted_media_type, self.get_renderer_context()
+                )
+            else:
+                content = self._progress_json(cohort)
             progress_cache.store_page(key, content)
         return RenderedResponse(content)
 

@@ -1,0 +1,426 @@
+"""Stored progress per enrollment (``tracker.models.ProgressSnapshot``): the cohort pages' read
+model.
+
+Computing progress takes a handful of queries and the engine's Python for every enrollment;
+a cohort page reads the stored fields of the enrollments it shows instead, in the same query
+as their rows, and computes only the rows that are not fresh:
+
+* a write that can move an enrollment's progress gives its row a new token in the writer's own
+  transaction (``outdate``, called by ``tracker.receivers``), and once that transaction commits
+  computes the row again (``refresh``), so the next reader finds it fresh;
+* a row is fresh when it was computed under its current token, for the cohort's local date (due
+  dates, pace and "inactive" move with the day) and under the current ``basis`` (the
+  thresholds and the engine's code, so a release or a setting that changes the answers never
+  reads an older one);
+* whoever computes a row stores it only if its token is still the one read *before* the facts
+  were read: a write that commits meanwhile has replaced the token, so an answer computed from
+  older facts is never stored over it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+
+from curriculum.models import Cohort
+from learners.models import Enrollment
+from mentors.models import Mentor, Pairing
+from tracker.models import ProgressSnapshot
+
+from . import fetch
+from .engine import Thresholds, db_date, db_datetime
+from .fetch import TodayByZone
+from .reports import progress_for_rows
+
+logger = logging.getLogger(__name__)
+
+# The stored row's columns among ``REPORT_COLUMNS``.
+TOKEN = "progress_snapshot__token"
+COMPUTED = "progress_snapshot__computed"
+DAY = "progress_snapshot__day"
+BASIS = "progress_snapshot__basis"
+DATA = "progress_snapshot__data"
+SNAPSHOT_FIELDS = (TOKEN, COMPUTED, DAY, BASIS, DATA)
+
+# The columns of ``report_rows``: the enrollment's fields the engine reads
+# (``fetch.ENROLLMENT_FIELDS``), the learner's, the stored progress and the active mentor.
+REPORT_COLUMNS = (
+    *fetch.ENROLLMENT_FIELDS,
+    "learner_id",
+    "learner__username",
+    "learner__first_name",
+    "learner__last_name",
+    *SNAPSHOT_FIELDS,
+    "mentor_id",
+    "mentor__first_name",
+    "mentor__last_name",
+    "mentor__username",
+)
+
+_TABLE = ProgressSnapshot._meta.db_table
+_ENROLLMENTS = Enrollment._meta.db_table
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@functools.cache
+def _report_sql() -> str:
+    """``report_rows``' query without its id list: one statement of plain joins, written out
+    because the ORM's building of it would cost more than running it."""
+    users = get_user_model()._meta.db_table
+    return (
+        "SELECT e.{id}, e.{status}, e.{enrolled_at}, e.{status_changed_at}, e.{cohort_id}, "
+        "c.{start_date}, c.{timezone}, c.{program_id}, e.{learner_id}, "
+        "u.{username}, u.{first_name}, u.{last_name}, "
+        "s.{token}, s.{computed}, s.{day}, s.{basis}, s.{data}, "
+        "p.{mentor_id}, mu.{first_name}, mu.{last_name}, mu.{username} "
+        "FROM {enrollments} e "
+        "INNER JOIN {cohorts} c ON c.{id} = e.{cohort_id} "
+        "INNER JOIN {users} u ON u.{id} = e.{learner_id} "
+        "LEFT OUTER JOIN {snapshots} s ON s.{enrollment_id} = e.{id} "
+        "LEFT OUTER JOIN {pairings} p ON p.{enrollment_id} = e.{id} AND p.{ended_at} IS NULL "
+        "LEFT OUTER JOIN {mentors} m ON m.{id} = p.{mentor_id} "
+        "LEFT OUTER JOIN {users} mu ON mu.{id} = m.{user_id} "
+        "WHERE e.{id} IN ({{marks}})"
+    ).format(
+        enrollments=_q(_ENROLLMENTS),
+        cohorts=_q(Cohort._meta.db_table),
+        users=_q(users),
+        snapshots=_q(_TABLE),
+        pairings=_q(Pairing._meta.db_table),
+        mentors=_q(Mentor._meta.db_table),
+        **{
+            name: _q(name)
+            for name in (
+                "id",
+                "status",
+                "enrolled_at",
+                "status_changed_at",
+                "cohort_id",
+                "start_date",
+                "timezone",
+                "program_id",
+                "learner_id",
+                "username",
+                "first_name",
+                "last_name",
+                "token",
+                "computed",
+                "day",
+                "basis",
+                "data",
+                "mentor_id",
+                "enrollment_id",
+                "ended_at",
+                "user_id",
+            )
+        },
+    )
+
+
+def report_rows(enrollment_ids: list[int]) -> list[dict[str, Any]]:
+    """The ``REPORT_COLUMNS`` of these enrollments (one query per ``fetch.MAX_ID_LIST``), in
+    the order given; missing ids are left out. Values are as the driver gives them:
+    ``progress_of_rows`` converts the few it uses."""
+    found: dict[int, dict[str, Any]] = {}
+    template = _report_sql()
+    with connection.cursor() as cursor:
+        for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
+            chunk = enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]
+            cursor.execute(template.format(marks=", ".join(["%s"] * len(chunk))), chunk)
+            for values in cursor.fetchall():
+                found[values[0]] = dict(zip(REPORT_COLUMNS, values, strict=True))
+    return [found[pk] for pk in enrollment_ids if pk in found]
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A digest of the engine's source: a release that changes how progress is computed never
+    serves a row computed by the older code."""
+    package = sys.modules[__package__]
+    digest = hashlib.blake2b(digest_size=8)
+    for name in ("engine", "schedule", "fetch", "reports", "snapshots"):
+        digest.update(Path(sys.modules[f"{package.__name__}.{name}"].__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def basis() -> str:
+    """What every stored row must have been computed under: the engine's code and thresholds."""
+    thresholds = repr(Thresholds.from_settings())
+    return hashlib.blake2b(
+        f"{_code_fingerprint()}:{thresholds}".encode(), digest_size=8
+    ).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def _upsert_sql(condition: str) -> str:
+    """New tokens for the enrollments matching ``condition`` (on the enrollment table ``e``),
+    creating the rows that are missing, in one statement; rows in id order, so two writers
+    lock shared rows alike. ``WHERE`` is never empty: SQLite needs it before ``ON CONFLICT``."""
+    return (
+        f"INSERT INTO {_q(_TABLE)} ({_q('enrollment_id')}, {_q('token')}, {_q('computed')}, "
+        f"{_q('basis')}, {_q('data')}) "
+        f"SELECT e.{_q('id')}, %s, '', '', '' FROM {_q(_ENROLLMENTS)} e "
+        f"WHERE {condition} ORDER BY e.{_q('id')} "
+        f"ON CONFLICT ({_q('enrollment_id')}) DO UPDATE SET {_q('token')} = excluded.{_q('token')}"
+    )
+
+
+def _in(column: str, values: list[int]) -> str:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def _active_pairings(condition: str) -> str:
+    """Enrollments (``e``) whose active pairing matches ``condition`` (on ``p`` and ``m``)."""
+    return (
+        f"e.{_q('id')} IN (SELECT p.{_q('enrollment_id')} FROM {_q(Pairing._meta.db_table)} p "
+        f"INNER JOIN {_q(Mentor._meta.db_table)} m ON m.{_q('id')} = p.{_q('mentor_id')} "
+        f"WHERE p.{_q('ended_at')} IS NULL AND {condition})"
+    )
+
+
+def outdate(
+    enrollment_ids: Iterable[int] | None = None,
+    *,
+    cohort_ids: Iterable[int] = (),
+    program_ids: Iterable[int] = (),
+    learner_ids: Iterable[int] = (),
+    mentor_ids: Iterable[int] = (),
+    mentor_user_ids: Iterable[int] = (),
+    everything: bool = False,
+) -> None:
+    """New tokens, in the caller's transaction, for the snapshots of the enrollments given; of
+    every enrollment of ``cohort_ids``, of ``program_ids``' cohorts, of ``learner_ids``
+    (users), or mentored now by ``mentor_ids`` or by the mentors of ``mentor_user_ids``
+    (users); or of ``everything``.
+
+    Enrollments given by id are computed again once the transaction commits (``refresh``);
+    the wider kinds (rare: a name, a cohort's dates, an assignment, a seed) are left to their
+    readers.
+    """
+    ids = sorted({pk for pk in enrollment_ids or () if pk})
+    token = new_token()
+    conditions: list[tuple[str, list[int]]] = []
+    if everything:
+        conditions.append(("1 = 1", []))
+    else:
+        for chunk_start in range(0, len(ids), fetch.MAX_ID_LIST):
+            chunk = ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]
+            conditions.append((_in(f"e.{_q('id')}", chunk), chunk))
+        cohort_table = _q(Cohort._meta.db_table)
+        for values, condition in (
+            (cohort_ids, lambda v: _in(f"e.{_q('cohort_id')}", v)),
+            (
+                program_ids,
+                lambda v: (
+                    f"e.{_q('cohort_id')} IN (SELECT {_q('id')} FROM {cohort_table} "
+                    f"WHERE {_in(_q('program_id'), v)})"
+                ),
+            ),
+            (learner_ids, lambda v: _in(f"e.{_q('learner_id')}", v)),
+            (mentor_ids, lambda v: _active_pairings(_in(f"m.{_q('id')}", v))),
+            (mentor_user_ids, lambda v: _active_pairings(_in(f"m.{_q('user_id')}", v))),
+        ):
+            wanted = sorted({pk for pk in values if pk})
+            if wanted:
+                conditions.append((condition(wanted), wanted))
+    if not conditions:
+        return
+    with connection.cursor() as cursor:
+        for condition, params in conditions:
+            cursor.execute(_upsert_sql(condition), [token, *params])
+    if ids and not everything:
+        transaction.on_commit(functools.partial(refresh, ids), robust=True)
+
+
+def forget(enrollment_ids: Iterable[int]) -> None:
+    """Remove deleted enrollments' rows."""
+    ids = [pk for pk in enrollment_ids if pk]
+    if ids:
+        ProgressSnapshot.objects.filter(enrollment_id__in=ids).delete()
+
+
+def refresh(enrollment_ids: list[int]) -> None:
+    """Compute and store the rows of these enrollments that are not fresh (after a write)."""
+    for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
+        report_texts(report_rows(enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]))
+
+
+def display_name(first: str, last: str, username: str) -> str:
+    """What ``User.get_full_name() or get_username()`` gives, from plain values."""
+    return f"{first} {last}".strip() or username
+
+
+def report_row(row: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
+    """One row of a cohort's progress report: the progress fields (``Progress.as_dict()``),
+    the learner, the active mentor and the enrollment's status. Stored whole, as JSON."""
+    if row["mentor_id"] is None:
+        mentor = None
+    else:
+        mentor = {
+            "id": row["mentor_id"],
+            "name": display_name(
+                row["mentor__first_name"], row["mentor__last_name"], row["mentor__username"]
+            ),
+        }
+    return {
+        **progress,
+        "learner": {
+            "id": row["learner_id"],
+            "username": row["learner__username"],
+            "name": display_name(
+                row["learner__first_name"], row["learner__last_name"], row["learner__username"]
+            ),
+        },
+        "mentor": mentor,
+        "status": row["status"],
+    }
+
+
+def to_json(value: Any) -> str:
+    """JSON text as DRF's ``JSONRenderer`` writes it with its default settings (compact, UTF-8,
+    U+2028 and U+2029 escaped), so stored rows can be joined into a response as they are."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def is_fresh(
+    token: Any, computed: Any, day: Any, row_basis: Any, *, today: Any, current: str
+) -> bool:
+    return (
+        token is not None and computed == token and db_date(day) == today and row_basis == current
+    )
+
+
+@functools.cache
+def _stored_sql() -> str:
+    return (
+        f"SELECT {_q('enrollment_id')}, {_q('token')}, {_q('computed')}, {_q('day')}, "
+        f"{_q('basis')}, {_q('data')} FROM {_q(_TABLE)} WHERE {_q('enrollment_id')} IN ({{marks}})"
+    )
+
+
+def page_texts(enrollment_ids: list[int], timezone: str, *, scope: Any = None) -> list[str]:
+    """The report rows, as JSON text, of these enrollments of one cohort (``timezone`` is
+    its), in the order given: as stored where fresh (one query per ``fetch.MAX_ID_LIST``), the
+    rest computed and stored.
+
+    ``scope`` is the queryset the ids came from (see ``progress_for_rows``)."""
+    current = basis()
+    today = TodayByZone()(timezone)
+    stored: dict[int, tuple] = {}
+    template = _stored_sql()
+    with connection.cursor() as cursor:
+        for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
+            chunk = enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]
+            cursor.execute(template.format(marks=", ".join(["%s"] * len(chunk))), chunk)
+            for pk, *values in cursor.fetchall():
+                stored[pk] = values
+    texts: dict[int, str] = {}
+    stale: list[int] = []
+    for pk in enrollment_ids:
+        found = stored.get(pk)
+        if found is not None and is_fresh(*found[:4], today=today, current=current):
+            texts[pk] = found[4]
+        else:
+            stale.append(pk)
+    if stale:
+        texts.update(report_texts(report_rows(stale), scope=scope))
+    return [texts[pk] for pk in enrollment_ids if pk in texts]
+
+
+def report_texts(rows: list[dict[str, Any]], *, scope: Any = None) -> dict[int, str]:
+    """The report rows, as JSON text, of enrollments loaded by ``report_rows``: as stored where
+    fresh; the rest computed by the engine and stored.
+
+    ``scope`` is the queryset the rows came from (see ``progress_for_rows``)."""
+    current = basis()
+    today_for = TodayByZone()
+    texts: dict[int, str] = {}
+    stale: list[dict[str, Any]] = []
+    for row in rows:
+        today = today_for(row["cohort__timezone"])
+        if is_fresh(row[TOKEN], row[COMPUTED], row[DAY], row[BASIS], today=today, current=current):
+            texts[row["pk"]] = row[DATA]
+        else:
+            stale.append(
+                {
+                    **row,
+                    "enrolled_at": db_datetime(row["enrolled_at"]),
+                    "status_changed_at": db_datetime(row["status_changed_at"]),
+                    "cohort__start_date": db_date(row["cohort__start_date"]),
+                }
+            )
+    if not stale:
+        return texts
+    progress = progress_for_rows(stale, scope=scope)
+    computed: dict[int, str] = {}
+    for row in stale:
+        found = progress.get(row["pk"])
+        if found is not None:
+            texts[row["pk"]] = computed[row["pk"]] = to_json(report_row(row, found.as_dict()))
+    _store(stale, computed, today_for, current)
+    return texts
+
+
+def _store(
+    rows: list[dict[str, Any]],
+    computed: dict[int, str],
+    today_for: TodayByZone,
+    current_basis: str,
+) -> None:
+    """Store computed rows whose token is still the one read with them (a missing row is
+    created, unless a writer created it meanwhile). Storing is an optimisation: a failure
+    (e.g. a locked SQLite file) is logged and the answers are served all the same."""
+    updates: list[tuple[Any, ...]] = []
+    inserts: list[ProgressSnapshot] = []
+    adapt_day = connection.ops.adapt_datefield_value
+    for row in rows:
+        data = computed.get(row["pk"])
+        if data is None:
+            continue
+        day = today_for(row["cohort__timezone"])
+        token = row[TOKEN]
+        if token is None:
+            fresh_token = new_token()
+            inserts.append(
+                ProgressSnapshot(
+                    enrollment_id=row["pk"],
+                    token=fresh_token,
+                    computed=fresh_token,
+                    day=day,
+                    basis=current_basis,
+                    data=data,
+                )
+            )
+        else:
+            updates.append((token, adapt_day(day), current_basis, data, row["pk"], token))
+    sql = (
+        f"UPDATE {_q(_TABLE)} SET {_q('computed')} = %s, {_q('day')} = %s, {_q('basis')} = %s, "
+        f"{_q('data')} = %s "
+        f"WHERE {_q('enrollment_id')} = %s AND {_q('token')} = %s"
+    )
+    try:
+        with transaction.atomic():
+            if updates:
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, updates)
+            if inserts:
+                ProgressSnapshot.objects.bulk_create(inserts, ignore_conflicts=True)
+    except DatabaseError:
+        logger.warning("Progress snapshots not stored; they are computed again", exc_info=True)
