@@ -114,7 +114,17 @@ def cpu(args) -> dict:
         _get(client, trivial_path)
 
     write = None
-    if args.miss:
+    if args.cold:
+        # Every row of the page computed by the engine, as on the first read of a day: the
+        # cohort's stored rows and cached pages are outdated before every progress request.
+        from tracker.progress.cache import bump_progress_version
+        from tracker.progress.snapshots import outdate
+
+        def write() -> None:
+            outdate(cohort_ids=[cohort.pk])
+            bump_progress_version([cohort.pk])
+
+    elif args.miss:
         # Every progress request follows a real write: a learner of the page logs time through
         # the service, so the page cache misses and that learner's stored row is outdated and
         # computed again on commit, as after any write in production (timed apart).
@@ -234,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress-requests", type=int, default=300)
     parser.add_argument("--trivial-requests", type=int, default=1500)
     parser.add_argument("--active", type=int, default=0)
+    parser.add_argument(
+        "--cold", action="store_true", help="cpu: every row outdated before every progress request"
+    )
     parser.add_argument(
         "--miss", action="store_true", help="cpu: a learner's write before every progress request"
     )

@@ -341,8 +341,8 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(database: Database, *, workers: int) -> Iterator[Server]:
-    """Serve Stride (``bench.settings``) with ``workers`` sync workers."""
+def gunicorn(database: Database, *, workers: int, **env: str) -> Iterator[Server]:
+    """Serve Stride (``bench.settings``, plus ``env``) with ``workers`` sync workers."""
     port = free_port()
     log = open(database.var_dir / "gunicorn.log", "w+")  # noqa: SIM115 (closed below)
     command = [
@@ -360,7 +360,7 @@ def gunicorn(database: Database, *, workers: int) -> Iterator[Server]:
         "warning",
     ]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=database.env(), stdout=log, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=database.env(**env), stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -24,8 +25,6 @@ from tracker.models import ProgressVersion
 
 # Part of every key: a release that changes the page's shape never reads an older shape.
 PAGE_FORMAT = "1"
-# Keys change with the day and every write; the timeout only bounds memory use.
-TIMEOUT_SECONDS = 6 * 60 * 60
 # The cohort's token before its first write.
 NO_WRITES_YET = "-"
 EVERY_COHORT = ProgressVersion.EVERY_COHORT
@@ -79,7 +78,10 @@ def forget_cohort(cohort_id: int) -> None:
 
 def page_key(*, cohort: Any, user: Any, url: str) -> str | None:
     """The cache key of one caller's view of one cohort's progress page at ``url`` (the
-    absolute URL: the query string picks filters, order and page, the host the links)."""
+    absolute URL: the query string picks filters, order and page, the host the links); None
+    when nothing is to be cached (``STRIDE_PROGRESS_CACHE_SECONDS`` is 0, or no version)."""
+    if settings.STRIDE_PROGRESS_CACHE_SECONDS <= 0:
+        return None
     version = progress_version(cohort.pk)
     if version is None:
         return None
@@ -94,4 +96,5 @@ def cached_page(key: str | None) -> Any:
 
 def store_page(key: str | None, page: Any) -> None:
     if key is not None:
-        cache.set(key, page, TIMEOUT_SECONDS)
+        # Keys change with the day and every write; the timeout only bounds memory use.
+        cache.set(key, page, settings.STRIDE_PROGRESS_CACHE_SECONDS)
