@@ -79,6 +79,12 @@ def test_pagination_shape_and_limits(world):
     assert client.get("/api/v1/progress-logs/?page_size=1000").status_code == 200
     assert client.get("/api/v1/progress-logs/?page=").status_code == 404
     assert client.get("/api/v1/progress-logs/?page=99").status_code == 404
+    # ``?page=last`` is the last page (DRF's word for it), as its ``count`` implies.
+    count = body["count"]
+    last = client.get("/api/v1/progress-logs/?page_size=1&page=last").data
+    assert last["count"] == count
+    assert last["next"] is None
+    assert len(last["results"]) == 1
 
 
 def test_lists_filter_and_order(world):

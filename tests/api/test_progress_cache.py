@@ -154,6 +154,19 @@ def test_without_the_version_row_nothing_is_cached(world):
 
 
 @pytest.mark.django_db
+def test_a_zero_lifetime_turns_the_page_cache_off(world, settings):
+    settings.STRIDE_PROGRESS_CACHE_SECONDS = 0
+    first, _ = progress_page(world.staff, world.cohort)
+    with CaptureQueriesContext(connection) as queries:
+        again, _ = progress_page(world.staff, world.cohort)
+    assert again == first
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    # Neither the version is read nor the page cached: the rows are read again.
+    assert "tracker_progressversion" not in sql
+    assert "tracker_progresssnapshot" in sql
+
+
+@pytest.mark.django_db
 def test_seed_demo_bumps_the_version_once_for_its_bulk_writes(world, capsys):
     before = progress_version()
     call_command("seed_demo", "--learners", "2")

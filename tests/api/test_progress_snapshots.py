@@ -297,3 +297,39 @@ def test_the_joined_page_is_what_the_json_renderer_writes(world, size):
         assert b"\\u2028" in fast.content
         names = {row["learner"]["name"] for row in json.loads(fast.content)["results"]}
         assert 'Ada\u2028Ünïcode "quoted" Lovelace' in names
+
+
+@pytest.mark.django_db
+def test_the_staff_roster_pages_like_the_ordered_queryset(world):
+    from tracker.api.views.cohorts import CohortRoster
+
+    # Ties on the last name, and on both names, fall back to the first name, then the id.
+    for first, last in [("Zoe", "Adams"), ("Al", "Adams"), ("Al", "Adams"), ("Bea", "Zed")]:
+        EnrollmentFactory(
+            cohort=world.cohort, learner=LearnerFactory(first_name=first, last_name=last)
+        )
+    ordered = list(
+        Enrollment.objects.filter(cohort=world.cohort)
+        .order_by("learner__last_name", "learner__first_name", "id")
+        .values_list("pk", flat=True)
+    )
+    roster = CohortRoster(world.cohort.pk)
+    assert roster.count() == len(ordered) == 6
+    assert roster[0:6] == ordered
+    assert roster[2:4] == ordered[2:4]
+    assert roster[6:9] == []
+    with pytest.raises(TypeError):
+        roster[1]
+    # Through the page: every page in order, then 404 past the end.
+    seen = []
+    for number in (1, 2, 3):
+        results = page(world.staff, world.cohort, f"?page_size=2&page={number}")["results"]
+        seen += [row["enrollment"] for row in results]
+    assert seen == ordered
+    last = page(world.staff, world.cohort, "?page_size=4&page=last")
+    assert [row["enrollment"] for row in last["results"]] == ordered[4:]
+    cache.clear()
+    past = client_for(world.staff).get(
+        f"/api/v1/cohorts/{world.cohort.pk}/progress/?page_size=2&page=4"
+    )
+    assert past.status_code == 404

@@ -29,7 +29,8 @@ class PageNumberPagination(BasePageNumberPagination):
         if raw is None:
             return 1
         if raw in self.last_page_strings:
-            return raw
+            # ``?page=last``: the last page (the first when there are no rows).
+            return paginator.num_pages
         if not raw.isdigit() or len(raw) > 9:
             raise NotFound("Invalid page.")
         return raw

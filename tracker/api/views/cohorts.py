@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
@@ -126,6 +127,50 @@ COHORT_TIMEZONE_SQL = "SELECT {pk}, {timezone} FROM {table} WHERE {pk} = %s".for
 )
 
 
+def _roster_sql() -> tuple[str, str]:
+    q = connection.ops.quote_name
+    enrollments, users = q(Enrollment._meta.db_table), q(get_user_model()._meta.db_table)
+    count = f"SELECT COUNT(*) FROM {enrollments} WHERE {q('cohort_id')} = %s"
+    page = (
+        f"SELECT e.{q('id')} FROM {enrollments} e INNER JOIN {users} u "
+        f"ON u.{q('id')} = e.{q('learner_id')} WHERE e.{q('cohort_id')} = %s "
+        f"ORDER BY u.{q('last_name')} ASC, u.{q('first_name')} ASC, e.{q('id')} ASC "
+        f"LIMIT %s OFFSET %s"
+    )
+    return count, page
+
+
+ROSTER_COUNT_SQL, ROSTER_PAGE_SQL = _roster_sql()
+
+
+class CohortRoster:
+    """The ids of every enrollment of a cohort in the progress page's default order (the
+    learner's last name, first name, then id), paged by Django's ``Paginator`` with two plain
+    statements: what the ORM query of an unfiltered page for staff (whose scope is everything)
+    compiles to, without compiling it on every request."""
+
+    ordered = True
+
+    def __init__(self, cohort_id: int) -> None:
+        self.cohort_id = cohort_id
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(ROSTER_COUNT_SQL, [self.cohort_id])
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[int]:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("A roster is read by slices of consecutive rows.")
+        start = index.start or 0
+        with connection.cursor() as cursor:
+            cursor.execute(ROSTER_PAGE_SQL, [self.cohort_id, index.stop - start, start])
+            return [row[0] for row in cursor.fetchall()]
+
+
 class RenderedResponse(Response):
     """A response whose JSON body is already rendered (a cached progress page): the bytes are
     sent as they are; ``data`` parses them back for callers that read it."""
@@ -222,7 +267,15 @@ class CohortViewSet(RuleViewSet):
     def _progress_page_texts(self, cohort: Cohort) -> list[str]:
         """The requested page's rows as JSON text (no ``?pace=``): the count, the page's ids,
         their stored rows; the engine only for rows not fresh."""
-        ids = self._progress_enrollments(cohort).values_list("pk", flat=True)
+        params = self.request.query_params
+        if (
+            ENROLLMENT_RULE.readable_by(self.request.user) == Q()
+            and api_settings.ORDERING_PARAM not in params
+            and not any(name in params for name in CohortProgressFilter.base_filters)
+        ):
+            ids: Any = CohortRoster(cohort.pk)
+        else:
+            ids = self._progress_enrollments(cohort).values_list("pk", flat=True)
         return snapshots.page_texts(list(self.paginate_queryset(ids)), cohort.timezone)
 
     def _progress_rows(self, cohort: Cohort, *, paginate: bool) -> list[dict[str, Any]]:
