@@ -49,6 +49,10 @@ THROUGHPUT_SHARE = 0.25
 SWEEP_SECONDS = 30.0
 SWEEP_RSS_MB = 500.0
 SEED_SECONDS = 60.0
+# "No faster than linearly": the time ratio may exceed the size ratio by this share. The 10,000
+# sweep takes about a second, where a tenth of a second of timer or neighbour noise moves the
+# ratio by 10 %; growth worse than linear shows far beyond it (quadratic would be x119).
+GROWTH_NOISE_BAND = 0.15
 
 
 @dataclass
@@ -548,8 +552,9 @@ def _growth_figure(report: Report, kind: str, small: dict, large: dict) -> None:
             f"4  sweep growth {small['active']:,} -> {large['active']:,} ({kind})",
             f"time x{time_ratio:.1f} (sweep CPU x{cpu_ratio:.1f}), peak RSS x{rss_ratio:.2f} "
             f"for x{size_ratio:.1f} enrollments",
-            f"<= x{size_ratio:.1f} (linear)",
-            time_ratio <= size_ratio and rss_ratio <= size_ratio,
+            f"<= x{size_ratio:.1f} (linear), +{GROWTH_NOISE_BAND:.0%} for noise",
+            time_ratio <= size_ratio * (1 + GROWTH_NOISE_BAND)
+            and rss_ratio <= size_ratio * (1 + GROWTH_NOISE_BAND),
             {
                 "size_ratio": size_ratio,
                 "time_ratio": time_ratio,

@@ -4,7 +4,8 @@ Tasks take ids and primitives (JSON), re-read what they need, return quietly whe
 gone, and leave the work to the notification/deployment modules. Their effects are idempotent
 by a unique key or a state claim in the database, so a redelivered task (``acks_late`` +
 ``reject_on_worker_lost``) is harmless. The periodic schedule lives in the database
-(django-celery-beat, created by migration ``tracker.0003``) so staff can see and change it.
+(django-celery-beat, created by migrations ``tracker.0003`` and ``tracker.0009``) so staff can
+see and change it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from curriculum import clock
 from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments
 from tracker.notifications import delivery, services, sweep
+from tracker.progress import snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,21 @@ def sweep_partition(lo: int, hi: int, day: str | None = None) -> dict:
     """One enrollment id range ``[lo, hi)`` of the sweep."""
     result = sweep.run_sweep(day=_day(day), lo=lo, hi=hi, include_global=False)
     return dict(result.created)
+
+
+@shared_task(
+    name="tracker.tasks.refresh_progress_rows",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=1800,
+    soft_time_limit=1740,
+    expires=3600,
+)
+def refresh_progress_rows() -> int:
+    """Hourly: computes the cohort progress report rows that are not fresh (the day turned in
+    their cohort's zone, or a name, a cohort's dates or an assignment changed), so the day's
+    first readers find them ready; idempotent."""
+    return snapshots.refresh_stale()
 
 
 @shared_task(

@@ -333,3 +333,43 @@ def test_the_staff_roster_pages_like_the_ordered_queryset(world):
         f"/api/v1/cohorts/{world.cohort.pk}/progress/?page_size=2&page=4"
     )
     assert past.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_hourly_refresh_computes_only_rows_that_are_not_fresh(world):
+    from django_celery_beat.models import PeriodicTask
+
+    from tracker import tasks
+
+    # Never read yet: the writes of the fixture left outdated tokens only.
+    assert not fresh(world.enrollment) and not fresh(world.other_enrollment)
+    assert tasks.refresh_progress_rows.apply().get() == 2
+    assert fresh(world.enrollment) and fresh(world.other_enrollment)
+    tokens = dict(ProgressSnapshot.objects.values_list("enrollment_id", "token"))
+    # Fresh rows are left alone.
+    with CaptureQueriesContext(connection) as captured:
+        assert snapshots.refresh_stale() == 0
+    assert not any("UPDATE" in query["sql"] for query in captured.captured_queries)
+    # A wide write (the cohort's dates) outdates every row of the cohort; the refresh computes
+    # them again, as the engine does.
+    move_cohort_start(world)
+    assert not fresh(world.enrollment)
+    assert snapshots.refresh_stale() == 2
+    assert fresh(world.enrollment) and fresh(world.other_enrollment)
+    stored = {row.enrollment_id: json.loads(row.data) for row in ProgressSnapshot.objects.all()}
+    assert stored == expected_rows(world.cohort)
+    assert dict(ProgressSnapshot.objects.values_list("enrollment_id", "token")).keys() == (
+        tokens.keys()
+    )
+    # A new day in the cohort's zone: every row is due again.
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        assert snapshots.refresh_stale() == 2
+        assert fresh(world.enrollment)
+    # Rows never written (a bulk load, such as the seed's): created.
+    ProgressSnapshot.objects.all().delete()
+    assert snapshots.refresh_stale() == 2
+    assert fresh(world.enrollment) and fresh(world.other_enrollment)
+    # Beat runs it every hour (migration tracker.0009).
+    scheduled = PeriodicTask.objects.get(task="tracker.tasks.refresh_progress_rows")
+    assert scheduled.enabled and scheduled.crontab.minute == "10" and scheduled.crontab.hour == "*"
+    assert tasks.refresh_progress_rows.acks_late and tasks.refresh_progress_rows.time_limit

@@ -32,6 +32,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
+from curriculum import clock
 from curriculum.models import Cohort
 from learners.models import Enrollment
 from mentors.models import Mentor, Pairing
@@ -259,6 +260,28 @@ def refresh(enrollment_ids: list[int]) -> None:
     """Compute and store the rows of these enrollments that are not fresh (after a write)."""
     for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
         report_texts(report_rows(enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]))
+
+
+def refresh_stale(*, chunk_size: int = 500) -> int:
+    """Compute and store every report row that is not fresh: the day has turned in its
+    cohort's time zone, a wide write (a name, a cohort's dates, an assignment, a seed) or a
+    release outdated it, or it was never computed. What the hourly task runs, so the day's
+    first readers find their rows ready. Returns how many rows were looked at again."""
+    current = basis()
+    looked_at = 0
+    for cohort_id, timezone in Cohort.objects.order_by("pk").values_list("pk", "timezone"):
+        today = clock.today(timezone)
+        rows = (
+            Enrollment.objects.filter(cohort_id=cohort_id)
+            .order_by("pk")
+            .values_list("pk", TOKEN, COMPUTED, DAY, BASIS)
+        )
+        stale = [pk for pk, *row in rows if not is_fresh(*row, today=today, current=current)]
+        for chunk_start in range(0, len(stale), chunk_size):
+            # Rows refreshed meanwhile (by a reader or a writer) are not computed twice.
+            report_texts(report_rows(stale[chunk_start : chunk_start + chunk_size]))
+        looked_at += len(stale)
+    return looked_at
 
 
 def display_name(first: str, last: str, username: str) -> str:
