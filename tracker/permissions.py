@@ -64,13 +64,15 @@ class RuleFilterBackend(BaseFilterBackend):
         return scope(queryset, rule, request.user)
 
 
-def scope(queryset: QuerySet, rule: Any, user: Any) -> QuerySet:
+def scope(queryset: QuerySet, rule: Any, user: Any, *, condition: Q | None = None) -> QuerySet:
     """``queryset`` limited to what ``rule`` lets ``user`` read, without duplicate rows.
 
     Rules may follow many-valued relations (an enrollment's pairings), which would repeat
     rows in a join; a primary-key subquery keeps each row once and the query count unchanged.
+    ``condition`` is ``rule.readable_by(user)`` when the caller has it already.
     """
-    condition = rule.readable_by(user)
+    if condition is None:
+        condition = rule.readable_by(user)
     if condition == Q():
         return queryset
     model = queryset.model

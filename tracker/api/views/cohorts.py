@@ -230,17 +230,24 @@ class CohortViewSet(RuleViewSet):
     }
 
     # --- Progress ------------------------------------------------------------------------
+    def _readable(self, rule: Any) -> Q:
+        """``rule.readable_by`` the caller, built once per request (rules build subqueries)."""
+        conditions = self.__dict__.setdefault("_readable_conditions", {})
+        if rule not in conditions:
+            conditions[rule] = rule.readable_by(self.request.user)
+        return conditions[rule]
+
     def _progress_cohort(self) -> Cohort:
         """``get_object()`` for the progress page, reading only the two columns it uses: the
         same scope (404 outside it) and object checks, without the program join."""
-        user = self.request.user
-        if self.rule.readable_by(user) == Q():
+        condition = self._readable(self.rule)
+        if condition == Q():
             # Every cohort is in scope (staff): a plain read, not an ORM query to compile.
             with connection.cursor() as cursor:
                 cursor.execute(COHORT_TIMEZONE_SQL, [self.kwargs["pk"]])
                 found = cursor.fetchall()
         else:
-            visible = scope(Cohort.objects.all(), self.rule, user)
+            visible = scope(Cohort.objects.all(), self.rule, self.request.user, condition=condition)
             found = list(visible.filter(pk=self.kwargs["pk"]).values_list("pk", "timezone")[:1])
         if not found:
             raise Http404("No cohort matches the given query.")
@@ -252,7 +259,10 @@ class CohortViewSet(RuleViewSet):
         """Every enrollment of the cohort in the caller's scope, filtered by ``?status=``,
         in the order asked for (by name if none)."""
         enrollments = scope(
-            Enrollment.objects.filter(cohort_id=cohort.pk), ENROLLMENT_RULE, self.request.user
+            Enrollment.objects.filter(cohort_id=cohort.pk),
+            ENROLLMENT_RULE,
+            self.request.user,
+            condition=self._readable(ENROLLMENT_RULE),
         )
         params = self.request.query_params
         # Without their parameters the backends change nothing: skip building their forms.
@@ -269,7 +279,7 @@ class CohortViewSet(RuleViewSet):
         their stored rows; the engine only for rows not fresh."""
         params = self.request.query_params
         if (
-            ENROLLMENT_RULE.readable_by(self.request.user) == Q()
+            self._readable(ENROLLMENT_RULE) == Q()
             and api_settings.ORDERING_PARAM not in params
             and not any(name in params for name in CohortProgressFilter.base_filters)
         ):
