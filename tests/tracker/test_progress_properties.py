@@ -1,6 +1,8 @@
 """Property tests (hypothesis) on the engine's pure functions: no database, no clock."""
 
 import datetime as dt
+import json
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,7 +12,9 @@ from tracker.progress.engine import (
     AssignmentRow,
     EnrollmentFacts,
     LatestSubmission,
+    NextDue,
     ProgramPlan,
+    Progress,
     Thresholds,
     compute_progress,
     expected_percent_on,
@@ -191,3 +195,25 @@ def test_overdue_and_next_due_match_a_plain_scan(plan, pauses, today, data):
         assert progress.next_due.due_date == expected_next[0]
     milestone_late = any(due < today and a.kind == "milestone" for due, a in open_items)
     assert ("overdue_milestone" in progress.risk_reasons) is milestone_late
+
+
+@given(
+    st.builds(
+        Progress,
+        enrollment_id=st.integers(1, 10**9),
+        percent_complete=st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1)),
+        expected_percent=st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1)),
+        pace=st.sampled_from(["ahead", "on_track", "at_risk", "behind"]),
+        risk_reasons=st.lists(st.sampled_from(["behind_schedule", "inactive"]), unique=True),
+        last_activity_at=st.none()
+        | st.datetimes(timezones=st.sampled_from([dt.UTC, ZoneInfo("Asia/Kolkata")])),
+        overdue_count=st.integers(0, 50),
+        next_due=st.none()
+        | st.builds(NextDue, st.integers(1, 10**6), st.text(max_size=40), st.dates()),
+        minutes_logged_7d=st.integers(0, 10_000),
+        projected_completion=st.none() | st.dates(),
+    )
+)
+def test_progress_comes_back_whole_from_its_json_shape(progress):
+    # The stored report rows hold this JSON; the web pages read Progress values back from it.
+    assert Progress.from_dict(json.loads(json.dumps(progress.as_dict()))) == progress

@@ -184,6 +184,33 @@ class Progress:
             ),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Progress:
+        """The values back from ``as_dict``'s JSON shape (a stored report row, for instance)."""
+        last_activity = data["last_activity_at"]
+        next_due = data["next_due"]
+        projected = data["projected_completion"]
+        return cls(
+            enrollment_id=data["enrollment"],
+            percent_complete=data["percent_complete"],
+            expected_percent=data["expected_percent"],
+            pace=data["pace"],
+            risk_reasons=list(data["risk_reasons"]),
+            last_activity_at=dt.datetime.fromisoformat(last_activity) if last_activity else None,
+            overdue_count=data["overdue_count"],
+            next_due=(
+                NextDue(
+                    next_due["assignment"],
+                    next_due["title"],
+                    dt.date.fromisoformat(next_due["date"]),
+                )
+                if next_due
+                else None
+            ),
+            minutes_logged_7d=data["minutes_logged_7d"],
+            projected_completion=dt.date.fromisoformat(projected) if projected else None,
+        )
+
 
 def iso_datetime(value: dt.datetime | None) -> str | None:
     """ISO 8601 the way DRF writes it (``Z`` for UTC)."""

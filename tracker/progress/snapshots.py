@@ -39,7 +39,7 @@ from mentors.models import Mentor, Pairing
 from tracker.models import ProgressSnapshot
 
 from . import fetch
-from .engine import Thresholds, db_date, db_datetime
+from .engine import Progress, Thresholds, db_date, db_datetime
 from .fetch import TodayByZone
 from .reports import progress_for_rows
 
@@ -260,6 +260,16 @@ def refresh(enrollment_ids: list[int]) -> None:
     """Compute and store the rows of these enrollments that are not fresh (after a write)."""
     for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
         report_texts(report_rows(enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]))
+
+
+def progress_of(enrollment_ids: Iterable[int]) -> dict[int, Progress]:
+    """The progress of these enrollments (any cohorts), keyed by id, from their stored rows
+    (computed where not fresh): for the pages that show many learners at once."""
+    ids = list(dict.fromkeys(enrollment_ids))
+    texts: dict[int, str] = {}
+    for chunk_start in range(0, len(ids), fetch.MAX_ID_LIST):
+        texts.update(report_texts(report_rows(ids[chunk_start : chunk_start + fetch.MAX_ID_LIST])))
+    return {pk: Progress.from_dict(json.loads(text)) for pk, text in texts.items()}
 
 
 def refresh_stale(*, chunk_size: int = 500) -> int:

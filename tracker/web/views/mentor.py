@@ -19,7 +19,7 @@ from mentors.models import MentorSession
 from mentors.selectors import review_queue, session_list
 from mentors.services import review_create, session_create, session_update
 from tracker.notifications.selectors import notification_list
-from tracker.progress import progress_for_enrollments
+from tracker.progress import snapshots
 from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar
 from tracker.web.forms import (
     HelpAnswerForm,
@@ -58,7 +58,7 @@ def _my_enrollments(user) -> list[Enrollment]:
 
 def learner_rows(user, sort: str) -> list[dict]:
     enrollments = _my_enrollments(user)
-    progress = progress_for_enrollments(enrollments)
+    progress = snapshots.progress_of(enrollment.pk for enrollment in enrollments)
     rows = []
     for enrollment in enrollments:
         item = progress[enrollment.pk]

@@ -22,7 +22,7 @@ from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
 from tracker.api.roster import RosterError, roster_import
 from tracker.insights import program_insights
-from tracker.progress import cohort_matrix, progress_for_enrollments
+from tracker.progress import cohort_matrix, snapshots
 from tracker.suggestions import mentor_suggestions
 from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT, Bar, pace_distribution, scatter
 from tracker.web.forms import (
@@ -55,7 +55,7 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
         .exclude(status=Enrollment.Status.WITHDRAWN)
         .order_by("learner__last_name", "learner__first_name", "id")
     )
-    progress = progress_for_enrollments(enrollments)
+    progress = snapshots.progress_of(enrollment.pk for enrollment in enrollments)
     mentor_of = {
         pairing.enrollment_id: pairing.mentor
         for pairing in pairing_list(fetched_by=user, active_only=True).filter(
@@ -266,9 +266,8 @@ def _enrollment_context(
     request: HttpRequest, enrollment: Enrollment, *, pause_form=None, status_form=None
 ) -> dict:
     user = request.user
-    progress = progress_for_enrollments(enrollment_list(fetched_by=user).filter(pk=enrollment.pk))[
-        enrollment.pk
-    ]
+    # The enrollment was found in the caller's scope (``_enrollment_or_404``).
+    progress = snapshots.progress_of([enrollment.pk])[enrollment.pk]
     pairing = (
         pairing_list(fetched_by=user, active_only=True)
         .filter(enrollment=enrollment)
