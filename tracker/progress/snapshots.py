@@ -1,9 +1,9 @@
-"""Stored progress per enrollment (``tracker.models.ProgressSnapshot``): the cohort pages' read
-model.
+"""Stored progress report rows, one per enrollment (``tracker.models.ProgressSnapshot``): the
+read model of the cohort progress page and of the web pages that list many learners.
 
-Computing progress takes a handful of queries and the engine's Python for every enrollment;
-a cohort page reads the stored fields of the enrollments it shows instead, in the same query
-as their rows, and computes only the rows that are not fresh:
+Computing progress takes a handful of queries and the engine's Python for every enrollment; a
+page reads the stored rows of the enrollments it shows instead (one query, by id) and computes
+only the rows that are not fresh:
 
 * a write that can move an enrollment's progress gives its row a new token in the writer's own
   transaction (``outdate``, called by ``tracker.receivers``), and once that transaction commits
@@ -14,7 +14,11 @@ as their rows, and computes only the rows that are not fresh:
   reads an older one);
 * whoever computes a row stores it only if its token is still the one read *before* the facts
   were read: a write that commits meanwhile has replaced the token, so an answer computed from
-  older facts is never stored over it.
+  older facts is never stored over it;
+* an hourly task (``refresh_stale``) computes the rows a new day or a wide write outdated.
+
+A row is stored as the JSON text DRF's renderer writes, so a page can join rows without parsing
+them (``page_texts``); ``progress_of`` gives ``Progress`` values for the web pages.
 """
 
 from __future__ import annotations
