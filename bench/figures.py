@@ -166,59 +166,54 @@ def _progress_cpu(report: Report, sizes: Sizes, database: Database) -> None:
     """Figure 2, three ways in one run each against the trivial endpoint: every request after a
     learner's write (judged), repeated reads between writes (judged), every row computed by the
     engine (shown)."""
+
+    def measure(*mode: str, requests: int, trivial: int) -> dict:
+        return database.child(
+            "cpu",
+            *mode,
+            "--progress-requests",
+            str(requests),
+            "--trivial-requests",
+            str(trivial),
+        ).json()
+
+    def ratio(cpu: dict) -> str:
+        return f"{cpu['ratio']:.1f}x ({cpu['progress_ms']:.2f} ms / {cpu['trivial_ms']:.3f} ms)"
+
+    goal = f"<= {PROGRESS_CPU_RATIO:g}x"
     say("API: in-process CPU time, progress page after a learner's write, against trivial")
-    written = database.child(
-        "cpu",
-        "--miss",
-        "--progress-requests",
-        str(sizes.cpu_progress_requests),
-        "--trivial-requests",
-        str(sizes.cpu_trivial_requests),
-    ).json()
+    written = measure(
+        "--miss", requests=sizes.cpu_progress_requests, trivial=sizes.cpu_trivial_requests
+    )
     report.add(
         Figure(
             "progress_cpu",
             f"2  progress page ({written['rows']} rows) after a write, CPU / trivial CPU",
-            f"{written['ratio']:.1f}x ({written['progress_ms']:.2f} ms / "
-            f"{written['trivial_ms']:.3f} ms); the write itself {written['write_ms']:.1f} ms",
-            f"<= {PROGRESS_CPU_RATIO:g}x",
+            f"{ratio(written)}; the write itself {written['write_ms']:.1f} ms",
+            goal,
             written["ratio"] <= PROGRESS_CPU_RATIO,
             written,
         )
     )
     say("API: the same page repeated (page cache)")
-    repeated = database.child(
-        "cpu",
-        "--progress-requests",
-        str(sizes.cpu_progress_requests),
-        "--trivial-requests",
-        str(sizes.cpu_trivial_requests),
-    ).json()
+    repeated = measure(requests=sizes.cpu_progress_requests, trivial=sizes.cpu_trivial_requests)
     report.add(
         Figure(
             "progress_cpu_cached",
             "   the same page repeated between writes (page cache), CPU / trivial CPU",
-            f"{repeated['ratio']:.1f}x ({repeated['progress_ms']:.2f} ms / "
-            f"{repeated['trivial_ms']:.3f} ms)",
-            f"<= {PROGRESS_CPU_RATIO:g}x",
+            ratio(repeated),
+            goal,
             repeated["ratio"] <= PROGRESS_CPU_RATIO,
             repeated,
         )
     )
     say("API: the page with every row computed by the engine")
-    cold = database.child(
-        "cpu",
-        "--cold",
-        "--progress-requests",
-        str(sizes.cpu_cold_requests),
-        "--trivial-requests",
-        str(sizes.cpu_cold_requests * 5),
-    ).json()
+    cold = measure("--cold", requests=sizes.cpu_cold_requests, trivial=sizes.cpu_cold_requests * 5)
     report.add(
         Figure(
             "progress_cpu_cold",
             "   every row computed by the engine (a day's first read), CPU / trivial CPU",
-            f"{cold['ratio']:.1f}x ({cold['progress_ms']:.2f} ms / {cold['trivial_ms']:.3f} ms)",
+            ratio(cold),
             "not judged",
             None,
             cold,

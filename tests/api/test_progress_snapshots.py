@@ -30,6 +30,7 @@ from tests.learners.factories import (
     SubmissionFactory,
 )
 from tests.mentors.factories import MentorSessionFactory, PairingFactory
+from tracker.api.views.cohorts import CohortRoster
 from tracker.models import ProgressSnapshot
 from tracker.progress import progress_for_enrollments, snapshots
 
@@ -301,8 +302,6 @@ def test_the_joined_page_is_what_the_json_renderer_writes(world, size):
 
 @pytest.mark.django_db
 def test_the_staff_roster_pages_like_the_ordered_queryset(world):
-    from tracker.api.views.cohorts import CohortRoster
-
     # Ties on the last name, and on both names, fall back to the first name, then the id.
     for first, last in [("Zoe", "Adams"), ("Al", "Adams"), ("Al", "Adams"), ("Bea", "Zed")]:
         EnrollmentFactory(

@@ -27,9 +27,8 @@ import functools
 import hashlib
 import json
 import logging
-import secrets
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ from mentors.models import Mentor, Pairing
 from tracker.models import ProgressSnapshot
 
 from . import fetch
+from .cache import new_token
 from .engine import Progress, Thresholds, db_date, db_datetime
 from .fetch import TodayByZone
 from .reports import progress_for_rows
@@ -78,6 +78,12 @@ _ENROLLMENTS = Enrollment._meta.db_table
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` in lists short enough for one ``IN (...)`` (``fetch.MAX_ID_LIST``)."""
+    for start in range(0, len(ids), fetch.MAX_ID_LIST):
+        yield ids[start : start + fetch.MAX_ID_LIST]
 
 
 @functools.cache
@@ -142,8 +148,7 @@ def report_rows(enrollment_ids: list[int]) -> list[dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     template = _report_sql()
     with connection.cursor() as cursor:
-        for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
-            chunk = enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]
+        for chunk in _chunks(enrollment_ids):
             cursor.execute(template.format(marks=", ".join(["%s"] * len(chunk))), chunk)
             for values in cursor.fetchall():
                 found[values[0]] = dict(zip(REPORT_COLUMNS, values, strict=True))
@@ -167,10 +172,6 @@ def basis() -> str:
     return hashlib.blake2b(
         f"{_code_fingerprint()}:{thresholds}".encode(), digest_size=8
     ).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_hex(8)
 
 
 def _upsert_sql(condition: str) -> str:
@@ -224,8 +225,7 @@ def outdate(
     if everything:
         conditions.append(("1 = 1", []))
     else:
-        for chunk_start in range(0, len(ids), fetch.MAX_ID_LIST):
-            chunk = ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]
+        for chunk in _chunks(ids):
             conditions.append((_in(f"e.{_q('id')}", chunk), chunk))
         cohort_table = _q(Cohort._meta.db_table)
         for values, condition in (
@@ -260,23 +260,23 @@ def forget(enrollment_ids: Iterable[int]) -> None:
         ProgressSnapshot.objects.filter(enrollment_id__in=ids).delete()
 
 
-def refresh(enrollment_ids: list[int]) -> None:
-    """Compute and store the rows of these enrollments that are not fresh (after a write)."""
-    for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
-        report_texts(report_rows(enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]))
+def refresh(enrollment_ids: list[int]) -> dict[int, str]:
+    """The report rows, as JSON text, of these enrollments (any cohorts): the rows not fresh
+    computed and stored (what a write's commit and the hourly task run), the others read."""
+    texts: dict[int, str] = {}
+    for chunk in _chunks(enrollment_ids):
+        texts.update(report_texts(report_rows(chunk)))
+    return texts
 
 
 def progress_of(enrollment_ids: Iterable[int]) -> dict[int, Progress]:
     """The progress of these enrollments (any cohorts), keyed by id, from their stored rows
     (computed where not fresh): for the pages that show many learners at once."""
-    ids = list(dict.fromkeys(enrollment_ids))
-    texts: dict[int, str] = {}
-    for chunk_start in range(0, len(ids), fetch.MAX_ID_LIST):
-        texts.update(report_texts(report_rows(ids[chunk_start : chunk_start + fetch.MAX_ID_LIST])))
+    texts = refresh(list(dict.fromkeys(enrollment_ids)))
     return {pk: Progress.from_dict(json.loads(text)) for pk, text in texts.items()}
 
 
-def refresh_stale(*, chunk_size: int = 500) -> int:
+def refresh_stale() -> int:
     """Compute and store every report row that is not fresh: the day has turned in its
     cohort's time zone, a wide write (a name, a cohort's dates, an assignment, a seed) or a
     release outdated it, or it was never computed. What the hourly task runs, so the day's
@@ -291,9 +291,8 @@ def refresh_stale(*, chunk_size: int = 500) -> int:
             .values_list("pk", TOKEN, COMPUTED, DAY, BASIS)
         )
         stale = [pk for pk, *row in rows if not is_fresh(*row, today=today, current=current)]
-        for chunk_start in range(0, len(stale), chunk_size):
-            # Rows refreshed meanwhile (by a reader or a writer) are not computed twice.
-            report_texts(report_rows(stale[chunk_start : chunk_start + chunk_size]))
+        # Rows refreshed meanwhile (by a reader or a writer) are not computed twice.
+        refresh(stale)
         looked_at += len(stale)
     return looked_at
 
@@ -359,12 +358,11 @@ def page_texts(enrollment_ids: list[int], timezone: str, *, scope: Any = None) -
 
     ``scope`` is the queryset the ids came from (see ``progress_for_rows``)."""
     current = basis()
-    today = TodayByZone()(timezone)
+    today = clock.today(timezone)
     stored: dict[int, tuple] = {}
     template = _stored_sql()
     with connection.cursor() as cursor:
-        for chunk_start in range(0, len(enrollment_ids), fetch.MAX_ID_LIST):
-            chunk = enrollment_ids[chunk_start : chunk_start + fetch.MAX_ID_LIST]
+        for chunk in _chunks(enrollment_ids):
             cursor.execute(template.format(marks=", ".join(["%s"] * len(chunk))), chunk)
             for pk, *values in cursor.fetchall():
                 stored[pk] = values

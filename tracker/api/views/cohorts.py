@@ -255,6 +255,13 @@ class CohortViewSet(RuleViewSet):
         self.check_object_permissions(self.request, cohort)
         return cohort
 
+    def _asks_to_filter(self) -> bool:
+        params = self.request.query_params
+        return any(name in params for name in CohortProgressFilter.base_filters)
+
+    def _asks_to_order(self) -> bool:
+        return api_settings.ORDERING_PARAM in self.request.query_params
+
     def _progress_enrollments(self, cohort: Cohort) -> QuerySet[Enrollment]:
         """Every enrollment of the cohort in the caller's scope, filtered by ``?status=``,
         in the order asked for (by name if none)."""
@@ -264,11 +271,10 @@ class CohortViewSet(RuleViewSet):
             self.request.user,
             condition=self._readable(ENROLLMENT_RULE),
         )
-        params = self.request.query_params
         # Without their parameters the backends change nothing: skip building their forms.
-        if any(name in params for name in CohortProgressFilter.base_filters):
+        if self._asks_to_filter():
             enrollments = DjangoFilterBackend().filter_queryset(self.request, enrollments, self)
-        if api_settings.ORDERING_PARAM in params:
+        if self._asks_to_order():
             enrollments = OrderingFilter().filter_queryset(self.request, enrollments, self)
         if not enrollments.query.order_by:
             enrollments = enrollments.order_by("learner__last_name", "learner__first_name", "id")
@@ -277,11 +283,10 @@ class CohortViewSet(RuleViewSet):
     def _progress_page_texts(self, cohort: Cohort) -> list[str]:
         """The requested page's rows as JSON text (no ``?pace=``): the count, the page's ids,
         their stored rows; the engine only for rows not fresh."""
-        params = self.request.query_params
         if (
             self._readable(ENROLLMENT_RULE) == Q()
-            and api_settings.ORDERING_PARAM not in params
-            and not any(name in params for name in CohortProgressFilter.base_filters)
+            and not self._asks_to_order()
+            and not self._asks_to_filter()
         ):
             ids: Any = CohortRoster(cohort.pk)
         else:
