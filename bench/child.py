@@ -165,7 +165,7 @@ def _learner_writes(cohort, progress_path: str, client):
     """A function that makes the next learner of the page log 30 minutes for today."""
     import itertools
 
-    from curriculum import clock
+    from curriculum.kernel import clock
     from curriculum.models import Module
     from learners.models import Enrollment
     from learners.services import progress_log_create

@@ -1,78 +1,13 @@
-"""Admin for programs (with their modules and assignments), rubric criteria and cohorts.
-
-Also home of ``ServiceForm``: admin add forms of the apps above save through their services,
-so the admin cannot step around a rule (a mentor's capacity, one enrollment per learner).
-"""
+"""Admin for programs (with their modules and assignments), rubric criteria and cohorts."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
-
-
-class ServiceForm(forms.ModelForm):
-    """A model form whose add is made by a service, with the service's errors shown in place.
-
-    ``service_save(cleaned_data)`` calls the service and returns the saved object (or None to
-    fall back to a plain save). It runs inside the admin's transaction once every field is
-    valid; a ``ValidationError`` from it lands on the fields it names, a ``PermissionDenied``
-    on the form.
-    """
-
-    actor: Any = None
-    saved_by_service = False
-
-    def service_save(self, cleaned_data: dict[str, Any]) -> Model | None:
-        return None
-
-    def clean(self) -> dict[str, Any]:
-        cleaned_data = super().clean()
-        if self.errors or self.instance.pk is not None:
-            return cleaned_data
-        try:
-            saved = self.service_save(cleaned_data)
-        except ValidationError as error:
-            self._add_service_errors(error)
-            return cleaned_data
-        except PermissionDenied as error:
-            raise ValidationError(str(error) or "You may not make this change.") from error
-        if saved is not None:
-            self.instance = saved
-            self.saved_by_service = True
-        return cleaned_data
-
-    def _add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
-
-    def _post_clean(self) -> None:
-        # The service validated and saved the object; validating it again as new would fail.
-        if not self.saved_by_service:
-            super()._post_clean()
-
-
-class ServiceFormAdmin(admin.ModelAdmin):
-    """Hands the acting user to a ``ServiceForm`` and skips the plain save the service did."""
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if getattr(form, "saved_by_service", False):
-            return
-        super().save_model(request, obj, form, change)
 
 
 class ModuleInline(admin.TabularInline):

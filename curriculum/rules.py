@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, Q
 
-from curriculum.access import EVERYTHING, NOTHING, AnyOf, IsStaff, Part, Rule, is_staff
+from curriculum.kernel.access import EVERYTHING, NOTHING, AnyOf, IsStaff, Part, Rule, is_staff
 from curriculum.models import Cohort, Program
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 
-from curriculum.access import is_staff
+from curriculum.kernel.access import is_staff
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 
 Errors = dict[str, list[str]]

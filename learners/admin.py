@@ -19,8 +19,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from curriculum import clock
-from curriculum.admin import ServiceForm, ServiceFormAdmin
+from curriculum.kernel import clock
+from curriculum.kernel.forms import ServiceForm, ServiceFormAdmin
+from curriculum.kernel.names import display_name
 from learners.models import (
     DeploymentCheck,
     Enrollment,
@@ -130,7 +131,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
 
     @admin.display(description="name", ordering="learner__last_name")
     def learner_name(self, enrollment: Enrollment) -> str:
-        return enrollment.learner.get_full_name() or enrollment.learner.get_username()
+        return display_name(enrollment.learner)
 
     @admin.action(description=f"Pause for {ADMIN_PAUSE_DAYS} days from today")
     def pause_for_a_week(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from curriculum import clock
-from curriculum.access import NOTHING, AnyOf, IsStaff, Part, Rule, is_staff
+from curriculum.kernel import clock
+from curriculum.kernel.access import NOTHING, AnyOf, IsStaff, Part, Rule, is_staff
 from learners.models import Enrollment, ProgressLog
 
 

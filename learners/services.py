@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from curriculum import clock
+from curriculum.kernel import clock
 from curriculum.models import Assignment, Cohort, Module
 from curriculum.services import (
     Errors,

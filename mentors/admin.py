@@ -16,7 +16,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from curriculum.admin import ServiceForm, ServiceFormAdmin
+from curriculum.kernel.forms import ServiceForm, ServiceFormAdmin
 from learners import admin as learners_admin
 from learners.models import Enrollment, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from curriculum.kernel.names import display_name
 from curriculum.models import validate_timezone
 from learners.models import Enrollment, Submission
 
@@ -29,7 +30,7 @@ class Mentor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return display_name(self.user)
 
 
 class Pairing(models.Model):

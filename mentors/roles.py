@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
-from curriculum.access import is_staff
+from curriculum.kernel.access import is_staff
 from learners.models import Enrollment
 from mentors.models import Mentor
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from curriculum.access import NOTHING, AnyOf, IsOwn, IsStaff, Part, Rule
+from curriculum.kernel.access import NOTHING, AnyOf, IsOwn, IsStaff, Part, Rule
 from learners.models import Submission
 from learners.rules import OfEnrollment
 from mentors.models import Pairing

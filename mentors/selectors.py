@@ -15,8 +15,8 @@ from django.db.models import (
     Value,
 )
 
-from curriculum import clock
-from curriculum.access import EVERYTHING, is_staff
+from curriculum.kernel import clock
+from curriculum.kernel.access import EVERYTHING, is_staff
 from learners.models import Enrollment, Submission
 from learners.rules import OfEnrollment
 from learners.selectors import latest_versions, submission_list

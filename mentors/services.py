@@ -15,8 +15,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from curriculum import clock
-from curriculum.access import is_staff
+from curriculum.kernel import clock
+from curriculum.kernel.access import is_staff
 from curriculum.services import (
     Errors,
     add_error,

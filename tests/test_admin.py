@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import DeploymentCheck, Enrollment, Pause
 from mentors.models import Pairing
 from tests.curriculum.factories import (

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import Enrollment
 from mentors import admin as mentors_admin
 from tracker.models import Notification, UserPreferences

@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import re_path, reverse
 from django.views.decorators.http import require_GET
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import Enrollment
 from mentors.models import MentorSession
 from tracker.models import UserPreferences, new_calendar_token

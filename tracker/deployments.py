@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.db import transaction
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import DeploymentCheck, Submission
 
 MAX_REDIRECTS = 3

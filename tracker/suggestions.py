@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q
 
-from curriculum import clock
+from curriculum.kernel import clock
 from curriculum.models import Module
 from learners.models import Enrollment
 from mentors.models import Mentor, Pairing

@@ -16,7 +16,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments
 from tracker.notifications import delivery, services, sweep

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import Enrollment, ProgressLog
 from learners.services import progress_log_create
 from mentors.services import review_create

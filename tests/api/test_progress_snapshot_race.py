@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.services import progress_log_create
 from tests.curriculum.factories import ModuleFactory
 from tests.helpers import race

@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import Enrollment
 from learners.services import progress_log_create
 from mentors.models import MentorSession, Pairing

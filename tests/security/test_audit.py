@@ -18,7 +18,7 @@ from mentors.services import pairing_assign
 from tests.curriculum.factories import StaffFactory
 from tests.learners.factories import ProgressLogFactory, SubmissionFactory
 from tests.mentors.factories import MentorFactory, PairingFactory
-from tracker.audit import AUDITED_MODELS, acting_as, changes
+from tracker.security.audit import AUDITED_MODELS, acting_as, changes
 
 pytestmark = pytest.mark.django_db
 

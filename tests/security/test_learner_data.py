@@ -22,8 +22,8 @@ from tests.learners.factories import (
     SubmissionFactory,
 )
 from tests.mentors.factories import MentorSessionFactory, PairingFactory, ReviewFactory
-from tracker.audit import acting_as
 from tracker.models import HistoricalProgressLog, HistoricalSubmission, Notification
+from tracker.security.audit import acting_as
 from tracker.security.learner_data import learner_erase
 
 pytestmark = pytest.mark.django_db

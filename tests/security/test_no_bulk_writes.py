@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tracker.audit import AUDITED_MODELS
+from tracker.security.audit import AUDITED_MODELS
 
 BASE_DIR = Path(settings.BASE_DIR)
 AUDITED = {model.__name__ for model in AUDITED_MODELS}

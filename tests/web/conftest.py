@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from curriculum import clock
+from curriculum.kernel import clock
 from curriculum.models import Assignment
 from tests.curriculum.factories import (
     AssignmentFactory,

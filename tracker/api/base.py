@@ -14,10 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from curriculum.kernel.access import scope
 from tracker.api.exceptions import api_exception_handler
 from tracker.api.parsers import StrictJSONParser
+from tracker.api.permissions import RuleFilterBackend, RulePermission
 from tracker.api.schema import StrideAutoSchema
-from tracker.permissions import RuleFilterBackend, RulePermission, scope
 
 
 class ApiViewMixin:

@@ -15,7 +15,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tracker.permissions import scope
+from curriculum.kernel.access import scope
 
 # Dates and instants outside this span are typing mistakes, and far-off values would overflow
 # the date arithmetic of due dates and pauses.

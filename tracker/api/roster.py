@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from curriculum.access import is_staff
+from curriculum.kernel.access import is_staff
 from curriculum.models import Cohort
 from learners.models import Enrollment
 from learners.services import enrollment_create

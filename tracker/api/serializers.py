@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 from learners.models import (
     DeploymentCheck,
@@ -33,7 +34,7 @@ class UserBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, user: Any) -> str:
-        return user.get_full_name() or user.get_username()
+        return display_name(user)
 
 
 class MentorBriefSerializer(serializers.Serializer):
@@ -45,7 +46,7 @@ def mentor_brief(mentor: Mentor | None) -> dict | None:
     if mentor is None:
         return None
     user = mentor.user
-    return {"id": mentor.pk, "name": user.get_full_name() or user.get_username()}
+    return {"id": mentor.pk, "name": display_name(user)}
 
 
 def active_mentor(enrollment: Enrollment) -> Mentor | None:

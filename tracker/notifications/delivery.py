@@ -17,13 +17,13 @@ import logging
 import smtplib
 import socket
 import time
-from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import F, Q
 
-from curriculum import clock
+from curriculum.kernel import clock
+from curriculum.kernel.zones import zone_or_utc
 from tracker.models import Notification, UserPreferences
 
 from .emails import build_email
@@ -71,7 +71,7 @@ def quiet_window_end(preferences: UserPreferences, now: dt.datetime) -> dt.datet
     start, end = preferences.quiet_hours_start, preferences.quiet_hours_end
     if start is None or end is None or start == end:
         return None
-    zone = ZoneInfo(preferences.timezone or "UTC")
+    zone = zone_or_utc(preferences.timezone)
     local = now.astimezone(zone)
     moment = local.time().replace(tzinfo=None)
     if start < end:

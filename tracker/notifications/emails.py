@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
+from curriculum.kernel.names import display_name
 from tracker.models import Notification
 
 
@@ -37,7 +38,7 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
         "recipient": recipient,
-        "name": recipient.get_full_name() or recipient.get_username(),
+        "name": display_name(recipient),
         "subject": notification.subject,
         "body": notification.body,
         "link_url": absolute_url(notification.link),

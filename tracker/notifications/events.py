@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from curriculum.kernel.names import display_name
 from learners.models import HelpRequest, Submission
 from mentors.models import MentorSession, Pairing, Review
 from tracker.models import Notification
@@ -24,10 +25,6 @@ def _active_mentor_user_id(enrollment_id: int) -> int | None:
         .values_list("mentor__user_id", flat=True)
         .first()
     )
-
-
-def _learner_name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def feedback_ready(review_id: int) -> Notification | None:
@@ -48,7 +45,7 @@ def feedback_ready(review_id: int) -> Notification | None:
         kind=Kind.FEEDBACK_READY,
         subject=f"Feedback on “{title}”: {verdict}",
         body=(
-            f"{_learner_name(review.reviewer)} reviewed version {submission.version} of "
+            f"{display_name(review.reviewer)} reviewed version {submission.version} of "
             f"“{title}”: {verdict}.\n\n{review.feedback}"
         ),
         link=f"/submissions/{submission.pk}/",
@@ -65,7 +62,7 @@ def help_requested(help_request_id: int) -> Notification | None:
     mentor_user_id = _active_mentor_user_id(request.enrollment_id)
     if mentor_user_id is None:
         return None
-    learner = _learner_name(request.enrollment.learner)
+    learner = display_name(request.enrollment.learner)
     return notify(
         recipient=get_user_model()(pk=mentor_user_id),
         kind=Kind.HELP_REQUESTED,
@@ -87,7 +84,7 @@ def submission_received(submission_id: int) -> Notification | None:
     mentor_user_id = _active_mentor_user_id(submission.enrollment_id)
     if mentor_user_id is None:
         return None
-    learner = _learner_name(submission.enrollment.learner)
+    learner = display_name(submission.enrollment.learner)
     title = submission.assignment.title
     return notify(
         recipient=get_user_model()(pk=mentor_user_id),
@@ -127,8 +124,8 @@ def missed_sessions(session_id: int) -> list[Notification]:
     pairing = Pairing.objects.select_related("mentor__user", "enrollment__learner").get(
         pk=session["pairing_id"]
     )
-    learner = _learner_name(pairing.enrollment.learner)
-    mentor = _learner_name(pairing.mentor.user)
+    learner = display_name(pairing.enrollment.learner)
+    mentor = display_name(pairing.mentor.user)
     first_missed = streak[-1]
     created = []
     for staff in get_user_model().objects.filter(is_staff=True, is_active=True):

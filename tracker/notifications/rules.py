@@ -1,6 +1,6 @@
 """Who may see and change a notification: its recipient; staff may read every one."""
 
-from curriculum.access import IsOwn, IsStaff, Nobody, Rule
+from curriculum.kernel.access import IsOwn, IsStaff, Nobody, Rule
 
 
 class NotificationRule(Rule):

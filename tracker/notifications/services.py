@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from curriculum import clock
+from curriculum.kernel import clock
 from learners.models import Enrollment
 from mentors.models import Mentor
 from tracker.models import Notification, UserPreferences

@@ -22,16 +22,15 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, OuterRef, Subquery
 
-from curriculum import clock
+from curriculum.kernel import clock
+from curriculum.kernel.zones import zone_or_utc
 from curriculum.models import Assignment
 from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing
@@ -74,14 +73,6 @@ class SweepResult:
         self.enrollments += other.enrollments
 
 
-@lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
-
-
 class _Clock:
     """The sweep's notion of time: one instant, and each zone's local date (or a pinned day)."""
 
@@ -94,11 +85,11 @@ class _Clock:
         if self.day is not None:
             return self.day
         if zone_name not in self._dates:
-            self._dates[zone_name] = self.now.astimezone(_zone(zone_name)).date()
+            self._dates[zone_name] = self.now.astimezone(zone_or_utc(zone_name)).date()
         return self._dates[zone_name]
 
     def local_now(self, zone_name: str) -> dt.datetime:
-        zone = _zone(zone_name)
+        zone = zone_or_utc(zone_name)
         if self.day is not None:
             # A replayed day is seen as of its last minute, everywhere.
             return dt.datetime.combine(self.day, dt.time(23, 59), tzinfo=zone)
@@ -339,7 +330,7 @@ def _chunk_reminders(rows: list[dict], when: _Clock, context: _Context) -> Itera
                         f"{prefix}:mentor:{mentor}",
                     )
 
-        enrolled_on = row["enrolled_at"].astimezone(_zone(zone_name)).date()
+        enrolled_on = row["enrolled_at"].astimezone(zone_or_utc(zone_name)).date()
         baseline = max(d for d in (row["last_logged_on"], start, enrolled_on) if d is not None)
         idle = (today - baseline).days
         if idle >= inactive_days:
@@ -481,7 +472,7 @@ def _session_upcoming(lo, hi, when: _Clock) -> Iterable[Reminder]:
             (learner, learner_zone or cohort_zone),
             (mentor, mentor_pref_zone or mentor_zone),
         ):
-            local = scheduled_at.astimezone(_zone(zone_name))
+            local = scheduled_at.astimezone(zone_or_utc(zone_name))
             yield Reminder(
                 recipient,
                 Kind.SESSION_UPCOMING,

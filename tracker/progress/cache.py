@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from curriculum import clock
+from curriculum.kernel import clock
 from tracker.models import ProgressVersion
 
 # Part of every key: a release that changes the page's shape never reads an older shape.

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from curriculum.kernel.zones import zone
+
 from .schedule import (
     Pause,
     active_days_between,
@@ -218,16 +220,6 @@ def iso_datetime(value: dt.datetime | None) -> str | None:
         return None
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-_ZONES: dict[str, ZoneInfo] = {}
-
-
-def zone(name: str) -> ZoneInfo:
-    found = _ZONES.get(name)
-    if found is None:
-        found = _ZONES[name] = ZoneInfo(name)
-    return found
 
 
 def local_date(value: dt.datetime, tz: ZoneInfo) -> dt.date:

@@ -15,7 +15,7 @@ from django.db import connection, connections
 from django.db.models import F, Max, Q, QuerySet, Sum, TextField, Window
 from django.db.models.functions import Cast, RowNumber
 
-from curriculum import clock
+from curriculum.kernel import clock
 from curriculum.models import Assignment
 from learners.models import Enrollment, Pause, ProgressLog, Submission
 from mentors.models import MentorSession

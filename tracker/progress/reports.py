@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from curriculum import clock
+from curriculum.kernel import clock
 from curriculum.models import Cohort, Module
 from learners.models import Enrollment, ProgressLog
 
@@ -88,7 +88,7 @@ def progress_for_enrollments(
     """Progress of every enrollment given, keyed by enrollment id, in six queries
     whatever the number of enrollments or assignments.
 
-    ``today`` defaults to each cohort's local date (``curriculum.clock.today(cohort.timezone)``).
+    ``today`` defaults to each cohort's local date (``clock.today(cohort.timezone)``).
     """
     return _gather(enrollments, today)[0]
 

@@ -35,7 +35,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
-from curriculum import clock
+from curriculum.kernel import clock
+from curriculum.kernel.names import display_name_of
 from curriculum.models import Cohort
 from learners.models import Enrollment
 from mentors.models import Mentor, Pairing
@@ -297,11 +298,6 @@ def refresh_stale() -> int:
     return looked_at
 
 
-def display_name(first: str, last: str, username: str) -> str:
-    """What ``User.get_full_name() or get_username()`` gives, from plain values."""
-    return f"{first} {last}".strip() or username
-
-
 def report_row(row: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
     """One row of a cohort's progress report: the progress fields (``Progress.as_dict()``),
     the learner, the active mentor and the enrollment's status. Stored whole, as JSON."""
@@ -310,7 +306,7 @@ def report_row(row: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
     else:
         mentor = {
             "id": row["mentor_id"],
-            "name": display_name(
+            "name": display_name_of(
                 row["mentor__first_name"], row["mentor__last_name"], row["mentor__username"]
             ),
         }
@@ -319,7 +315,7 @@ def report_row(row: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
         "learner": {
             "id": row["learner_id"],
             "username": row["learner__username"],
-            "name": display_name(
+            "name": display_name_of(
                 row["learner__first_name"], row["learner__last_name"], row["learner__username"]
             ),
         },

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from curriculum.access import is_staff
-from tracker.audit import AUDITED_MODELS, changes
+from curriculum.kernel.access import is_staff
+from tracker.security.audit import AUDITED_MODELS, changes
 
 
 class AuditTrailAdmin(admin.ModelAdmin):

@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from curriculum.access import is_staff
+from curriculum.kernel.access import is_staff
 from tracker.api.base import ApiView
 from tracker.security.services import token_revoke
 

@@ -10,6 +10,6 @@ class SecurityConfig(AppConfig):
     verbose_name = "Stride security"
 
     def ready(self) -> None:
-        from tracker import audit  # noqa: F401
+        from tracker.security import audit  # noqa: F401
 
         from . import receivers  # noqa: F401

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
-from curriculum.access import is_staff
+from curriculum.kernel.access import is_staff
 
 
 def user_named(username: str, *, what: str) -> Any:

@@ -23,12 +23,13 @@ from django.db import transaction
 from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
-from curriculum import clock
-from curriculum.access import is_staff
+from curriculum.kernel import clock
+from curriculum.kernel.access import is_staff
+from curriculum.kernel.names import display_name
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
-from tracker.audit import acting_as
 from tracker.models import Notification, UserPreferences, new_calendar_token
+from tracker.security.audit import acting_as
 from tracker.security.services import audit_log
 
 ERASED_REASON = "learner erased"
@@ -207,7 +208,7 @@ def _submission(submission: Submission) -> dict[str, Any]:
         "assignment": {"id": submission.assignment_id, "title": submission.assignment.title},
         "review": (
             {
-                "reviewer": str(review.reviewer.get_full_name() or review.reviewer),
+                "reviewer": display_name(review.reviewer),
                 **_row(review, ("verdict", "feedback", "scores", "created_at")),
             }
             if review

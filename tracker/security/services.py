@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from curriculum.access import is_staff
+from curriculum.kernel.access import is_staff
 
 
 def audit_log(*, actor: Any, obj: Any, message: str, action_flag: int = CHANGE) -> LogEntry:

@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import models, transaction
 from django.db.models import Count, Q
 
-from curriculum import clock
+from curriculum.kernel import clock
 from curriculum.models import Cohort, Program
 from learners.models import (
     DeploymentCheck,

@@ -3,18 +3,17 @@ and their ``ValidationError`` dicts are put back on the form by ``apply_service_
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
@@ -93,31 +92,6 @@ class IsoDateTimeField(forms.DateTimeField):
         parsed = super().to_python(value)
         _check_date(parsed.date())
         return parsed
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ``{field: [messages]}`` next to the matching fields (others on top)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
-@contextlib.contextmanager
-def service_errors(form: forms.Form, refused: str) -> Iterator[None]:
-    """Run a service call (and what follows its success) inside: a ``ValidationError`` lands on
-    the form's fields (``apply_service_errors``), a ``PermissionDenied`` on top of the form
-    with its own message, else ``refused``; the rest of the block is then skipped."""
-    try:
-        yield
-    except ValidationError as error:
-        apply_service_errors(form, error)
-    except PermissionDenied as denied:
-        form.add_error(None, str(denied) or refused)
 
 
 class SignInForm(AuthenticationForm):
@@ -267,9 +241,7 @@ class SessionScheduleForm(forms.Form):
     def __init__(self, *args, enrollments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enrollment"].queryset = enrollments
-        self.fields["enrollment"].label_from_instance = lambda e: (
-            e.learner.get_full_name() or e.learner.get_username()
-        )
+        self.fields["enrollment"].label_from_instance = lambda e: display_name(e.learner)
 
 
 class SessionLogForm(forms.Form):

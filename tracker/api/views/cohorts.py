@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from curriculum import services
-from curriculum.access import IsStaff
+from curriculum.kernel.access import IsStaff, scope
 from curriculum.models import Cohort
 from curriculum.rules import COHORT_RULE
 from learners.models import Enrollment
@@ -32,9 +32,8 @@ from learners.rules import ENROLLMENT_RULE
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
+from tracker.api.filters import CohortFilter, CohortProgressFilter
 from tracker.api.roster import RosterError, roster_import
-from tracker.filters import CohortFilter, CohortProgressFilter
-from tracker.permissions import scope
 from tracker.progress import cache as progress_cache
 from tracker.progress import cohort_matrix, snapshots
 

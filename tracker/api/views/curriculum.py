@@ -9,12 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from curriculum import services
-from curriculum.access import IsStaff
+from curriculum.kernel.access import IsStaff
 from curriculum.models import Assignment, Module, Program, RubricCriterion
 from curriculum.rules import ASSIGNMENT_RULE, MODULE_RULE, PROGRAM_RULE
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
-from tracker.filters import AssignmentFilter, ModuleFilter, ProgramFilter
+from tracker.api.filters import AssignmentFilter, ModuleFilter, ProgramFilter
 from tracker.insights import program_insights
 
 

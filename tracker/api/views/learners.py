@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from curriculum.access import IsStaff
+from curriculum.kernel.access import IsStaff
 from learners import services
 from learners.models import Enrollment, HelpRequest, ProgressLog, Submission
 from learners.rules import ENROLLMENT_RULE, HELP_REQUEST_RULE, PROGRESS_LOG_RULE, SUBMISSION_RULE
@@ -17,7 +17,12 @@ from mentors.models import Pairing
 from mentors.services import review_create
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
-from tracker.filters import EnrollmentFilter, HelpRequestFilter, ProgressLogFilter, SubmissionFilter
+from tracker.api.filters import (
+    EnrollmentFilter,
+    HelpRequestFilter,
+    ProgressLogFilter,
+    SubmissionFilter,
+)
 from tracker.progress import enrollment_progress_detail
 from tracker.suggestions import mentor_suggestions
 

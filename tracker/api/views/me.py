@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from curriculum.kernel.names import display_name
 from learners.models import Enrollment
 from mentors.models import Mentor
 from mentors.roles import role_of
@@ -32,7 +33,7 @@ class MeView(ApiView):
             {
                 "id": user.pk,
                 "username": user.get_username(),
-                "name": user.get_full_name() or user.get_username(),
+                "name": display_name(user),
                 "email": user.email,
                 "role": role_of(user),
                 "learner_enrollments": list(

@@ -14,7 +14,7 @@ from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, PAIRING_RULE, REVIEW
 from mentors.selectors import review_queue
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
-from tracker.filters import (
+from tracker.api.filters import (
     MentorFilter,
     PairingFilter,
     ReviewFilter,

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from tracker.api import serializers
 from tracker.api.base import RuleViewSet
-from tracker.filters import NotificationFilter
+from tracker.api.filters import NotificationFilter
 from tracker.models import Notification
 from tracker.notifications.rules import NOTIFICATION_RULE
 from tracker.notifications.services import notification_mark_all_read, notification_mark_read

@@ -12,7 +12,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from curriculum import clock
+from curriculum.kernel import clock
 from tracker.notifications import sweep
 
 

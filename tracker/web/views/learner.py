@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from curriculum import clock
+from curriculum.kernel import clock
+from curriculum.kernel.forms import service_errors
 from curriculum.models import RubricCriterion
 from learners.models import Enrollment, ProgressLog
 from learners.rules import PROGRESS_LOG_RULE
@@ -33,7 +34,6 @@ from tracker.web.forms import (
     HelpRequestForm,
     ProgressLogForm,
     SubmissionForm,
-    service_errors,
 )
 from tracker.web.views.common import calendar_url, enrollment_sessions, page
 

@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from curriculum import clock
+from curriculum.kernel import clock
+from curriculum.kernel.forms import apply_service_errors, service_errors
+from curriculum.kernel.names import display_name
 from learners.models import Enrollment
 from learners.selectors import enrollment_list, help_request_list, submission_list
 from learners.services import help_request_answer
@@ -26,8 +28,6 @@ from tracker.web.forms import (
     ReviewForm,
     SessionLogForm,
     SessionScheduleForm,
-    apply_service_errors,
-    service_errors,
 )
 from tracker.web.views.common import calendar_url, page, role_required, safe_next
 
@@ -65,7 +65,7 @@ def learner_rows(user, sort: str) -> list[dict]:
         rows.append(
             {
                 "enrollment": enrollment,
-                "name": enrollment.learner.get_full_name() or enrollment.learner.get_username(),
+                "name": display_name(enrollment.learner),
                 "progress": item,
                 "pace_label": PACE_LABELS.get(item.pace, item.pace),
                 "reasons": [RISK_REASON_TEXT.get(code, code) for code in item.risk_reasons],
@@ -174,7 +174,7 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
                 learner = submission.enrollment.learner
                 messages.success(
                     request,
-                    f"Review saved for {learner.get_full_name() or learner.get_username()}: "
+                    f"Review saved for {display_name(learner)}: "
                     f"“{submission.assignment}” v{submission.version}.",
                 )
                 return redirect("mentor_home")

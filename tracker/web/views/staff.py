@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from curriculum.kernel.forms import service_errors
+from curriculum.kernel.names import display_name
 from curriculum.selectors import cohort_list, program_list
 from learners.models import Enrollment
 from learners.selectors import enrollment_list, help_request_list, pause_list
@@ -30,15 +32,10 @@ from tracker.web.forms import (
     PairingForm,
     PauseForm,
     RosterImportForm,
-    service_errors,
 )
 from tracker.web.views.common import enrollment_sessions, page, role_required, safe_next
 
 staff_only = role_required("staff")
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 @staff_only
@@ -68,7 +65,7 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
         rows.append(
             {
                 "enrollment": enrollment,
-                "name": _name(enrollment.learner),
+                "name": display_name(enrollment.learner),
                 "progress": item,
                 "pace_label": PACE_LABELS.get(item.pace, item.pace),
                 "reasons": [RISK_REASON_TEXT.get(code, code) for code in item.risk_reasons],
@@ -118,7 +115,7 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
     )
     return {
         "cohort": cohort,
-        "withdrawn": [{"enrollment": e, "name": _name(e.learner)} for e in withdrawn],
+        "withdrawn": [{"enrollment": e, "name": display_name(e.learner)} for e in withdrawn],
         "help_requests": help_request_list(fetched_by=user, open_only=True)
         .filter(enrollment__cohort=cohort)
         .order_by("created_at"),
@@ -225,7 +222,8 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
             pairing_assign(actor=user, enrollment=enrollment, mentor=form.cleaned_data["mentor"])
             messages.success(
                 request,
-                f"{_name(enrollment.learner)} is now paired with {form.cleaned_data['mentor']}.",
+                f"{display_name(enrollment.learner)} is now paired with "
+                f"{form.cleaned_data['mentor']}.",
             )
             return redirect("cohort_detail", pk=enrollment.cohort_id)
     return page(
@@ -233,7 +231,7 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
         "web/pairing.html",
         {
             "enrollment": enrollment,
-            "learner_name": _name(enrollment.learner),
+            "learner_name": display_name(enrollment.learner),
             "current": current,
             "suggestions": suggestions,
             "mentors": free,
@@ -276,7 +274,7 @@ def _enrollment_context(
     )
     return {
         "enrollment": enrollment,
-        "learner_name": _name(enrollment.learner),
+        "learner_name": display_name(enrollment.learner),
         "progress": progress,
         "pace_label": PACE_LABELS.get(progress.pace, progress.pace),
         "reasons": [RISK_REASON_TEXT.get(code, code) for code in progress.risk_reasons],
@@ -309,7 +307,7 @@ def enrollment_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
             pause = enrollment_pause(actor=request.user, enrollment=enrollment, **form.cleaned_data)
             messages.success(
                 request,
-                f"{_name(enrollment.learner)} is paused from {pause.start} to {pause.end} "
+                f"{display_name(enrollment.learner)} is paused from {pause.start} to {pause.end} "
                 f"({pause.days} day{'s' if pause.days != 1 else ''}); due dates move with it.",
             )
             return redirect("enrollment_detail", pk=enrollment.pk)
@@ -340,13 +338,13 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
                 "web/enrollment_withdraw_confirm.html",
                 {
                     "enrollment": enrollment,
-                    "learner_name": _name(enrollment.learner),
+                    "learner_name": display_name(enrollment.learner),
                     "next": back,
                 },
             )
         with service_errors(form, "You may not change this enrollment."):
             enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
-            messages.success(request, f"{_name(enrollment.learner)} {STATUS_DONE[status]}.")
+            messages.success(request, f"{display_name(enrollment.learner)} {STATUS_DONE[status]}.")
             return redirect(back)
     context = _enrollment_context(request, enrollment, status_form=form)
     return page(request, "web/enrollment_detail.html", context)

@@ -1,12 +1,13 @@
 """The one clock. Time-dependent code asks here, and tests freeze it with time-machine.
 
-It lives in the bottom layer so every app can use it without importing upwards.
+It lives in the kernel so every app can use it without importing upwards.
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+
+from .zones import zone
 
 
 def now() -> dt.datetime:
@@ -18,5 +19,4 @@ def today(tz: str | dt.tzinfo | None = None) -> dt.date:
     """Today's date in ``tz`` (a zone name or tzinfo); UTC when not given."""
     if tz is None:
         return now().date()
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    return now().astimezone(zone).date()
+    return now().astimezone(zone(tz) if isinstance(tz, str) else tz).date()

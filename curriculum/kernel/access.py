@@ -2,7 +2,7 @@
 
 Each rule answers ``can_read/can_create/can_update/can_delete(user, obj)`` and
 ``readable_by(user) -> Q``. The API's single permission class and filter backend (in
-``tracker/permissions.py``) and the pages delegate to these objects, so scope is defined once.
+``tracker/api/permissions.py``) and the pages delegate to these objects, so scope is defined once.
 The parts here know nothing of other apps: they work on lookup paths, and the apps above
 compose them for their own models.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
@@ -117,3 +117,18 @@ class Rule:
 
     def can_delete(self, user: Any, obj: Any) -> bool:
         return self.delete.check(user, obj)
+
+
+def scope(queryset: QuerySet, rule: Any, user: Any, *, condition: Q | None = None) -> QuerySet:
+    """``queryset`` limited to what ``rule`` lets ``user`` read, without duplicate rows.
+
+    Rules may follow many-valued relations (an enrollment's pairings), which would repeat
+    rows in a join; a primary-key subquery keeps each row once and the query count unchanged.
+    ``condition`` is ``rule.readable_by(user)`` when the caller has it already.
+    """
+    if condition is None:
+        condition = rule.readable_by(user)
+    if condition == Q():
+        return queryset
+    model = queryset.model
+    return queryset.filter(pk__in=model._default_manager.filter(condition).values("pk"))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.permissions import BasePermission
 
-from curriculum.access import IsStaff
+from curriculum.kernel.access import IsStaff, scope
 
 # Which rule method guards which standard viewset action once the object is found.
 _OBJECT_CHECKS = {
@@ -62,18 +62,3 @@ class RuleFilterBackend(BaseFilterBackend):
         if rule is None:
             return queryset
         return scope(queryset, rule, request.user)
-
-
-def scope(queryset: QuerySet, rule: Any, user: Any, *, condition: Q | None = None) -> QuerySet:
-    """``queryset`` limited to what ``rule`` lets ``user`` read, without duplicate rows.
-
-    Rules may follow many-valued relations (an enrollment's pairings), which would repeat
-    rows in a join; a primary-key subquery keeps each row once and the query count unchanged.
-    ``condition`` is ``rule.readable_by(user)`` when the caller has it already.
-    """
-    if condition is None:
-        condition = rule.readable_by(user)
-    if condition == Q():
-        return queryset
-    model = queryset.model
-    return queryset.filter(pk__in=model._default_manager.filter(condition).values("pk"))
