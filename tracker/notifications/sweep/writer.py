@@ -1,10 +1,10 @@
 """Writing the sweep's reminders: bounded batches, one insert statement, a second connection.
 
-Offers ``Writer`` and ``SweepResult``. Each batch is its own transaction and one kind of
-statement, ``INSERT … VALUES … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key``
-(PostgreSQL, and SQLite from 3.35): the unique key, not a read before the write, decides what
-is new, and ``RETURNING`` tells this sweep's rows from a concurrent sweep's. A dry run inserts
-nothing and reads which keys are still free instead.
+Offers ``Writer`` and ``SweepResult``. Each batch is its own transaction and one statement,
+``INSERT … SELECT … FROM <the batch as JSON> ON CONFLICT (dedupe_key) DO NOTHING RETURNING id,
+dedupe_key`` (PostgreSQL, and SQLite from 3.35): the unique key, not a read before the write,
+decides what is new, and ``RETURNING`` tells this sweep's rows from a concurrent sweep's. A dry
+run inserts nothing and reads which keys are still free instead.
 
 Every row of one sweep carries the same stamp as ``created_at`` and ``email_enqueued_at``; the
 result names the rows made (ids in ``[first_id, last_id]`` with that stamp), which is how their
@@ -14,6 +14,7 @@ emails are handed out afterwards (``tracker.notifications.outbox``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import queue
 import threading
 from collections import Counter
@@ -27,11 +28,9 @@ from tracker.models import Notification
 
 from .rules import Reminder
 
-# Reminders per insert transaction.
+# Reminders per insert transaction (and statement).
 WRITE_BATCH = 10000
 KEY_LOOKUP_BATCH = 900
-# Bound parameters per INSERT statement: below SQLite's 32,766 and PostgreSQL's 65,535.
-PARAMETERS_PER_STATEMENT = 32000
 _INSERT_COLUMNS = (
     "recipient_id",
     "kind",
@@ -45,9 +44,18 @@ _INSERT_COLUMNS = (
     "email_attempts",
     "email_error",
 )
-# The stamp is bound once per row; the constant columns are literals in the SQL.
-_ROW_SQL = "(%s, %s, %s, %s, %s, %s, %s, %s, 'pending', 0, '')"
-_ROW_PARAMETERS = 8
+# The batch travels as one JSON array of rows; what unpacks it into rows is the only thing
+# the two databases spell differently.
+_JSON_ROWS = {
+    "postgresql": (
+        "json_array_elements(%s::json) AS batch(v)",
+        "(v->>0)::integer, v->>1, v->>2, v->>3, v->>4, v->>5",
+    ),
+    "sqlite": (
+        "json_each(%s)",
+        ", ".join(f"json_extract(value, '$[{index}]')" for index in range(6)),
+    ),
+}
 
 
 @dataclass
@@ -170,35 +178,26 @@ def insert_ignoring_duplicates(
     """Insert the rows whose dedupe key is free; return ``(id, dedupe_key)`` of those inserted.
 
     The statement ``bulk_create(ignore_conflicts=True)`` issues, minus the per-field model
-    machinery (which costs more than the database at sweep volumes), plus ``RETURNING``.
+    machinery (which costs more than the database at sweep volumes), plus ``RETURNING``; the
+    whole batch is one parameter (a JSON array), so one statement takes any batch size.
     """
     table = connection.ops.quote_name(Notification._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in _INSERT_COLUMNS)
+    source, fields = _JSON_ROWS[connection.vendor]
     value = connection.ops.adapt_datetimefield_value(stamp)
-    rows_per_statement = PARAMETERS_PER_STATEMENT // _ROW_PARAMETERS
-    inserted: list[tuple[int, str]] = []
+    rows = json.dumps(
+        [
+            (r.recipient_id, r.kind, r.subject[:300], r.body, r.link[:500], r.dedupe_key)
+            for r in reminders
+        ],
+        ensure_ascii=False,
+    )
+    # ``WHERE true``: without it SQLite would read ``ON CONFLICT`` as a join constraint.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "
+        f"SELECT {fields}, %s, %s, 'pending', 0, '' FROM {source} WHERE true "
+        'ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "dedupe_key"'
+    )
     with connection.cursor() as cursor:
-        for start in range(0, len(reminders), rows_per_statement):
-            batch = reminders[start : start + rows_per_statement]
-            params: list = []
-            for r in batch:
-                params.extend(
-                    (
-                        r.recipient_id,
-                        r.kind,
-                        r.subject[:300],
-                        r.body,
-                        r.link[:500],
-                        r.dedupe_key,
-                        value,
-                        value,
-                    )
-                )
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES "
-                + ", ".join([_ROW_SQL] * len(batch))
-                + ' ON CONFLICT ("dedupe_key") DO NOTHING RETURNING "id", "dedupe_key"',
-                params,
-            )
-            inserted.extend(cursor.fetchall())
-    return inserted
+        cursor.execute(sql, [value, value, rows])
+        return cursor.fetchall()
