@@ -8,7 +8,7 @@ Effects are idempotent by a unique key or a state claim in the database, so a re
 task is harmless: ``acks_late`` and ``reject_on_worker_lost`` are global settings
 (``CELERY_TASK_ACKS_LATE``, ``CELERY_TASK_REJECT_ON_WORKER_LOST``), not repeated here. The
 periodic schedule is in the database (django-celery-beat), listed once in the migration
-``tracker.0010_periodic_schedule``; docs/OPERATIONS.md has the table.
+``tracker/migrations/*_periodic_schedule.py``; docs/OPERATIONS.md has the table.
 """
 
 from __future__ import annotations

@@ -50,9 +50,5 @@ class SweepClock:
         return self.now.astimezone(zone)
 
     @staticmethod
-    def local_date(moment: dt.datetime, zone_name: str) -> dt.date:
-        return moment.astimezone(zone_or_utc(zone_name)).date()
-
-    @staticmethod
     def local_time(moment: dt.datetime, zone_name: str) -> dt.datetime:
         return moment.astimezone(zone_or_utc(zone_name))

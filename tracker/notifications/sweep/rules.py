@@ -123,7 +123,7 @@ def enrollment_reminders(
                         f"{prefix}:mentor:{mentor}",
                     )
 
-        enrolled_on = when.local_date(row["enrolled_at"], zone_name)
+        enrolled_on = when.local_time(row["enrolled_at"], zone_name).date()
         baseline = max(d for d in (row["last_logged_on"], start, enrolled_on) if d is not None)
         idle = (today - baseline).days
         if idle >= inactive_days:
