@@ -10,12 +10,17 @@ The URL is the learner's, so the request is treated as hostile input (SSRF):
 - redirects are never followed automatically: up to three are followed by hand, each target
   resolved and checked again.
 Every attempt is stored as a ``DeploymentCheck`` row.
+
+Offers ``deployment_check_run`` (one check, recorded; the task ``check_deployment`` calls it)
+and ``deployment_recheck_all`` (publishes a check of every deployed capstone, daily). Publishes
+through ``tracker.jobs``, never importing the task module.
 """
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -27,6 +32,9 @@ from django.db import transaction
 
 from curriculum.kernel import clock
 from learners.models import DeploymentCheck, Submission
+from tracker import jobs
+
+logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3
 METADATA_ADDRESSES = {
@@ -236,3 +244,17 @@ def submissions_to_recheck():
         .order_by("enrollment_id", "assignment_id", "-version")
         .values_list("id", "enrollment_id", "assignment_id")
     )
+
+
+def deployment_recheck_all() -> int:
+    """Publish one check of the latest deployed version of every capstone submission; the
+    number published."""
+    seen: set[tuple[int, int]] = set()
+    queued = 0
+    for submission_id, enrollment_id, assignment_id in submissions_to_recheck():
+        if (enrollment_id, assignment_id) in seen:
+            continue
+        seen.add((enrollment_id, assignment_id))
+        queued += jobs.publish(jobs.CHECK_DEPLOYMENT, args=[submission_id])
+    logger.info("Queued %d deployment re-checks at %s", queued, clock.now().isoformat())
+    return queued

@@ -19,9 +19,8 @@ from learners.models import Enrollment, Pause, ProgressLog, Submission
 from mentors import signals as mentor_signals
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.services import pairing_close_for_enrollment
-from tracker import tasks
+from tracker import jobs
 from tracker.notifications import events
-from tracker.notifications.services import safe_publish
 from tracker.progress import snapshots
 from tracker.progress.cache import bump_progress_version, forget_cohort
 
@@ -59,7 +58,7 @@ def on_session_changed(sender, session_id: int, **kwargs) -> None:
 def _enqueue_deployment_check(submission_id: int) -> None:
     if not Submission.objects.filter(pk=submission_id).exclude(deployment_url="").exists():
         return
-    if not safe_publish(tasks.check_deployment, args=[submission_id]):
+    if not jobs.publish(jobs.CHECK_DEPLOYMENT, args=[submission_id]):
         logger.warning(
             "Deployment check of submission %s waits for the daily re-check", submission_id
         )

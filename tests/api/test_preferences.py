@@ -28,6 +28,25 @@ def test_get_shows_the_contract_fields_and_the_muted_kinds(world):
     assert body["email_muted_kinds"] == ["weekly_digest"]
 
 
+def test_reading_preferences_writes_nothing_and_shows_the_defaults(world):
+    world.cohort.timezone = "America/Bogota"
+    world.cohort.save(update_fields=["timezone"])
+    UserPreferences.objects.filter(user=world.learner).delete()
+    body = client_for(world.learner).get(URL).json()
+    assert body == {
+        "timezone": "America/Bogota",
+        "email_reminders": True,
+        "quiet_hours_start": None,
+        "quiet_hours_end": None,
+        "email_muted_kinds": [],
+    }
+    assert not UserPreferences.objects.filter(user=world.learner).exists()
+    # The first change stores the row, with the default zone kept.
+    client_for(world.learner).patch(URL, {"email_reminders": False}, format="json")
+    stored = UserPreferences.objects.get(user=world.learner)
+    assert (stored.timezone, stored.email_reminders) == ("America/Bogota", False)
+
+
 def test_patch_mutes_and_unmutes_kinds(world):
     client = client_for(world.learner)
     response = client.patch(

@@ -26,11 +26,10 @@ from rest_framework.test import APIClient
 
 from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import PairingFactory
-from tracker import tasks
+from tracker import jobs
 from tracker.celery import app as celery_app
 from tracker.models import Notification
 from tracker.notifications import notify
-from tracker.notifications.services import broker_backoff_reset
 
 pytestmark = [
     pytest.mark.postgres,
@@ -161,13 +160,13 @@ def publishing_to(url: str):
 
     conf.update(broker_url=url, **production_broker_settings(url))
     reset_pools()
-    broker_backoff_reset()
+    jobs.broker_backoff_reset()
     try:
         yield
     finally:
         conf.update(saved)
         reset_pools()
-        broker_backoff_reset()
+        jobs.broker_backoff_reset()
 
 
 @pytest.fixture
@@ -266,7 +265,7 @@ def test_a_worker_killed_mid_delivery_sends_exactly_one_email_after_restart(
     time.sleep(lease + 1)  # the dead worker's claim expires
     with publishing_to(throwaway_redis.url):
         # What beat does every minute.
-        tasks.flush_outbox.apply_async()
+        assert jobs.publish(jobs.FLUSH_OUTBOX)
     wait_for(lambda: emails(email_dir), timeout=30, what="the email after the restart")
     time.sleep(3)  # room for a duplicate to show up, if there were one
     assert len(emails(email_dir)) == 1
@@ -290,8 +289,8 @@ def test_redis_stopped_the_write_still_answers_and_the_email_follows_later(
         assert notification.email_enqueued_at is None
 
         throwaway_redis.start()
-        broker_backoff_reset()
-        tasks.flush_outbox.apply_async()
+        jobs.broker_backoff_reset()
+        assert jobs.publish(jobs.FLUSH_OUTBOX)
         sent = wait_for(lambda: emails(email_dir), timeout=90, what="the email once Redis is back")
     assert len(sent) == 1
     assert f"To: {pairing.enrollment.learner.email}" in sent[0]

@@ -24,7 +24,7 @@ from tests.curriculum.factories import (
 from tests.learners.factories import EnrollmentFactory, LearnerFactory
 from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
 from tracker.models import UserPreferences, new_calendar_token
-from tracker.notifications.services import preferences_for
+from tracker.notifications import preferences_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def world():
     )
     staff = StaffFactory(username="sam")
     for user in (ada, bob, grace.user, alan.user, staff):
-        preferences_for(user)
+        preferences_ensure(user=user)
     return {
         "ada": ada,
         "bob": bob,

@@ -21,10 +21,11 @@ from tests.mentors.factories import MentorSessionFactory
 from tests.tracker.test_reminders_fixtures import (  # noqa: F401
     at,
     bootcamp_fixture,
+    broker_fixture,
     eager_celery_fixture,
     frozen_fixture,
 )
-from tracker import tasks
+from tracker import jobs, tasks
 from tracker.models import Notification, UserPreferences
 from tracker.notifications import (
     delivery,
@@ -34,8 +35,8 @@ from tracker.notifications import (
     preferences_for,
     preferences_update,
 )
-from tracker.notifications.delivery import TransientEmailError, deliver, flush_outbox
-from tracker.notifications.services import broker_backoff_reset
+from tracker.notifications.delivery import TransientEmailError, deliver
+from tracker.notifications.outbox import flush_outbox
 
 pytestmark = pytest.mark.django_db
 Sent = Notification.EmailState
@@ -191,7 +192,7 @@ def test_opted_out_and_muted_kinds_stay_in_app_only(bootcamp, frozen):
     assert notification_list(fetched_by=bootcamp.learner).count() == 3
 
 
-def test_quiet_hours_defer_the_email_and_the_outbox_sends_it_after(bootcamp, frozen):
+def test_quiet_hours_defer_the_email_and_the_outbox_sends_it_after(bootcamp, frozen, broker):
     preferences_update(
         actor=bootcamp.learner,
         timezone="Europe/Berlin",
@@ -205,9 +206,8 @@ def test_quiet_hours_defer_the_email_and_the_outbox_sends_it_after(bootcamp, fro
     assert notification.email_state == Sent.PENDING
     assert notification.email_after == at(2026, 3, 9, 6, 0)  # 07:00 Berlin
     frozen(at(2026, 3, 9, 5, 59))
-    with mock.patch.object(tasks.deliver_notification, "apply_async") as publish:
-        assert flush_outbox() == 0
-        publish.assert_not_called()
+    assert flush_outbox() == 0
+    assert broker.sent == []
     assert mail.outbox == []
     frozen(at(2026, 3, 9, 6, 0))
     assert deliver(notification.pk) == "sent"
@@ -243,14 +243,30 @@ def test_a_transient_smtp_error_is_retried_and_a_final_one_recorded(bootcamp, fr
     assert mail.outbox == []
 
 
-def test_the_delivery_task_retries_with_backoff_and_jitter():
-    task = tasks.deliver_notification
-    assert task.autoretry_for == (TransientEmailError,)
-    assert task.retry_backoff and task.retry_jitter and task.max_retries == 6
-    assert task.acks_late and task.reject_on_worker_lost and task.time_limit
+def test_the_delivery_task_retries_a_transient_failure_and_records_the_last(bootcamp, frozen):
+    frozen(at(2026, 3, 8, 10))
+    disconnected = smtplib.SMTPServerDisconnected("gone away")
+    flaky = make(bootcamp.learner, key="flaky")
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=[disconnected, disconnected, 1],
+    ):
+        assert tasks.deliver_notification.apply(args=[flaky.pk]).get() == "sent"
+    flaky.refresh_from_db()
+    assert (flaky.email_state, flaky.email_attempts) == (Sent.SENT, 3)
+
+    broken = make(bootcamp.learner, key="broken")
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=disconnected
+    ):
+        assert tasks.deliver_notification.apply(args=[broken.pk]).get() == "failed"
+    broken.refresh_from_db()
+    # The first try and six retries, then the failure is kept for staff to see.
+    assert (broken.email_state, broken.email_attempts) == (Sent.FAILED, 7)
+    assert "gone away" in broken.email_error
 
 
-def test_a_live_claim_blocks_a_second_delivery_and_a_dead_one_is_released(bootcamp, frozen):
+def test_a_live_claim_blocks_a_second_delivery_and_a_dead_one_is_released(bootcamp, frozen, broker):
     frozen(at(2026, 3, 8, 10))
     notification = make(bootcamp.learner)
     Notification.objects.filter(pk=notification.pk).update(
@@ -258,51 +274,35 @@ def test_a_live_claim_blocks_a_second_delivery_and_a_dead_one_is_released(bootca
     )
     assert deliver(notification.pk) == "busy"
     frozen(at(2026, 3, 8, 10, 30))  # far past the lease: that worker is dead
-    with mock.patch.object(tasks.deliver_notification, "apply_async") as publish:
-        assert flush_outbox() == 1
-    publish.assert_called_once_with(args=[notification.pk], retry=True, retry_policy=mock.ANY)
+    assert flush_outbox() == 1
+    assert broker.sent == [(jobs.DELIVER_NOTIFICATION, [notification.pk])]
     assert deliver(notification.pk) == "sent"
     assert len(mail.outbox) == 1
 
 
-@pytest.fixture
-def broker_backoff():
-    broker_backoff_reset()
-    yield
-    broker_backoff_reset()
-
-
 def test_a_broker_outage_leaves_the_row_to_the_outbox(
-    bootcamp, frozen, django_capture_on_commit_callbacks, broker_backoff
+    bootcamp, frozen, django_capture_on_commit_callbacks, broker
 ):
     frozen(at(2026, 3, 8, 10))
-    with (
-        mock.patch.object(
-            tasks.deliver_notification, "apply_async", side_effect=OSError("connection refused")
-        ),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    broker.down()
+    with django_capture_on_commit_callbacks(execute=True):
         notification = make(bootcamp.learner)
     notification.refresh_from_db()
     assert notification.email_enqueued_at is None
     assert notification.email_state == Sent.PENDING
-    # The next write in this process does not wait for the broker again.
-    with (
-        mock.patch.object(tasks.deliver_notification, "apply_async") as publish,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    # The next write in this process does not wait for the broker again, even once it is back.
+    broker.failure = None
+    with django_capture_on_commit_callbacks(execute=True):
         second = make(bootcamp.learner, key="second")
-    publish.assert_not_called()
-    with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as publish:
-        assert flush_outbox() == 2
-    publish.assert_called_once_with(
-        args=[[notification.pk, second.pk]], retry=True, retry_policy=mock.ANY
-    )
+    assert broker.sent == []
+    # The flush runs on a worker that just got its task from the broker: it publishes both.
+    assert flush_outbox() == 2
+    assert broker.sent == [(jobs.DELIVER_NOTIFICATION_BATCH, [[notification.pk, second.pk]])]
     notification.refresh_from_db()
     assert notification.email_enqueued_at == at(2026, 3, 8, 10)
     # Published rows are not published again while their task may still be in the queue.
-    with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as publish:
-        assert flush_outbox() == 0
+    assert flush_outbox() == 0
+    assert len(broker.sent) == 1
 
 
 # --- services and selectors -----------------------------------------------------------------

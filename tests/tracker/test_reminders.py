@@ -13,11 +13,15 @@ from tests.mentors.factories import MentorFactory, MentorSessionFactory
 from tests.tracker.test_reminders_fixtures import (  # noqa: F401
     at,
     bootcamp_fixture,
+    broker_fixture,
     eager_celery_fixture,
     frozen_fixture,
 )
+from tracker import jobs, tasks
 from tracker.models import Notification, UserPreferences
-from tracker.notifications.sweep import run_sweep
+from tracker.notifications import notify, outbox
+from tracker.notifications.outbox import flush_outbox, publish_sweep_rows
+from tracker.notifications.sweep import partitions, run_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -275,7 +279,6 @@ def test_the_sweep_runs_in_a_fixed_number_of_queries(
 
 def test_partitions_cover_every_enrollment_exactly_once(bootcamp, frozen):
     from tests.learners.factories import EnrollmentFactory
-    from tracker.notifications.sweep import partitions
 
     frozen(at(2026, 2, 2, 9))
     for _ in range(9):
@@ -313,14 +316,8 @@ def test_replaying_a_past_day_sends_nothing_twice(bootcamp, frozen):
 
 # --- publishing the emails ------------------------------------------------------------------
 def test_a_sweep_publishes_its_emails_once_and_only_its_own_rows(
-    bootcamp, frozen, django_capture_on_commit_callbacks
+    bootcamp, frozen, django_capture_on_commit_callbacks, broker
 ):
-    from unittest import mock
-
-    from tracker import tasks
-    from tracker.notifications.delivery import publish_sweep_rows
-    from tracker.notifications.services import notify
-
     frozen(at(2026, 3, 10, 9))
     earlier = notify(
         recipient=bootcamp.staff,
@@ -330,83 +327,61 @@ def test_a_sweep_publishes_its_emails_once_and_only_its_own_rows(
         link="/",
         dedupe_key="event-before-the-sweep",
     )
-    with (
-        mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as publish,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        created = sweep()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run_sweep()
     rows = Notification.objects.exclude(pk=earlier.pk)
-    assert sum(created.values()) == rows.count() == 4
-    # One message for the whole sweep, whatever its size.
-    publish.assert_called_once()
-    first, last, stamp = publish.call_args.kwargs["args"]
+    assert sum(result.created.values()) == rows.count() == 4
+    # The sweep says what it made, and one message goes out for the whole sweep.
     ids = sorted(rows.values_list("id", flat=True))
-    assert (first, last) == (ids[0], ids[-1])
+    assert (result.first_id, result.last_id, result.stamp) == (ids[0], ids[-1], at(2026, 3, 10, 9))
+    assert broker.sent == [
+        (jobs.DELIVER_SWEEP_NOTIFICATIONS, [ids[0], ids[-1], at(2026, 3, 10, 9).isoformat()])
+    ]
     assert set(rows.values_list("email_enqueued_at", flat=True)) == {at(2026, 3, 10, 9)}
 
     # The task (a moment later, on a worker) hands out exactly the sweep's rows, in batches,
     # and marks them published.
     frozen(at(2026, 3, 10, 9, 1))
-    with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch:
-        assert publish_sweep_rows(0, last, dt.datetime.fromisoformat(stamp)) == (4, None)
-    batch.assert_called_once_with(args=[ids], retry=True, retry_policy=mock.ANY)
+    broker.sent.clear()
+    assert publish_sweep_rows(0, ids[-1], at(2026, 3, 10, 9)) == (4, None)
+    assert broker.sent == [(jobs.DELIVER_NOTIFICATION_BATCH, [ids])]
     # Published again (a redelivered message): nothing is left to publish.
-    with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch:
-        assert publish_sweep_rows(first, last, dt.datetime.fromisoformat(stamp)) == (0, None)
-    batch.assert_not_called()
+    broker.sent.clear()
+    assert publish_sweep_rows(ids[0], ids[-1], at(2026, 3, 10, 9)) == (0, None)
+    assert broker.sent == []
 
 
-def test_the_sweep_hand_out_continues_in_a_new_task_after_its_budget(bootcamp, frozen, monkeypatch):
-    from unittest import mock
-
-    from tracker import tasks
-    from tracker.notifications import delivery
-
+def test_the_sweep_hand_out_continues_in_a_new_task_after_its_budget(
+    bootcamp, frozen, monkeypatch, broker
+):
     frozen(at(2026, 3, 10, 9))
     sweep()
     ids = sorted(Notification.objects.values_list("id", flat=True))
-    monkeypatch.setattr(delivery, "SWEEP_PUBLISH_PAGE", 2)
-    with (
-        mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch,
-        mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as again,
-    ):
-        stamp = at(2026, 3, 10, 9)
-        assert delivery.publish_sweep_rows(ids[0], ids[-1], stamp, budget_seconds=0) == (
-            2,
-            ids[1] + 1,
-        )
-        assert tasks.deliver_sweep_notifications(ids[2], ids[-1], stamp.isoformat()) == 2
-    assert [c.kwargs["args"] for c in batch.call_args_list] == [[ids[:2]], [ids[2:]]]
-    again.assert_not_called()
+    monkeypatch.setattr(outbox, "SWEEP_PUBLISH_PAGE", 2)
+    stamp = at(2026, 3, 10, 9)
+    assert outbox.publish_sweep_rows(ids[0], ids[-1], stamp, budget_seconds=0) == (2, ids[1] + 1)
+    assert tasks.deliver_sweep_notifications(ids[2], ids[-1], stamp.isoformat()) == 2
+    assert broker.of(jobs.DELIVER_NOTIFICATION_BATCH) == [[ids[:2]], [ids[2:]]]
+    assert broker.of(jobs.DELIVER_SWEEP_NOTIFICATIONS) == []
+    # Out of budget, the task's hand-out publishes itself again for the rest (the clock stands
+    # still here, so the rows still carry the sweep's stamp and are handed out once more).
+    assert outbox.hand_out_sweep_emails(ids[0], ids[-1], stamp, budget_seconds=0) == 2
+    assert broker.of(jobs.DELIVER_SWEEP_NOTIFICATIONS) == [[ids[1] + 1, ids[-1], stamp.isoformat()]]
 
 
 def test_a_sweep_whose_publish_failed_is_left_to_the_outbox_flush(
-    bootcamp, frozen, django_capture_on_commit_callbacks
+    bootcamp, frozen, django_capture_on_commit_callbacks, broker
 ):
-    from unittest import mock
-
-    from tracker import tasks
-    from tracker.notifications.delivery import flush_outbox
-    from tracker.notifications.services import broker_backoff_reset
-
     frozen(at(2026, 3, 10, 9))
-    broker_backoff_reset()
-    try:
-        with (
-            mock.patch.object(
-                tasks.deliver_sweep_notifications, "apply_async", side_effect=OSError("down")
-            ),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            assert sum(sweep().values()) == 4
-        # Within the claim lease the rows count as published; then the flush takes them.
-        with mock.patch.object(tasks.deliver_notification_batch, "apply_async") as batch:
-            assert flush_outbox() == 0
-            frozen(at(2026, 3, 10, 9, 5))
-            assert flush_outbox() == 4
-        assert len(batch.call_args.kwargs["args"][0]) == 4
-    finally:
-        broker_backoff_reset()
+    broker.down()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sum(sweep().values()) == 4
+    broker.up()
+    # Within the claim lease the rows count as published; then the flush takes them.
+    assert flush_outbox() == 0
+    frozen(at(2026, 3, 10, 9, 5))
+    assert flush_outbox() == 4
+    assert [len(ids) for [ids] in broker.of(jobs.DELIVER_NOTIFICATION_BATCH)] == [4]
 
 
 def test_the_sweeps_emails_reach_every_recipient_exactly_once(
@@ -420,8 +395,6 @@ def test_the_sweeps_emails_reach_every_recipient_exactly_once(
     states = set(Notification.objects.values_list("email_state", flat=True))
     assert states == {Notification.EmailState.SENT}
     # A flush, a second sweep and a replayed hand-out send nothing more.
-    from tracker.notifications.delivery import flush_outbox, publish_sweep_rows
-
     frozen(at(2026, 3, 10, 9, 30))
     with django_capture_on_commit_callbacks(execute=True):
         assert sum(sweep().values()) == 0

@@ -75,3 +75,31 @@ def test_the_partitioned_sweep_task_equals_one_sweep(bootcamp, frozen, eager_cel
     assert by_kind == {"due_soon": 6, "inactive": 7, "weekly_digest": 2}
     settings.STRIDE_SWEEP_PARTITIONS = 1
     assert tasks.sweep_reminders.apply().get() == {}
+
+
+def test_the_schedule_runs_every_periodic_task_and_keeps_what_staff_changed(db):
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from tracker.celery import app
+
+    schedule = importlib.import_module("tracker.migrations.0010_periodic_schedule")
+    scheduled = {
+        task.name: task for task in PeriodicTask.objects.filter(task__startswith="tracker.")
+    }
+    assert set(scheduled) == {name for name, *_ in schedule.SCHEDULE}
+    for task in scheduled.values():
+        assert task.enabled and task.task in app.tasks
+    assert scheduled["Email outbox flush"].interval.every == 60
+    assert scheduled["Daily deployment re-check"].crontab.hour == "3"
+
+    # Staff slowed the sweep down and switched the flush off: running the list again keeps it.
+    sweep_task = scheduled["Reminder sweep"]
+    sweep_task.interval = IntervalSchedule.objects.create(every=3600, period="seconds")
+    sweep_task.save()
+    PeriodicTask.objects.filter(name="Email outbox flush").update(enabled=False)
+    schedule.create_schedule(apps, None)
+    assert PeriodicTask.objects.get(name="Reminder sweep").interval.every == 3600
+    assert not PeriodicTask.objects.get(name="Email outbox flush").enabled

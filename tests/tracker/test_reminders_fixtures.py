@@ -6,7 +6,8 @@ only the tests that ask for them)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from unittest import mock
 
 import pytest
 import time_machine
@@ -19,6 +20,7 @@ from tests.curriculum.factories import (
 )
 from tests.learners.factories import EnrollmentFactory
 from tests.mentors.factories import MentorFactory, PairingFactory
+from tracker import jobs
 from tracker.celery import app as celery_app
 
 # A Monday; the cohort starts four weeks before it.
@@ -88,3 +90,39 @@ def eager_celery_fixture():
     celery_app.conf.task_eager_propagates = True
     yield celery_app
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@dataclass
+class Broker:
+    """What the code handed to the broker, as ``(task name, args)`` in order."""
+
+    sent: list[tuple[str, list]] = field(default_factory=list)
+    failure: BaseException | None = None
+
+    def send_task(self, name, args=None, **options):
+        if self.failure is not None:
+            raise self.failure
+        self.sent.append((name, list(args or [])))
+
+    def of(self, name: str) -> list[list]:
+        """The args of every message of the task ``name``."""
+        return [args for sent_name, args in self.sent if sent_name == name]
+
+    def down(self) -> None:
+        """Refuse every publish as an unreachable broker does."""
+        self.failure = OSError("connection refused")
+
+    def up(self) -> None:
+        """Reachable again, and this process's memory of the outage forgotten."""
+        self.failure = None
+        jobs.broker_backoff_reset()
+
+
+@pytest.fixture(name="broker")
+def broker_fixture():
+    """The broker as the publishing code sees it: ``broker.sent``, ``broker.down()``."""
+    broker = Broker()
+    jobs.broker_backoff_reset()
+    with mock.patch.object(celery_app, "send_task", broker.send_task):
+        yield broker
+    jobs.broker_backoff_reset()

@@ -8,9 +8,16 @@ import pytest
 from django.db import connection
 
 from tests.learners.factories import EnrollmentFactory
-from tests.tracker.test_reminders_fixtures import at, bootcamp_fixture, frozen_fixture  # noqa: F401
+from tests.tracker.test_reminders_fixtures import (  # noqa: F401
+    at,
+    bootcamp_fixture,
+    broker_fixture,
+    frozen_fixture,
+)
+from tracker import jobs
 from tracker.models import Notification
 from tracker.notifications import sweep as sweep_module
+from tracker.notifications.sweep import reads, writer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,8 +28,8 @@ def test_two_sweeps_at_once_create_no_duplicates(bootcamp, frozen, monkeypatch):
         EnrollmentFactory(cohort=bootcamp.cohort)
     frozen(at(2026, 3, 10, 9))
     # Small batches make the two sweeps interleave many times.
-    monkeypatch.setattr(sweep_module, "CHUNK_SIZE", 7)
-    monkeypatch.setattr(sweep_module, "WRITE_BATCH", 5)
+    monkeypatch.setattr(reads, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(writer, "WRITE_BATCH", 5)
     start = threading.Barrier(2)
     results, errors = [], []
 
@@ -51,20 +58,16 @@ def test_two_sweeps_at_once_create_no_duplicates(bootcamp, frozen, monkeypatch):
 
 
 def test_the_background_writer_inserts_everything_and_reports_its_failures(
-    bootcamp, frozen, monkeypatch
+    bootcamp, frozen, monkeypatch, broker
 ):
-    from unittest import mock
-
-    from tracker import tasks
-
     frozen(at(2026, 2, 2, 9))
     for _ in range(20):
         EnrollmentFactory(cohort=bootcamp.cohort)
     frozen(at(2026, 3, 10, 9))
     # Outside any transaction on PostgreSQL a second connection does the inserts.
-    assert sweep_module._can_write_in_background()
-    monkeypatch.setattr(sweep_module, "WRITE_BATCH", 3)
-    real_insert = sweep_module._insert_ignoring_duplicates
+    assert writer.can_write_in_background()
+    monkeypatch.setattr(writer, "WRITE_BATCH", 3)
+    real_insert = writer.insert_ignoring_duplicates
     calls = []
 
     def failing_third_batch(reminders, stamp):
@@ -73,23 +76,19 @@ def test_the_background_writer_inserts_everything_and_reports_its_failures(
             raise RuntimeError("disk full")
         return real_insert(reminders, stamp)
 
-    monkeypatch.setattr(sweep_module, "_insert_ignoring_duplicates", failing_third_batch)
-    with (
-        mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as publish,
-        pytest.raises(RuntimeError, match="disk full"),
-    ):
+    monkeypatch.setattr(writer, "insert_ignoring_duplicates", failing_third_batch)
+    with pytest.raises(RuntimeError, match="disk full"):
         sweep_module.run_sweep()
     # The failure reaches the caller, nothing is published, and the writer thread is gone.
-    publish.assert_not_called()
+    assert broker.sent == []
     assert set(calls) == {"sweep-writer"}
     assert not any(t.name == "sweep-writer" for t in threading.enumerate())
     # Committed batches stay (each is its own transaction); the next sweep does the rest.
     kept = Notification.objects.count()
     assert kept == 6
-    monkeypatch.setattr(sweep_module, "_insert_ignoring_duplicates", real_insert)
-    with mock.patch.object(tasks.deliver_sweep_notifications, "apply_async") as publish:
-        result = sweep_module.run_sweep()
+    monkeypatch.setattr(writer, "insert_ignoring_duplicates", real_insert)
+    result = sweep_module.run_sweep()
     expected = (21 + 1) * 2
     assert sum(result.created.values()) == expected - kept
     assert Notification.objects.count() == expected
-    publish.assert_called_once()
+    assert len(broker.of(jobs.DELIVER_SWEEP_NOTIFICATIONS)) == 1

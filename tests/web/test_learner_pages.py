@@ -8,7 +8,7 @@ from learners.models import HelpRequest, ProgressLog, Submission
 from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import MentorSessionFactory, ReviewFactory
 from tracker.models import Notification, UserPreferences
-from tracker.notifications import preferences_for
+from tracker.notifications import preferences_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_user_without_enrollment_sees_welcome(client, db):
 
 
 def test_calendar_link_can_be_replaced(learner_client, world):
-    old = preferences_for(world.learner).calendar_token
+    old = preferences_ensure(user=world.learner).calendar_token
     assert learner_client.get(f"/calendar/{old}.ics").status_code == 200
     response = learner_client.post(reverse("calendar_rotate"))
     assert response.status_code == 302

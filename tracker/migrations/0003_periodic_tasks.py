@@ -1,72 +1,11 @@
-"""The periodic schedule, kept in the database (django-celery-beat) so staff can see and change
-it in the admin. Created once; later edits made by staff are left alone."""
+"""Superseded by ``0010_periodic_schedule``, which holds the one list of periodic tasks.
+
+This migration created the first four periodic tasks; it is kept, doing nothing, so the
+migration history stays intact. Databases it already ran on keep their rows, and the later
+migration creates whatever is missing.
+"""
 
 from django.db import migrations
-
-SCHEDULE = [
-    # name, task, every (seconds) or crontab, description
-    (
-        "Reminder sweep",
-        "tracker.tasks.sweep_reminders",
-        {"every": 15 * 60},
-        "Finds every due reminder (set-based) and creates the notifications.",
-    ),
-    (
-        "Email outbox flush",
-        "tracker.tasks.flush_outbox",
-        {"every": 60},
-        "Publishes due emails no task carries: broker outages, quiet hours, dead workers.",
-    ),
-    (
-        "Pause status sync",
-        "tracker.tasks.sync_pause_statuses",
-        {"crontab": {"minute": "5", "hour": "*"}},
-        "Flips enrollments between active and paused as pauses begin and end (hourly, so "
-        "every cohort's local midnight is caught within the hour).",
-    ),
-    (
-        "Daily deployment re-check",
-        "tracker.tasks.recheck_deployments",
-        {"crontab": {"minute": "30", "hour": "3"}},
-        "Checks every capstone deployment again, once a day (03:30 UTC).",
-    ),
-]
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    for name, task, when, description in SCHEDULE:
-        if PeriodicTask.objects.filter(name=name).exists():
-            continue
-        fields = {"task": task, "description": description, "enabled": True}
-        if "every" in when:
-            fields["interval"], _ = IntervalSchedule.objects.get_or_create(
-                every=when["every"], period="seconds"
-            )
-            # Running late is pointless: the next run does the same work.
-            fields["expire_seconds"] = when["every"]
-        else:
-            fields["crontab"], _ = CrontabSchedule.objects.get_or_create(
-                minute=when["crontab"]["minute"],
-                hour=when["crontab"]["hour"],
-                day_of_week="*",
-                day_of_month="*",
-                month_of_year="*",
-                timezone="UTC",
-            )
-        PeriodicTask.objects.create(name=name, **fields)
-    # Tell a running beat that the schedule changed.
-    from django.utils import timezone
-
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
-
-
-def remove_schedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, *_ in SCHEDULE]).delete()
 
 
 class Migration(migrations.Migration):
@@ -75,4 +14,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

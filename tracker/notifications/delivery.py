@@ -1,4 +1,5 @@
-"""Sending one notification's email exactly once, and the outbox flush.
+"""Sending one notification's email exactly once (the task ``tracker.tasks.deliver_notification``
+calls ``deliver`` and retries on ``TransientEmailError``).
 
 The row's ``email_state`` is the lock. A delivery claims the row with one conditional UPDATE
 (``pending`` → ``sending``, attempts + 1); only the task whose UPDATE changed the row sends, and
@@ -6,8 +7,8 @@ it marks the row ``sent`` right after the mail server accepted the message. A du
 second publish, a redelivered message, a doubled beat) finds the row claimed or sent and returns.
 A worker killed between claim and mark leaves a ``sending`` row behind; once its claim is older
 than the lease (longer than the task's hard time limit, so its owner is surely dead) the outbox
-flush hands it back to ``pending`` and publishes it again. docs/OPERATIONS.md has the whole
-argument.
+flush (``outbox``) hands it back to ``pending`` and publishes it again. docs/OPERATIONS.md has
+the whole argument. Publishes nothing itself; returns what happened.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import datetime as dt
 import logging
 import smtplib
 import socket
-import time
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -27,7 +27,7 @@ from curriculum.kernel.zones import zone_or_utc
 from tracker.models import Notification, UserPreferences
 
 from .emails import build_email
-from .services import broker_backoff_reset, enqueue_delivery, preferences_for
+from .selectors import preferences_for
 
 logger = logging.getLogger(__name__)
 
@@ -159,72 +159,3 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> str:
         email_state=State.SENT, emailed_at=clock.now(), email_claimed_at=None, email_error=""
     )
     return "sent"
-
-
-# --- outbox -----------------------------------------------------------------------------------
-def outbox_due(now: dt.datetime | None = None):
-    """Pending rows whose email is due and that no live task is known to carry."""
-    now = now or clock.now()
-    stale_before = now - claim_lease()
-    return (
-        Notification.objects.filter(email_state=State.PENDING)
-        .filter(Q(email_after__isnull=True) | Q(email_after__lte=now))
-        .filter(Q(email_enqueued_at__isnull=True) | Q(email_enqueued_at__lt=stale_before))
-    )
-
-
-def flush_outbox(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
-    """Release claims of dead workers and publish every due email that no task carries.
-
-    Covers rows created while the broker was down, quiet-hour deferrals that came due, and
-    deliveries whose worker died. Returns the number of rows published.
-    """
-    now = now or clock.now()
-    released = Notification.objects.filter(
-        email_state=State.SENDING, email_claimed_at__lt=now - claim_lease()
-    ).update(email_state=State.PENDING, email_claimed_at=None, email_enqueued_at=None)
-    if released:
-        logger.warning("Released %d email claim(s) of dead workers", released)
-    ids = list(outbox_due(now).order_by("id").values_list("id", flat=True)[:limit])
-    # This runs on a worker that got the flush task from the broker: the broker is back.
-    broker_backoff_reset()
-    if not ids:
-        return 0
-    return enqueue_delivery(ids)
-
-
-# Ids read and published per step of a sweep's hand-out; the task stops after its budget and
-# publishes itself again for the rest, so no task comes near its time limit.
-SWEEP_PUBLISH_PAGE = 2000
-
-
-def publish_sweep_rows(
-    first_id: int, last_id: int, enqueued_at: dt.datetime, *, budget_seconds: float = 60.0
-) -> tuple[int, int | None]:
-    """Publish the emails of one sweep's rows (ids in ``[first_id, last_id]`` stamped
-    ``email_enqueued_at = enqueued_at`` and still pending), in pages, for at most about
-    ``budget_seconds``. Returns ``(published, next_first_id)``, ``next_first_id`` None when
-    done (or the broker failed: the outbox flush then has the rest once the stamp is older
-    than the lease).
-
-    Rows of other writers in the id range (events, a concurrent sweep) carry another stamp and
-    are left to their own publisher. Publishing a row twice (this and a flush) is harmless: the
-    delivery claim sends once.
-    """
-    deadline = time.monotonic() + budget_seconds
-    rows = Notification.objects.filter(
-        id__lte=last_id, email_state=State.PENDING, email_enqueued_at=enqueued_at
-    ).order_by("id")
-    published = 0
-    start = first_id
-    while True:
-        ids = list(rows.filter(id__gte=start).values_list("id", flat=True)[:SWEEP_PUBLISH_PAGE])
-        if not ids:
-            return published, None
-        sent = enqueue_delivery(ids)
-        published += sent
-        if sent < len(ids):
-            return published, None
-        start = ids[-1] + 1
-        if time.monotonic() >= deadline:
-            return published, start

@@ -1,8 +1,14 @@
-"""Reads of notifications and preferences."""
+"""Reads of notifications and preferences; none of them writes.
+
+Offers ``notification_list``, ``notification_unread_count``, ``preferences_for`` and
+``default_timezone_for``.
+"""
 
 from django.db.models import QuerySet
 
-from tracker.models import Notification
+from learners.models import Enrollment
+from mentors.models import Mentor
+from tracker.models import Notification, UserPreferences
 
 from .rules import NOTIFICATION_RULE
 
@@ -22,3 +28,31 @@ def notification_list(*, fetched_by) -> QuerySet[Notification]:
 
 def notification_unread_count(*, fetched_by) -> int:
     return notification_list(fetched_by=fetched_by).filter(read_at__isnull=True).count()
+
+
+def default_timezone_for(user) -> str:
+    """A user's zone until they choose one: their cohort's for a learner, their own for a
+    mentor, else UTC."""
+    cohort_zone = (
+        Enrollment.objects.filter(learner_id=user.pk)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .order_by("-enrolled_at", "-id")
+        .values_list("cohort__timezone", flat=True)
+        .first()
+    )
+    if cohort_zone:
+        return cohort_zone
+    mentor_zone = Mentor.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first()
+    return mentor_zone or "UTC"
+
+
+def preferences_for(user) -> UserPreferences:
+    """The user's stored preferences, or the defaults (unsaved) when they never saved any.
+
+    Writes nothing: rows are made by ``preferences_update`` (and ``preferences_ensure`` where a
+    stored row is needed, e.g. for the calendar feed's token).
+    """
+    try:
+        return user.preferences
+    except UserPreferences.DoesNotExist:
+        return UserPreferences(user_id=user.pk, timezone=default_timezone_for(user))

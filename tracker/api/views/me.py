@@ -17,7 +17,7 @@ from mentors.roles import role_of
 from tracker.api import inputs, serializers
 from tracker.api.base import ApiView
 from tracker.calendar import calendar_path, calendar_token_rotate
-from tracker.notifications.services import preferences_for, preferences_update
+from tracker.notifications import preferences_ensure, preferences_for, preferences_update
 
 
 def calendar_url(preferences) -> str:
@@ -28,7 +28,7 @@ class MeView(ApiView):
     @extend_schema(responses=serializers.MeSerializer)
     def get(self, request):
         user = request.user
-        preferences = preferences_for(user)
+        preferences = preferences_ensure(user=user)
         return Response(
             {
                 "id": user.pk,

@@ -1,8 +1,9 @@
 """``manage.py send_reminders [--dry-run] [--date YYYY-MM-DD]``: one reminder sweep, here and now.
 
-The sweep runs in this process (no worker needed); the emails of new notifications are handed
-to the broker after each batch commits, and the outbox flush delivers them if the broker is
-away. A past ``--date`` replays that day's sweep: only reminders never created are created.
+The sweep runs in this process (no worker needed); the emails of its new notifications are
+handed to the broker in one task once the sweep is over, and the outbox flush delivers them if
+the broker is away. A past ``--date`` replays that day's sweep: only reminders never created
+are created.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from mentors.roles import role_of
 from mentors.selectors import session_list
 from tracker.calendar import calendar_path, calendar_token_rotate
 from tracker.notifications.selectors import notification_list
-from tracker.notifications.services import notification_mark_read, preferences_for
+from tracker.notifications.services import notification_mark_read, preferences_ensure
 
 
 def page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
@@ -74,7 +74,7 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 def calendar_url(request: HttpRequest) -> str:
     """The absolute address of the caller's private calendar feed."""
-    return request.build_absolute_uri(calendar_path(preferences_for(request.user)))
+    return request.build_absolute_uri(calendar_path(preferences_ensure(user=request.user)))
 
 
 @login_required

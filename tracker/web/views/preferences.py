@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from curriculum.kernel.forms import service_errors
-from tracker.notifications.services import preferences_for, preferences_update
+from tracker.notifications import preferences_for, preferences_update
 from tracker.web.forms import PreferencesForm
 from tracker.web.views.common import calendar_url, page
 

@@ -1,0 +1,101 @@
+"""Publishing Celery tasks by their pinned names: the one door from work modules to the broker.
+
+Offers the task names (``DELIVER_NOTIFICATION`` …, the names ``tracker.tasks`` registers its
+tasks under), ``publish`` (hand one task to the broker now; never raises), ``publish_on_commit``
+(the same once the current transaction commits) and ``broker_backoff_reset``.
+
+Work modules (notifications, deployments, the receivers) publish here instead of importing
+``tracker.tasks``, which imports them: the task module adapts, this module sends, and no import
+goes back up. It imports nothing of Stride (layer ``(jobs)``, just above the models).
+
+Publishing never blocks a caller for long and never raises: when the broker is away it logs,
+returns False, and for a short while does not try again in this process. Every caller has a
+way to catch up later (the outbox flush for emails, the daily re-check for deployments).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# The pinned names of every task (``tracker.tasks`` registers each under its constant here).
+DELIVER_NOTIFICATION = "tracker.tasks.deliver_notification"
+DELIVER_NOTIFICATION_BATCH = "tracker.tasks.deliver_notification_batch"
+DELIVER_SWEEP_NOTIFICATIONS = "tracker.tasks.deliver_sweep_notifications"
+FLUSH_OUTBOX = "tracker.tasks.flush_outbox"
+SWEEP_REMINDERS = "tracker.tasks.sweep_reminders"
+SWEEP_PARTITION = "tracker.tasks.sweep_partition"
+REFRESH_PROGRESS_ROWS = "tracker.tasks.refresh_progress_rows"
+SYNC_PAUSE_STATUSES = "tracker.tasks.sync_pause_statuses"
+CHECK_DEPLOYMENT = "tracker.tasks.check_deployment"
+RECHECK_DEPLOYMENTS = "tracker.tasks.recheck_deployments"
+
+# After a broker error, publishing is not tried again in this process for this long: a web
+# request that would publish several tasks pays the broker timeout once, not once per task.
+BROKER_BACKOFF_SECONDS = 15.0
+_broker_down_until = 0.0
+
+DEFAULT_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+
+def publish(name: str, *, args: Sequence = (), **options) -> bool:
+    """Hand the task ``name`` to the broker with short timeouts; True when it was accepted,
+    False (logged, never raised) when the broker is away or publishing failed. ``options`` are
+    Celery's publishing options (``countdown``, ``expires`` …)."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    options = {
+        "retry": True,
+        "retry_policy": getattr(settings, "CELERY_TASK_PUBLISH_RETRY_POLICY", DEFAULT_RETRY_POLICY),
+        **options,
+    }
+    try:
+        _send(name, list(args), options)
+    except (KombuError, RedisError, OSError, TimeoutError):
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        logger.warning("Broker unavailable; not publishing %s", name, exc_info=True)
+        return False
+    except Exception:
+        # Not a broker outage, but the write it follows has committed: log loudly, go on.
+        logger.exception("Publishing %s failed", name)
+        return False
+    return True
+
+
+def publish_on_commit(name: str, *, args: Sequence = (), **options) -> None:
+    """``publish`` once the current transaction commits (at once outside a transaction); a
+    rolled-back write publishes nothing."""
+    frozen = list(args)
+    transaction.on_commit(lambda: publish(name, args=frozen, **options))
+
+
+def broker_backoff_reset() -> None:
+    """Forget an earlier broker failure (tests, and the outbox flush which runs on a worker
+    that has just proven the broker works)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
+def _send(name: str, args: list, options: dict) -> None:
+    app = current_app
+    if app.conf.task_always_eager:
+        # ``send_task`` ignores eager mode; a development setup or a test that asks for tasks to
+        # run in-process gets the registered task run here, as ``apply_async`` would.
+        app.tasks[name].apply_async(args=args, **options)
+        return
+    app.send_task(name, args=args, **options)

@@ -1,0 +1,245 @@
+"""Who is reminded of what, and at most how often: the contract's reminder table as code.
+
+Offers ``Reminder`` (one row to create) and one generator per kind family:
+``enrollment_reminders`` (``due_soon``, ``overdue``, ``inactive``), ``review_waiting``,
+``session_upcoming``, ``digests_due`` and ``weekly_digests``. Each reminder's dedupe key
+encodes the contract's "at most" column, so the same reminder made twice (two sweeps, a replay
+of a past day) is one row. Pure: they decide over rows the reads gave them; no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.conf import settings
+
+from tracker.models import Notification
+from tracker.progress.schedule import shift_due_date
+
+from .clock import SweepClock
+from .reads import ChunkFacts, Context, DigestCounts, UpcomingSession
+from .texts import (
+    DueSoonText,
+    MentorWeek,
+    OverdueText,
+    ProgramWeek,
+    assignment_text,
+    inactive_text,
+    review_waiting_text,
+    session_upcoming_text,
+    weekly_digest_text,
+)
+
+Kind = Notification.Kind
+
+
+class Reminder(NamedTuple):
+    """One reminder to create (a tuple: the sweep makes hundreds of thousands of them)."""
+
+    recipient_id: int
+    kind: str
+    subject: str
+    body: str
+    link: str
+    dedupe_key: str
+
+
+# --- due_soon, overdue, inactive --------------------------------------------------------------
+def enrollment_reminders(
+    rows: list[dict], facts: ChunkFacts, when: SweepClock, context: Context
+) -> Iterable[Reminder]:
+    """``due_soon``: once per learner, assignment and due date, from three days before.
+    ``overdue``: learner and mentor, once per assignment and week overdue, until approved.
+    ``inactive``: the learner once per seven idle days, the mentor too from fourteen."""
+    due_soon_days = settings.STRIDE_DUE_SOON_DAYS
+    inactive_days = settings.STRIDE_INACTIVE_DAYS
+    mentor_inactive_days = settings.STRIDE_INACTIVE_MENTOR_DAYS
+    # Learners of a cohort share their local day and (unless paused) every due date, so the
+    # texts of a reminder are made once per (assignment, due date, day) and reused.
+    texts: dict[tuple[int, dt.date, dt.date], DueSoonText | OverdueText] = {}
+
+    def text_for(assignment_id: int, title: str, due: dt.date, today: dt.date):
+        text = texts.get((assignment_id, due, today))
+        if text is None:
+            text = texts[assignment_id, due, today] = assignment_text(title, due, today)
+        return text
+
+    # The assignments that can remind anyone, per (program, cohort start, day): a pause only
+    # moves a due date later, so one due more than ``due_soon_days`` ahead on the unpaused
+    # schedule cannot remind a paused learner either (most of a six-month program, most days).
+    candidates: dict[tuple[int, dt.date, dt.date], list] = {}
+    for row in rows:
+        enrollment_id = row["id"]
+        zone_name = row["learner__preferences__timezone"] or row["cohort__timezone"]
+        today = when.today(zone_name)
+        start = row["cohort__start_date"]
+        if start > today:
+            continue
+        learner, mentor = row["learner_id"], row["mentor_user_id"]
+        link = f"/enrollments/{enrollment_id}/"
+        enrollment_pauses = facts.pauses.get(enrollment_id)
+
+        program_id = row["cohort__program_id"]
+        reachable = candidates.get((program_id, start, today))
+        if reachable is None:
+            reachable = candidates[program_id, start, today] = []
+            for assignment_id, title, due_week in context.assignments.get(program_id, ()):
+                text = text_for(assignment_id, title, start + dt.timedelta(weeks=due_week), today)
+                if text.days_left <= due_soon_days:
+                    reachable.append((assignment_id, title, due_week, text))
+
+        for assignment_id, title, due_week, unpaused_text in reachable:
+            text = unpaused_text
+            if enrollment_pauses:
+                due = shift_due_date(start + dt.timedelta(weeks=due_week), enrollment_pauses)
+                text = text_for(assignment_id, title, due, today)
+            if text.days_left > due_soon_days:
+                continue
+            pair = (enrollment_id, assignment_id)
+            if isinstance(text, DueSoonText):
+                if pair not in facts.submitted:
+                    yield Reminder(
+                        learner,
+                        Kind.DUE_SOON,
+                        text.subject,
+                        text.body,
+                        link,
+                        f"due_soon:{enrollment_id}:{assignment_id}:{text.due_on}",
+                    )
+            elif pair not in facts.approved:
+                prefix = f"overdue:{enrollment_id}:{assignment_id}:w{text.week_overdue}"
+                yield Reminder(
+                    learner, Kind.OVERDUE, text.subject, text.body, link, f"{prefix}:learner"
+                )
+                if mentor:
+                    yield Reminder(
+                        mentor,
+                        Kind.OVERDUE,
+                        text.mentor_subject,
+                        text.mentor_body,
+                        link,
+                        f"{prefix}:mentor:{mentor}",
+                    )
+
+        enrolled_on = when.local_time(row["enrolled_at"], zone_name).date()
+        baseline = max(d for d in (row["last_logged_on"], start, enrolled_on) if d is not None)
+        idle = (today - baseline).days
+        if idle >= inactive_days:
+            prefix = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
+            said = inactive_text(idle, baseline)
+            yield Reminder(
+                learner,
+                Kind.INACTIVE,
+                said.learner.subject,
+                said.learner.body,
+                f"{link}#log",
+                f"{prefix}:learner",
+            )
+            if mentor and idle >= mentor_inactive_days:
+                yield Reminder(
+                    mentor,
+                    Kind.INACTIVE,
+                    said.mentor.subject,
+                    said.mentor.body,
+                    link,
+                    f"{prefix}:mentor:{mentor}",
+                )
+
+
+# --- review_waiting, session_upcoming ---------------------------------------------------------
+def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]):
+    """The mentor once per submission after 48 hours, every staff member once after 96."""
+    staff_step = dt.timedelta(hours=settings.STRIDE_REVIEW_ESCALATE_HOURS)
+    for submission_id, version, submitted_at, title, mentor in waiting:
+        hours = int((when.now - submitted_at).total_seconds() // 3600)
+        link = f"/submissions/{submission_id}/"
+        said = review_waiting_text(
+            title=title,
+            version=version,
+            submitted_at=submitted_at,
+            hours=hours,
+            has_mentor=bool(mentor),
+        )
+        if mentor:
+            yield Reminder(
+                mentor,
+                Kind.REVIEW_WAITING,
+                said.mentor.subject,
+                said.mentor.body,
+                link,
+                f"review_waiting:{submission_id}:mentor:{mentor}",
+            )
+        if submitted_at <= when.now - staff_step:
+            for member in staff:
+                yield Reminder(
+                    member["id"],
+                    Kind.REVIEW_WAITING,
+                    said.staff.subject,
+                    said.staff.body,
+                    link,
+                    f"review_waiting:{submission_id}:staff:{member['id']}",
+                )
+
+
+def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
+    """Learner and mentor once per session, each in their own zone."""
+    for session in sessions:
+        link = f"/sessions/{session.session_id}/"
+        for recipient, zone_name in (
+            (session.learner_id, session.learner_zone),
+            (session.mentor_user_id, session.mentor_zone),
+        ):
+            said = session_upcoming_text(
+                session.duration_minutes,
+                when.local_time(session.scheduled_at, zone_name),
+                zone_name,
+            )
+            yield Reminder(
+                recipient,
+                Kind.SESSION_UPCOMING,
+                said.subject,
+                said.body,
+                link,
+                f"session_upcoming:{session.session_id}:{recipient}",
+            )
+
+
+# --- weekly_digest ----------------------------------------------------------------------------
+def digests_due(
+    recipients: dict[int, tuple[str, bool]], when: SweepClock
+) -> list[tuple[int, bool, str]]:
+    """``(user id, is staff, ISO week)`` of everyone whose Monday 08:00 has come (in their
+    zone) this week: at most one digest per recipient and week."""
+    due = []
+    for user_id, (zone_name, is_staff) in recipients.items():
+        local = when.local_now(zone_name)
+        if local.isoweekday() == 1 and local.time() >= dt.time(8, 0):
+            year, week, _ = local.isocalendar()
+            due.append((user_id, is_staff, f"{year}-W{week:02d}"))
+    return due
+
+
+def weekly_digests(due: list[tuple[int, bool, str]], counts: DigestCounts):
+    for user_id, is_staff, week in due:
+        if is_staff and counts.totals is not None:
+            figures = ProgramWeek(**counts.totals)
+            link = "/"
+        else:
+            figures = MentorWeek(
+                learners=counts.learners.get(user_id, 0),
+                waiting=counts.waiting.get(user_id, 0),
+                help=counts.help.get(user_id, 0),
+                sessions=counts.sessions.get(user_id, 0),
+            )
+            link = "/reviews/queue/"
+        said = weekly_digest_text(week, figures)
+        yield Reminder(
+            user_id,
+            Kind.WEEKLY_DIGEST,
+            said.subject,
+            said.body,
+            link,
+            f"weekly_digest:{user_id}:{week}",
+        )
