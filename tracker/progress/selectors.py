@@ -1,0 +1,187 @@
+"""The progress room's public face: every read of progress, for every page and endpoint.
+
+Each selector takes ``fetched_by`` and applies the caller's scope (``ENROLLMENT_RULE``), so an
+enrollment out of scope is simply absent. All answers come from the same two sources:
+
+* the stored report rows (``snapshots``: one row per enrollment, refreshed when stale) for
+  anything that lists learners: a cohort's progress page and CSV (``cohort_progress``), the
+  web lists and the staff "at risk" list (``learner_progress``, ``cohort_overview``), one
+  learner's summary (``progress_of``) and the admin's pace column;
+* the engine's rules (``engine``, ``schedule``) over facts read in a fixed number of queries
+  (``fetch``) for what the stored row does not hold: one enrollment's per-module and
+  per-assignment detail (``enrollment_detail``) and the matrix (``cohort_matrix``), whose cell
+  status and ``overdue`` use the very rule the engine counts ``overdue_count`` with.
+
+Imports: ``curriculum``, ``learners`` and ``mentors`` (models, rules, the kernel) and the
+room's own modules; nothing else of ``tracker``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from curriculum.kernel.access import scope
+from curriculum.kernel.names import display_name
+from curriculum.models import Cohort
+from learners.models import Enrollment
+from learners.rules import ENROLLMENT_RULE
+
+from . import reports, snapshots
+from .engine import Progress, needs_attention, urgency
+from .rendering import StoredRows
+
+# Default order of every list of learners: by name, then id (stable pages).
+BY_NAME = ("learner__last_name", "learner__first_name", "id")
+
+
+def _enrollments(fetched_by: Any, **filters: Any) -> QuerySet[Enrollment]:
+    return scope(Enrollment.objects.filter(**filters), ENROLLMENT_RULE, fetched_by)
+
+
+# --- One enrollment ---------------------------------------------------------------------------
+def enrollment_detail(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
+    """Progress fields plus per-module and per-assignment status and (pause-shifted) due
+    dates, JSON-ready (``enrollments/{id}/progress/``, the learner's home). Raises
+    ``Enrollment.DoesNotExist`` outside the caller's scope."""
+    return reports.enrollment_progress_detail(_enrollments(fetched_by, pk=enrollment.pk))
+
+
+def progress_of(*, fetched_by: Any, enrollment_ids: Iterable[int]) -> dict[int, Progress]:
+    """The progress of these enrollments that the caller may read, keyed by id, from their
+    stored rows (the staff enrollment page, the admin's pace column)."""
+    ids = list(dict.fromkeys(enrollment_ids))
+    visible = list(_enrollments(fetched_by, pk__in=ids).values_list("pk", flat=True))
+    return snapshots.progress_of(pk for pk in ids if pk in set(visible))
+
+
+# --- Many learners (web pages) ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LearnerProgress:
+    enrollment: Enrollment
+    name: str
+    progress: Progress
+
+
+def learner_progress(
+    *, fetched_by: Any, cohort: Cohort | None = None, include_withdrawn: bool = False
+) -> list[LearnerProgress]:
+    """Every enrollment the caller may read (of ``cohort`` if given), by name, with its
+    progress from the stored rows: the mentor dashboard and the staff cohort page."""
+    enrollments = _enrollments(fetched_by).select_related("learner", "cohort")
+    if cohort is not None:
+        enrollments = enrollments.filter(cohort_id=cohort.pk)
+    if not include_withdrawn:
+        enrollments = enrollments.exclude(status=Enrollment.Status.WITHDRAWN)
+    enrollments = list(enrollments.order_by(*BY_NAME))
+    progress = snapshots.progress_of(enrollment.pk for enrollment in enrollments)
+    return [
+        LearnerProgress(enrollment, display_name(enrollment.learner), progress[enrollment.pk])
+        for enrollment in enrollments
+        if enrollment.pk in progress
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CohortOverview:
+    """The staff cohort page's progress: every learner still in the cohort, those who need
+    attention (most urgent first), and the matrix of those learners."""
+
+    rows: list[LearnerProgress]
+    at_risk: list[LearnerProgress]
+    matrix: dict[str, list[dict[str, Any]]]
+
+
+def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
+    rows = learner_progress(fetched_by=fetched_by, cohort=cohort)
+    at_risk = sorted(
+        (row for row in rows if needs_attention(row.progress)),
+        key=lambda row: (urgency(row.progress.pace), row.name),
+    )
+    matrix = reports.cohort_matrix(
+        cohort,
+        Enrollment.objects.filter(pk__in=[row.enrollment.pk for row in rows]).order_by(*BY_NAME),
+    )
+    return CohortOverview(rows=rows, at_risk=at_risk, matrix=matrix)
+
+
+# --- A cohort's report (API page and CSV) and matrix -------------------------------------------
+class CohortRows:
+    """A cohort's report rows in the caller's scope, in order, as a sequence Django's paginator
+    slices: only the rows of the slice asked for are read (their stored JSON text). With a
+    ``pace`` every row is read, since pace is computed, not a column."""
+
+    ordered = True
+
+    def __init__(self, enrollments: QuerySet[Enrollment], timezone: str, pace: str | None):
+        self.enrollments = enrollments
+        self.timezone = timezone
+        self.pace = pace
+        self._every: list[str] | None = None
+
+    def _all(self) -> list[str]:
+        if self._every is None:
+            ids = list(self.enrollments.values_list("pk", flat=True))
+            # Beyond MAX_ID_LIST rows (a large cohort's CSV) the engine reads the rows that are
+            # not fresh through the queryset as a subquery rather than a long list of ids.
+            texts = snapshots.page_texts(ids, self.timezone, scope=self.enrollments)
+            if self.pace:
+                rows = StoredRows(texts)
+                texts = [
+                    text
+                    for text, row in zip(rows.texts, rows, strict=True)
+                    if row["pace"] == self.pace
+                ]
+            self._every = texts
+        return self._every
+
+    def count(self) -> int:
+        if self.pace:
+            return len(self._all())
+        return self.enrollments.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[str]:
+        if not isinstance(index, slice):
+            raise TypeError("Report rows are read by slices.")
+        if self.pace:
+            return self._all()[index]
+        ids = list(self.enrollments.values_list("pk", flat=True)[index])
+        return snapshots.page_texts(ids, self.timezone)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Every row, parsed (the CSV)."""
+        return iter(StoredRows(self._all()))
+
+
+def cohort_progress(
+    *,
+    fetched_by: Any,
+    cohort: Cohort,
+    narrow: Callable[[QuerySet[Enrollment]], QuerySet[Enrollment]] | None = None,
+    pace: str | None = None,
+) -> CohortRows:
+    """The report rows of every enrollment of ``cohort`` in the caller's scope
+    (``cohorts/{id}/progress/`` and ``progress.csv``): ``narrow`` applies the interface's
+    filters and ordering (``?status=``, ``?ordering=``) to the enrollments, ``pace`` keeps the
+    rows of one pace; by name when no order is asked for."""
+    enrollments = _enrollments(fetched_by, cohort_id=cohort.pk)
+    if narrow is not None:
+        enrollments = narrow(enrollments)
+    if not enrollments.query.order_by:
+        enrollments = enrollments.order_by(*BY_NAME)
+    return CohortRows(enrollments, cohort.timezone, pace or None)
+
+
+def cohort_matrix(
+    *, fetched_by: Any, cohort: Cohort, today: dt.date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The whole cohort at a glance (``cohorts/{id}/matrix/``): one cell per enrollment the
+    caller may read x assignment, JSON-ready."""
+    return reports.cohort_matrix(cohort, _enrollments(fetched_by), today=today)
