@@ -338,7 +338,7 @@ def test_the_progress_page_pages_in_name_order(world):
         .order_by("learner__last_name", "learner__first_name", "id")
         .values_list("pk", flat=True)
     )
-    rows = cohort_progress(fetched_by=world.staff, cohort=world.cohort)
+    rows = cohort_progress(fetched_by=world.staff, cohort_id=world.cohort.pk)
     assert rows.count() == len(ordered) == 6
     assert [json.loads(text)["enrollment"] for text in rows[0:6]] == ordered
     assert [json.loads(text)["enrollment"] for text in rows[2:4]] == ordered[2:4]

@@ -1,5 +1,6 @@
-"""The engine's public reads: progress of many enrollments, one enrollment's detail, due dates and
-the cohort matrix. Each runs a fixed number of queries (fetch) and then pure Python (engine)."""
+"""The engine's reads, for ``selectors`` and ``snapshots``: progress of many enrollments, one
+enrollment's detail and the cohort matrix. Each runs a fixed number of queries (fetch) and then
+pure Python (engine)."""
 
 from __future__ import annotations
 
@@ -202,15 +203,6 @@ def enrollment_progress_detail(
     detail["modules"] = module_rows
     detail["assignments"] = assignments
     return detail
-
-
-def due_dates(enrollment: Enrollment) -> dict[int, dt.date]:
-    """Every assignment's due date for this enrollment, shifted by its pauses."""
-    cohort = enrollment.cohort
-    plan = fetch_plans([cohort.program_id])[cohort.program_id]
-    pauses = fetch_pauses([enrollment.pk]).get(enrollment.pk, ())
-    dues = due_dates_for(cohort.start_date, plan.due_weeks, pauses)
-    return {a.id: due for a, due in zip(plan.assignments, dues, strict=True)}
 
 
 def cohort_matrix(

@@ -19,15 +19,20 @@ room's own modules; nothing else of ``tracker``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from curriculum.kernel.access import scope
 from curriculum.kernel.names import display_name
 from curriculum.models import Cohort
+from curriculum.rules import COHORT_RULE
 from learners.models import Enrollment
 from learners.rules import ENROLLMENT_RULE
 
@@ -112,37 +117,48 @@ def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
 # --- A cohort's report (API page and CSV) and matrix -------------------------------------------
 class CohortRows:
     """A cohort's report rows in the caller's scope, in order, as a sequence Django's paginator
-    slices: only the rows of the slice asked for are read (their stored JSON text). With a
-    ``pace`` every row is read, since pace is computed, not a column."""
+    slices. The ordered ids are read once (one query, which also gives the count); only the
+    rows of the slice asked for are read, as their stored JSON text. With a ``pace`` every row
+    is read, since pace is computed, not a column."""
 
     ordered = True
 
-    def __init__(self, enrollments: QuerySet[Enrollment], timezone: str, pace: str | None):
+    def __init__(
+        self,
+        enrollments: QuerySet[Enrollment],
+        timezone: str,
+        pace: str | None,
+        *,
+        ids: Any = None,
+    ) -> None:
         self.enrollments = enrollments
+        # What the ordered ids are read from: the queryset, or a precompiled equivalent.
+        self.ids_source = ids if ids is not None else enrollments
         self.timezone = timezone
         self.pace = pace
-        self._every: list[str] | None = None
+        self._ids: list[int] | None = None
+        self._paced: list[str] | None = None
 
-    def _all(self) -> list[str]:
-        if self._every is None:
-            ids = list(self.enrollments.values_list("pk", flat=True))
-            # Beyond MAX_ID_LIST rows (a large cohort's CSV) the engine reads the rows that are
-            # not fresh through the queryset as a subquery rather than a long list of ids.
-            texts = snapshots.page_texts(ids, self.timezone, scope=self.enrollments)
-            if self.pace:
-                rows = StoredRows(texts)
-                texts = [
-                    text
-                    for text, row in zip(rows.texts, rows, strict=True)
-                    if row["pace"] == self.pace
-                ]
-            self._every = texts
-        return self._every
+    def _all_ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = list(self.ids_source.values_list("pk", flat=True))
+        return self._ids
+
+    def _rows_of_pace(self) -> list[str]:
+        if self._paced is None:
+            rows = StoredRows(self._texts(self._all_ids()))
+            self._paced = [
+                text for text, row in zip(rows.texts, rows, strict=True) if row["pace"] == self.pace
+            ]
+        return self._paced
+
+    def _texts(self, ids: list[int]) -> list[str]:
+        # Beyond MAX_ID_LIST rows (a large cohort's CSV) the engine reads the rows that are not
+        # fresh through the queryset as a subquery rather than a long list of ids.
+        return snapshots.page_texts(ids, self.timezone, scope=self.enrollments)
 
     def count(self) -> int:
-        if self.pace:
-            return len(self._all())
-        return self.enrollments.count()
+        return len(self._rows_of_pace() if self.pace else self._all_ids())
 
     def __len__(self) -> int:
         return self.count()
@@ -151,29 +167,86 @@ class CohortRows:
         if not isinstance(index, slice):
             raise TypeError("Report rows are read by slices.")
         if self.pace:
-            return self._all()[index]
-        ids = list(self.enrollments.values_list("pk", flat=True)[index])
-        return snapshots.page_texts(ids, self.timezone)
+            return self._rows_of_pace()[index]
+        return self._texts(self._all_ids()[index])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Every row, parsed (the CSV)."""
-        return iter(StoredRows(self._all()))
+        rows = self._rows_of_pace() if self.pace else self._texts(self._all_ids())
+        return iter(StoredRows(rows))
+
+
+@functools.cache
+def _compiled(name: str) -> str:
+    """The SQL the ORM compiles for one of the progress page's two hot reads, compiled once
+    per process (compiling costs more than running them, and the page is read after every
+    write: figure 2 of docs/PERFORMANCE.md). Each takes one id parameter."""
+    if name == "cohort":
+        queryset = Cohort.objects.filter(pk=0).values_list("pk", "timezone")
+    else:
+        queryset = Enrollment.objects.filter(cohort_id=0).order_by(*BY_NAME).values_list("pk")
+    sql, params = queryset.query.sql_with_params()
+    if list(params) != [0]:
+        raise ImproperlyConfigured(f"Unexpected {name} query parameters: {params!r}")
+    return sql
+
+
+def _run_compiled(name: str, pk: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_compiled(name), [pk])
+        return cursor.fetchall()
+
+
+def _cohort_in_scope(fetched_by: Any, cohort_id: int | str) -> Cohort:
+    """The cohort (its id and time zone) if the caller may read it; 404 otherwise."""
+    try:
+        pk = int(cohort_id)
+    except (TypeError, ValueError):
+        raise Http404("No cohort matches the given query.") from None
+    condition = COHORT_RULE.readable_by(fetched_by)
+    if condition == Q():
+        found = _run_compiled("cohort", pk)
+    else:
+        visible = scope(Cohort.objects.all(), COHORT_RULE, fetched_by, condition=condition)
+        found = list(visible.filter(pk=pk).values_list("pk", "timezone")[:1])
+    if not found:
+        raise Http404("No cohort matches the given query.")
+    return Cohort(pk=found[0][0], timezone=found[0][1])
+
+
+class _Roster:
+    """A cohort's every enrollment id in name order, read with the ORM's own SQL compiled
+    once: what ``cohort_progress`` lists when the caller's scope is everything and nothing
+    narrows the listing."""
+
+    def __init__(self, cohort_id: int) -> None:
+        self.cohort_id = cohort_id
+
+    def values_list(self, *fields: str, flat: bool = False) -> list[int]:
+        return [row[0] for row in _run_compiled("roster", self.cohort_id)]
 
 
 def cohort_progress(
     *,
     fetched_by: Any,
-    cohort: Cohort,
+    cohort_id: int | str,
     narrow: Callable[[QuerySet[Enrollment]], QuerySet[Enrollment]] | None = None,
     pace: str | None = None,
 ) -> CohortRows:
-    """The report rows of every enrollment of ``cohort`` in the caller's scope
+    """The report rows of every enrollment of the cohort in the caller's scope
     (``cohorts/{id}/progress/`` and ``progress.csv``): ``narrow`` applies the interface's
     filters and ordering (``?status=``, ``?ordering=``) to the enrollments, ``pace`` keeps the
-    rows of one pace; by name when no order is asked for."""
-    enrollments = _enrollments(fetched_by, cohort_id=cohort.pk)
+    rows of one pace; by name when no order is asked for. Raises ``Http404`` when the caller
+    may not read the cohort (reads need no other object check)."""
+    cohort = _cohort_in_scope(fetched_by, cohort_id)
+    everything = Enrollment.objects.filter(cohort_id=cohort.pk)
+    enrollments = scope(everything, ENROLLMENT_RULE, fetched_by)
     if narrow is not None:
         enrollments = narrow(enrollments)
+    if enrollments is everything:
+        # In the default listing of a caller who sees every enrollment (staff): the same ids
+        # the ordered queryset gives, without compiling it.
+        return CohortRows(everything, cohort.timezone, pace or None, ids=_Roster(cohort.pk))
     if not enrollments.query.order_by:
         enrollments = enrollments.order_by(*BY_NAME)
     return CohortRows(enrollments, cohort.timezone, pace or None)
