@@ -398,3 +398,18 @@ def test_the_hourly_refresh_computes_only_rows_that_are_not_fresh(world):
     scheduled = PeriodicTask.objects.get(task="tracker.tasks.refresh_progress_rows")
     assert scheduled.enabled and scheduled.crontab.minute == "10" and scheduled.crontab.hour == "*"
     assert tasks.refresh_progress_rows.acks_late and tasks.refresh_progress_rows.time_limit
+
+
+@pytest.mark.django_db
+def test_ordered_filtered_and_scoped_pages_read_through_the_queryset(world):
+    def shown(user, query: str) -> list[int]:
+        return [row["enrollment"] for row in page(user, world.cohort, query)["results"]]
+
+    both = sorted([world.enrollment.pk, world.other_enrollment.pk])
+    assert shown(world.staff, "?ordering=-id") == both[::-1]
+    assert shown(world.mentor_user, "?page_size=100") == [world.enrollment.pk]
+    withdraw(world)
+    assert shown(world.staff, "?status=withdrawn") == [world.enrollment.pk]
+    bad = client_for(world.staff).get(f"/api/v1/cohorts/{world.cohort.pk}/progress/?status=x")
+    assert bad.status_code == 400
+    assert client_for(world.staff).get("/api/v1/cohorts/999999/progress/").status_code == 404
