@@ -12,8 +12,8 @@ enrollment out of scope is simply absent. All answers come from the same two sou
   per-assignment detail (``enrollment_detail``) and the matrix (``cohort_matrix``), whose cell
   status and ``overdue`` use the very rule the engine counts ``overdue_count`` with.
 
-Imports: ``curriculum``, ``learners`` and ``mentors`` (models, rules, the kernel) and the
-room's own modules; nothing else of ``tracker``.
+Imports: ``curriculum`` and ``learners`` (models, rules, the kernel) and the room's own
+modules; nothing else of ``tracker``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from curriculum.rules import COHORT_RULE
 from learners.models import Enrollment
 from learners.rules import ENROLLMENT_RULE
 
-from . import reports, snapshots
+from . import fetch, reports, snapshots
 from .engine import Progress, needs_attention, urgency
 from .rendering import StoredRows
 
@@ -60,8 +60,8 @@ def progress_of(*, fetched_by: Any, enrollment_ids: Iterable[int]) -> dict[int, 
     """The progress of these enrollments that the caller may read, keyed by id, from their
     stored rows (the staff enrollment page, the admin's pace column)."""
     ids = list(dict.fromkeys(enrollment_ids))
-    visible = list(_enrollments(fetched_by, pk__in=ids).values_list("pk", flat=True))
-    return snapshots.progress_of(pk for pk in ids if pk in set(visible))
+    visible = set(_enrollments(fetched_by, pk__in=ids).values_list("pk", flat=True))
+    return snapshots.progress_of(pk for pk in ids if pk in visible)
 
 
 # --- Many learners (web pages) ------------------------------------------------------------------
@@ -117,36 +117,31 @@ def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
 # --- A cohort's report (API page and CSV) and matrix -------------------------------------------
 class CohortRows:
     """A cohort's report rows in the caller's scope, in order, as a sequence Django's paginator
-    slices. The ordered ids are read once (one query, which also gives the count); only the
-    rows of the slice asked for are read, as their stored JSON text. With a ``pace`` every row
-    is read, since pace is computed, not a column."""
+    counts and slices: only the rows of the slice asked for are read, as their stored JSON
+    text. With a ``pace`` every row is read, since pace is computed, not a column."""
 
     ordered = True
 
     def __init__(
         self,
-        enrollments: QuerySet[Enrollment],
-        timezone: str,
+        enrollments: QuerySet[Enrollment] | None,
+        cohort: Cohort,
         pace: str | None,
         *,
         ids: Any = None,
     ) -> None:
+        """``enrollments``: the ordered queryset, or None for every enrollment of ``cohort``
+        with ``ids`` (anything with ``count()`` and slicing) giving them in order."""
         self.enrollments = enrollments
-        # What the ordered ids are read from: the queryset, or a precompiled equivalent.
-        self.ids_source = ids if ids is not None else enrollments
-        self.timezone = timezone
+        self.cohort = cohort
+        self.ids = ids if ids is not None else enrollments.values_list("pk", flat=True)
+        self.timezone = cohort.timezone
         self.pace = pace
-        self._ids: list[int] | None = None
         self._paced: list[str] | None = None
-
-    def _all_ids(self) -> list[int]:
-        if self._ids is None:
-            self._ids = list(self.ids_source.values_list("pk", flat=True))
-        return self._ids
 
     def _rows_of_pace(self) -> list[str]:
         if self._paced is None:
-            rows = StoredRows(self._texts(self._all_ids()))
+            rows = StoredRows(self._texts(list(self.ids[0 : self.ids.count()])))
             self._paced = [
                 text for text, row in zip(rows.texts, rows, strict=True) if row["pace"] == self.pace
             ]
@@ -155,10 +150,15 @@ class CohortRows:
     def _texts(self, ids: list[int]) -> list[str]:
         # Beyond MAX_ID_LIST rows (a large cohort's CSV) the engine reads the rows that are not
         # fresh through the queryset as a subquery rather than a long list of ids.
-        return snapshots.page_texts(ids, self.timezone, scope=self.enrollments)
+        subquery = None
+        if len(ids) > fetch.MAX_ID_LIST:
+            subquery = self.enrollments
+            if subquery is None:
+                subquery = Enrollment.objects.filter(cohort_id=self.cohort.pk)
+        return snapshots.page_texts(ids, self.timezone, scope=subquery)
 
     def count(self) -> int:
-        return len(self._rows_of_pace() if self.pace else self._all_ids())
+        return len(self._rows_of_pace()) if self.pace else self.ids.count()
 
     def __len__(self) -> int:
         return self.count()
@@ -168,32 +168,40 @@ class CohortRows:
             raise TypeError("Report rows are read by slices.")
         if self.pace:
             return self._rows_of_pace()[index]
-        return self._texts(self._all_ids()[index])
+        return self._texts(list(self.ids[index]))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Every row, parsed (the CSV)."""
-        rows = self._rows_of_pace() if self.pace else self._texts(self._all_ids())
-        return iter(StoredRows(rows))
+        if self.pace:
+            return iter(StoredRows(self._rows_of_pace()))
+        return iter(StoredRows(self._texts(list(self.ids[0 : self.ids.count()]))))
 
 
 @functools.cache
 def _compiled(name: str) -> str:
-    """The SQL the ORM compiles for one of the progress page's two hot reads, compiled once
-    per process (compiling costs more than running them, and the page is read after every
-    write: figure 2 of docs/PERFORMANCE.md). Each takes one id parameter."""
+    """The SQL the ORM compiles for one of the progress page's hot reads, compiled once per
+    process (compiling costs more than running them, and the page is read after every write:
+    figure 2 of docs/PERFORMANCE.md). Each takes one id parameter; ``roster_page`` two more,
+    the page's size and offset."""
     if name == "cohort":
         queryset = Cohort.objects.filter(pk=0).values_list("pk", "timezone")
+    elif name == "roster_count":
+        queryset = Enrollment.objects.filter(cohort_id=0).order_by().values_list("pk")
     else:
         queryset = Enrollment.objects.filter(cohort_id=0).order_by(*BY_NAME).values_list("pk")
     sql, params = queryset.query.sql_with_params()
     if list(params) != [0]:
         raise ImproperlyConfigured(f"Unexpected {name} query parameters: {params!r}")
+    if name == "roster_count":
+        return f"SELECT COUNT(*) FROM ({sql}) roster"
+    if name == "roster_page":
+        return f"{sql} LIMIT %s OFFSET %s"
     return sql
 
 
-def _run_compiled(name: str, pk: int) -> list[tuple]:
+def _run_compiled(name: str, *params: int) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(_compiled(name), [pk])
+        cursor.execute(_compiled(name), list(params))
         return cursor.fetchall()
 
 
@@ -215,15 +223,20 @@ def _cohort_in_scope(fetched_by: Any, cohort_id: int | str) -> Cohort:
 
 
 class _Roster:
-    """A cohort's every enrollment id in name order, read with the ORM's own SQL compiled
-    once: what ``cohort_progress`` lists when the caller's scope is everything and nothing
-    narrows the listing."""
+    """A cohort's every enrollment id in name order, counted and paged with the ORM's own SQL
+    compiled once: what ``cohort_progress`` lists when the caller's scope is everything and
+    nothing narrows the listing."""
 
     def __init__(self, cohort_id: int) -> None:
         self.cohort_id = cohort_id
 
-    def values_list(self, *fields: str, flat: bool = False) -> list[int]:
-        return [row[0] for row in _run_compiled("roster", self.cohort_id)]
+    def count(self) -> int:
+        return _run_compiled("roster_count", self.cohort_id)[0][0]
+
+    def __getitem__(self, index: slice) -> list[int]:
+        start, stop, _ = index.indices(self.count() if index.stop is None else index.stop)
+        rows = _run_compiled("roster_page", self.cohort_id, max(0, stop - start), start)
+        return [row[0] for row in rows]
 
 
 def cohort_progress(
@@ -239,17 +252,18 @@ def cohort_progress(
     rows of one pace; by name when no order is asked for. Raises ``Http404`` when the caller
     may not read the cohort (reads need no other object check)."""
     cohort = _cohort_in_scope(fetched_by, cohort_id)
-    everything = Enrollment.objects.filter(cohort_id=cohort.pk)
+    everything = Enrollment.objects.all()
     enrollments = scope(everything, ENROLLMENT_RULE, fetched_by)
     if narrow is not None:
         enrollments = narrow(enrollments)
     if enrollments is everything:
-        # In the default listing of a caller who sees every enrollment (staff): the same ids
-        # the ordered queryset gives, without compiling it.
-        return CohortRows(everything, cohort.timezone, pace or None, ids=_Roster(cohort.pk))
+        # The default listing of a caller who sees every enrollment (staff): the same ids the
+        # ordered queryset below gives, without building and compiling it.
+        return CohortRows(None, cohort, pace or None, ids=_Roster(cohort.pk))
+    enrollments = enrollments.filter(cohort_id=cohort.pk)
     if not enrollments.query.order_by:
         enrollments = enrollments.order_by(*BY_NAME)
-    return CohortRows(enrollments, cohort.timezone, pace or None)
+    return CohortRows(enrollments, cohort, pace or None)
 
 
 def cohort_matrix(
