@@ -31,10 +31,10 @@ class StoredRows(UserList):
             self._parsed = [json.loads(text) for text in self.texts]
         return self._parsed
 
-    @data.setter
-    def data(self, value: list[dict[str, Any]]) -> None:
-        self._parsed = list(value)
-        self.texts = [to_json(row) for row in self._parsed]
+    @property
+    def untouched(self) -> bool:
+        """True while nobody has read (and so possibly changed) the parsed rows."""
+        return self._parsed is None
 
     def tolist(self) -> list[dict[str, Any]]:
         """The parsed rows, for DRF's JSON encoder when the texts are not joined."""
@@ -54,8 +54,10 @@ class StoredRowsJSONRenderer(JSONRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         results = data.get("results") if isinstance(data, dict) else None
-        if not isinstance(results, StoredRows) or self.get_indent(
-            accepted_media_type or "", renderer_context or {}
+        if (
+            not isinstance(results, StoredRows)
+            or not results.untouched
+            or self.get_indent(accepted_media_type or "", renderer_context or {})
         ):
             return super().render(data, accepted_media_type, renderer_context)
         # ``results`` is the last key of a paginated body: render the rest, then splice.
