@@ -88,8 +88,8 @@ def queries(args) -> dict:
         if name == "matrix":
             counts["cells"] = len(json.loads(response.content)["cells"])
         else:
-            # The warm request above was answered from the progress cache; a learner's write
-            # sends the next one down the full path.
+            # The warm request above read every row as stored; after a learner's write the
+            # next one computes that learner's row again (unless its commit already did).
             _learner_writes(cohort, path, client)()
             with CaptureQueriesContext(connection) as captured:
                 _get(client, path)
@@ -116,18 +116,20 @@ def cpu(args) -> dict:
     write = None
     if args.cold:
         # Every row of the page computed by the engine, as on the first read of a day: the
-        # cohort's stored rows and cached pages are outdated before every progress request.
-        from tracker.progress.cache import bump_progress_version
-        from tracker.progress.snapshots import outdate
+        # cohort's stored rows are outdated before every progress request (a cohort-wide
+        # write, which leaves its rows to the next reader).
+        from django.db import transaction
+
+        from curriculum.kernel.signals import progress_inputs_change
 
         def write() -> None:
-            outdate(cohort_ids=[cohort.pk])
-            bump_progress_version([cohort.pk])
+            with transaction.atomic():
+                progress_inputs_change(cohort_ids=[cohort.pk])
 
     elif args.miss:
         # Every progress request follows a real write: a learner of the page logs time through
-        # the service, so the page cache misses and that learner's stored row is outdated and
-        # computed again on commit, as after any write in production (timed apart).
+        # the service, so that learner's stored row is outdated and computed again on commit,
+        # as after any write in production (timed apart).
         write = _learner_writes(cohort, progress_path, client)
 
     rounds = 10

@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from curriculum.kernel.signals import ProgressInputsAdmin
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 
 
@@ -45,7 +46,8 @@ class RubricCriterionInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ProgressInputsAdmin, admin.ModelAdmin):
+    progress_input = ("program_ids", "pk")
     list_display = (
         "name",
         "slug",
@@ -91,7 +93,8 @@ class ModuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ProgressInputsAdmin, admin.ModelAdmin):
+    progress_input = ("program_ids", "program_id")
     list_display = (
         "title",
         "program",
@@ -127,7 +130,8 @@ class RubricCriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cohort)
-class CohortAdmin(SimpleHistoryAdmin):
+class CohortAdmin(ProgressInputsAdmin, SimpleHistoryAdmin):
+    progress_input = ("cohort_ids", "pk")
     list_display = ("name", "program", "start_date", "end_date", "timezone", "enrollment_count")
     list_filter = ("program", "timezone")
     list_select_related = ("program",)

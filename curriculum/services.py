@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import models, transaction
 
 from curriculum.kernel.access import is_staff
+from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 
 Errors = dict[str, list[str]]
@@ -255,6 +256,7 @@ def assignment_create(
     for criterion in criteria:
         criterion.assignment = assignment
     RubricCriterion.objects.bulk_create(criteria)
+    progress_inputs_change(program_ids=[program.pk])
     return assignment
 
 
@@ -289,5 +291,6 @@ def cohort_update(*, actor: Any, cohort: Cohort, **fields: Any) -> Cohort:
     validate_instance(locked, errors)
     raise_if(errors)
     locked.save()
+    progress_inputs_change(cohort_ids=[locked.pk])
     cohort.refresh_from_db()
     return locked

@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from curriculum.kernel import clock
 from curriculum.kernel.forms import ServiceForm, ServiceFormAdmin
 from curriculum.kernel.names import display_name
+from curriculum.kernel.signals import ProgressInputsAdmin
 from learners.models import (
     DeploymentCheck,
     Enrollment,
@@ -98,7 +99,8 @@ class EnrollmentForm(ServiceForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
+class EnrollmentAdmin(ProgressInputsAdmin, SimpleHistoryAdmin, ServiceFormAdmin):
+    progress_input = ("enrollment_ids", "pk")
     form = EnrollmentForm
     list_display = ("learner_name", "learner", "cohort", "status", "paused_days", "enrolled_at")
     list_filter = ("status", "cohort", "cohort__program")
@@ -172,7 +174,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
 
 
 @admin.register(Pause)
-class PauseAdmin(SimpleHistoryAdmin):
+class PauseAdmin(ProgressInputsAdmin, SimpleHistoryAdmin):
     """Pauses are recorded with the enrollment action (or the API); here they are looked up."""
 
     list_display = ("enrollment", "start", "end", "days", "reason", "created_by")
@@ -193,7 +195,7 @@ class PauseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgressLog)
-class ProgressLogAdmin(SimpleHistoryAdmin):
+class ProgressLogAdmin(ProgressInputsAdmin, SimpleHistoryAdmin):
     list_display = ("logged_on", "learner", "module", "minutes", "created_at")
     list_filter = ("enrollment__cohort", "module__program", "logged_on")
     list_select_related = ("enrollment__learner", "module")
@@ -224,7 +226,7 @@ class DeploymentCheckInline(ReadOnlyInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(SimpleHistoryAdmin):
+class SubmissionAdmin(ProgressInputsAdmin, SimpleHistoryAdmin):
     # Submissions are links to hosted work; a bare host means https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (

@@ -1,6 +1,7 @@
 """Learners' side: enrollments (with pauses), progress logs, submissions and help requests."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -185,10 +186,17 @@ class HelpRequest(models.Model):
         return self.answered_at is None
 
 
-def shifted_due_date(base: dt.date, pauses: list[tuple[dt.date, dt.date]]) -> dt.date:
-    """A due date moved later by every pause that starts on or before it (pauses in order)."""
+def shifted_due_date(base: dt.date, pauses: Iterable[tuple[dt.date, dt.date]]) -> dt.date:
+    """A due date moved later by the length of every pause that starts on or before the
+    running (already shifted) due date; pauses are ``(start, end)``, inclusive, in any order.
+
+    The one implementation of the rule: the progress engine, the calendar and the reminders
+    sweep all use it (``tracker.progress.schedule.shift_due_date`` is this function).
+    """
     due = base
     for start, end in sorted(pauses):
-        if start <= due:
-            due += dt.timedelta(days=(end - start).days + 1)
+        if start > due:
+            # Sorted: no later pause can start on or before the due date either.
+            break
+        due += dt.timedelta(days=(end - start).days + 1)
     return due

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from curriculum.kernel import clock
+from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Assignment, Cohort, Module
 from curriculum.services import (
     Errors,
@@ -79,6 +80,7 @@ def enrollment_create(*, actor: Any, cohort: Cohort, learner: Any) -> Enrollment
         raise ValidationError(
             {"learner": [f"{learner} is already enrolled in {cohort}."]}
         ) from error
+    progress_inputs_change(enrollment_ids=[enrollment.pk])
     return enrollment
 
 
@@ -138,6 +140,7 @@ def enrollment_set_status(*, actor: Any, enrollment: Enrollment, status: str) ->
             _recount_paused_days(locked)
     changed = _set_status(locked, status)
     locked.save(update_fields=["status", "status_changed_at", "paused_days"])
+    progress_inputs_change(enrollment_ids=[locked.pk])
     _copy_state(enrollment, locked)
     if changed:
         signals.send_on_commit(
@@ -183,6 +186,7 @@ def enrollment_pause(
     _recount_paused_days(locked)
     changed = _sync_pause_status(locked, clock.today(locked.cohort.timezone))
     locked.save(update_fields=["status", "status_changed_at", "paused_days"])
+    progress_inputs_change(enrollment_ids=[locked.pk])
     _copy_state(enrollment, locked)
     if changed:
         signals.send_on_commit(
@@ -213,6 +217,7 @@ def enrollment_sync_pause_statuses(*, today: dt.date | None = None) -> int:
             day = today or clock.today(enrollment.cohort.timezone)
             if _sync_pause_status(enrollment, day):
                 enrollment.save(update_fields=["status", "status_changed_at"])
+                progress_inputs_change(enrollment_ids=[enrollment.pk])
                 signals.send_on_commit(
                     signals.enrollment_status_changed,
                     Enrollment,
@@ -263,6 +268,7 @@ def progress_log_create(
     log.recorded_on = today
     raise_if(_validate_log(log, enrollment, today))
     log.save()
+    progress_inputs_change(enrollment_ids=[enrollment.pk])
     return log
 
 
@@ -288,6 +294,7 @@ def progress_log_update(*, actor: Any, log: ProgressLog, **fields: Any) -> Progr
     locked.recorded_on = max(locked.recorded_on, today)
     raise_if(_validate_log(locked, enrollment, today))
     locked.save()
+    progress_inputs_change(enrollment_ids=[enrollment.pk])
     log.refresh_from_db()
     return locked
 
@@ -305,6 +312,7 @@ def progress_log_delete(*, actor: Any, log: ProgressLog) -> None:
             f"{settings.STRIDE_LOG_EDIT_WINDOW_HOURS} hours."
         )
     locked.delete()
+    progress_inputs_change(enrollment_ids=[locked.enrollment_id])
 
 
 # --- Submissions ------------------------------------------------------------------------------
@@ -381,6 +389,7 @@ def submission_create(
         raise ValidationError(
             {"assignment": ["Another version was submitted at the same time; try again."]}
         ) from error
+    progress_inputs_change(enrollment_ids=[submission.enrollment_id])
     signals.send_on_commit(signals.submission_created, Submission, submission_id=submission.pk)
     return submission
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from curriculum.kernel.forms import ServiceForm, ServiceFormAdmin
+from curriculum.kernel.signals import ProgressInputsAdmin
 from learners import admin as learners_admin
 from learners.models import Enrollment, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
@@ -88,7 +89,8 @@ class MentorForm(ServiceForm):
 
 
 @admin.register(Mentor)
-class MentorAdmin(ServiceFormAdmin):
+class MentorAdmin(ProgressInputsAdmin, ServiceFormAdmin):
+    progress_input = ("mentor_ids", "pk")
     form = MentorForm
     list_display = (
         "name",
@@ -151,7 +153,7 @@ class PairingForm(ServiceForm):
 
 
 @admin.register(Pairing)
-class PairingAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
+class PairingAdmin(ProgressInputsAdmin, SimpleHistoryAdmin, ServiceFormAdmin):
     form = PairingForm
     list_display = ("enrollment", "mentor", "started_at", "ended_at", "is_active", "end_reason")
     list_filter = (ActivePairingFilter, "enrollment__cohort")
@@ -195,7 +197,7 @@ class PairingAdmin(SimpleHistoryAdmin, ServiceFormAdmin):
 
 
 @admin.register(MentorSession)
-class MentorSessionAdmin(admin.ModelAdmin):
+class MentorSessionAdmin(ProgressInputsAdmin, admin.ModelAdmin):
     list_display = ("scheduled_at", "learner", "mentor", "status", "duration_minutes")
     list_filter = ("status", "enrollment__cohort")
     list_select_related = ("enrollment__learner", "pairing__mentor__user")
@@ -220,7 +222,8 @@ class MentorSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(ProgressInputsAdmin, SimpleHistoryAdmin):
+    progress_input = ("enrollment_ids", "submission__enrollment_id")
     list_display = ("submission", "learner", "reviewer", "verdict", "created_at")
     list_filter = ("verdict", "submission__assignment__kind", "submission__enrollment__cohort")
     list_select_related = ("submission__assignment", "submission__enrollment__learner", "reviewer")

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
+from curriculum.kernel.signals import progress_inputs_change
 from curriculum.services import (
     Errors,
     add_error,
@@ -172,6 +173,7 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
         raise ValidationError(
             {"enrollment": ["The enrollment was paired at the same time; try again."]}
         ) from error
+    progress_inputs_change(enrollment_ids=[locked_enrollment.pk])
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=pairing.pk)
     return pairing
 
@@ -186,6 +188,7 @@ def pairing_end(*, actor: Any, pairing: Pairing, reason: str = "") -> Pairing:
     locked.end_reason = reason
     raise_if(validate_instance(locked, validate_constraints=False))
     locked.save(update_fields=["ended_at", "end_reason"])
+    progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     pairing.refresh_from_db()
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=locked.pk)
     return locked
@@ -210,6 +213,7 @@ def pairing_close_for_enrollment(
     pairing.ended_at = clock.now()
     pairing.end_reason = reason or f"Enrollment {enrollment.get_status_display().lower()}"
     pairing.save(update_fields=["ended_at", "end_reason"])
+    progress_inputs_change(enrollment_ids=[enrollment.pk])
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=pairing.pk)
     return pairing
 
@@ -295,6 +299,7 @@ def session_create(
     _check_session_timing(session, errors)
     raise_if(errors)
     session.save()
+    progress_inputs_change(enrollment_ids=[session.enrollment_id])
     signals.send_on_commit(signals.session_changed, MentorSession, session_id=session.pk)
     return session
 
@@ -323,6 +328,7 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
     _check_session_timing(locked, errors)
     raise_if(errors)
     locked.save()
+    progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     session.refresh_from_db()
     signals.send_on_commit(signals.session_changed, MentorSession, session_id=locked.pk)
     return locked
@@ -413,6 +419,7 @@ def review_create(
     locked.status = review.verdict
     locked.status_changed_at = now
     locked.save(update_fields=["status", "status_changed_at"])
+    progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     submission.status = locked.status
     submission.status_changed_at = locked.status_changed_at
     signals.send_on_commit(signals.review_created, Review, review_id=review.pk)

@@ -1,19 +1,23 @@
-"""Admin for notifications (the reminder outbox) and user preferences, and the pace column of
-the enrollment list (the progress engine lives in this layer)."""
+"""Admin for notifications (the reminder outbox) and user preferences, the pace column of the
+enrollment list (read through ``tracker.progress``, which lives in this layer), and the user
+admin, whose edits of a name announce ``progress_inputs_changed`` (names show in progress)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from curriculum.kernel import clock
+from curriculum.kernel.signals import ProgressInputsAdmin
 from learners.models import Enrollment
 from mentors import admin as mentors_admin
 from tracker.models import Notification, UserPreferences
-from tracker.progress import progress_for_enrollments
+from tracker.progress import progress_of
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -75,9 +79,7 @@ class EnrollmentAdmin(mentors_admin.EnrollmentAdmin):
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         changelist = super().get_changelist_instance(request)
         rows = list(changelist.result_list)
-        progress = progress_for_enrollments(
-            Enrollment.objects.filter(pk__in=[row.pk for row in rows])
-        )
+        progress = progress_of(fetched_by=request.user, enrollment_ids=[row.pk for row in rows])
         for row in rows:
             row.progress = progress.get(row.pk)
         changelist.result_list = rows
@@ -100,3 +102,14 @@ class EnrollmentAdmin(mentors_admin.EnrollmentAdmin):
 
 admin.site.unregister(Enrollment)
 admin.site.register(Enrollment, EnrollmentAdmin)
+
+
+class UserAdmin(ProgressInputsAdmin, auth_admin.UserAdmin):
+    """Django's user admin; a person's name shows in progress rows (as learner or mentor)."""
+
+    progress_input = ("user_ids", "pk")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

@@ -107,57 +107,26 @@ class UserPreferences(models.Model):
         return f"Preferences of {self.user}"
 
 
-class ProgressVersion(models.Model):
-    """Tokens that change with every write that can move someone's progress.
-
-    The row of cohort 0 (``EVERY_COHORT``) changes with writes that can touch every cohort's
-    pages (a mentor's or user's name, an assignment); the row of a cohort with writes inside it
-    (a progress log, a submission or review, a session, a pause, a pairing, an enrollment).
-    Cached progress pages are keyed by both (``tracker.progress.cache``), so a write in one
-    cohort leaves the other cohorts' pages cached, and concurrent writers in different cohorts
-    do not wait for each other's row lock.
-
-    The tokens live in the database, not in a process's memory, so every gunicorn worker and
-    Celery process sees the same values, and a write and its new token commit (or roll back)
-    together. A token is random rather than a counter so a rolled-back write can never leave a
-    reused value behind. The key is the cohort's id itself (no sequence to keep in step, every
-    write an upsert on it), and not a foreign key: a cohort's deletion bumps its row on the way
-    (its enrollments' signals), after a cascade would have collected it; the cohort's own
-    ``post_delete`` receiver removes the row last.
-    """
-
-    EVERY_COHORT = 0
-
-    cohort_id = models.PositiveBigIntegerField(
-        primary_key=True, help_text="The cohort whose pages the token keys; 0 for every cohort."
-    )
-    token = models.CharField(max_length=32)
-
-    def __str__(self) -> str:
-        scope = f"cohort {self.cohort_id}" if self.cohort_id else "every cohort"
-        return f"Progress version of {scope}: {self.token}"
-
-
 class ProgressSnapshot(models.Model):
     """One enrollment's row of the cohort progress report (its progress fields, learner, active
     mentor and status) as last computed: the read model of the cohort progress page.
 
     A row is *fresh* when it was computed under its current ``token`` (``computed == token``),
     for the cohort's local date (``day``) and under the current ``basis`` (the thresholds and
-    the engine's code, ``tracker.progress.snapshots.basis``). Every write that can move the
-    enrollment's progress replaces ``token`` in its own transaction (``tracker.receivers``), so a
-    row is never fresh with older facts; a stale row is computed again by the next reader (or
-    right after the write commits) and stored only if its token has not changed meanwhile.
+    ``ENGINE_VERSION``, ``tracker.progress.snapshots.basis``). Every write that can move the
+    enrollment's progress replaces ``token`` in its own transaction
+    (``tracker.progress.freshness``), so a row is never fresh with older facts; a stale row is
+    computed again by the next reader (or right after the write commits) and stored only if its
+    token has not changed meanwhile.
 
-    Not a database foreign key: the row is an upsert target of every writer and is removed with
-    its enrollment by a receiver, after the rows that cascade with the enrollment have been
-    deleted (their own receivers touch it on the way).
+    No database constraint (the row is an upsert target of every writer, by plain SQL); Django
+    deletes it with its enrollment (``CASCADE``), so a reused enrollment id never finds one.
     """
 
     enrollment = models.OneToOneField(
         "learners.Enrollment",
         primary_key=True,
-        on_delete=models.DO_NOTHING,
+        on_delete=models.CASCADE,
         db_constraint=False,
         related_name="progress_snapshot",
     )

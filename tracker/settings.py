@@ -295,9 +295,6 @@ STRIDE_REVIEW_ESCALATE_HOURS = env.int("STRIDE_REVIEW_ESCALATE_HOURS", default=9
 STRIDE_INACTIVE_MENTOR_DAYS = env.int("STRIDE_INACTIVE_MENTOR_DAYS", default=14)
 STRIDE_SESSION_UPCOMING_HOURS = env.int("STRIDE_SESSION_UPCOMING_HOURS", default=24)
 STRIDE_SWEEP_PARTITIONS = env.int("STRIDE_SWEEP_PARTITIONS", default=1)
-# How long a rendered cohort progress page stays in the cache (its key changes with every write
-# and day anyway); 0 turns the page cache off (pages are then joined from the stored rows).
-STRIDE_PROGRESS_CACHE_SECONDS = env.int("STRIDE_PROGRESS_CACHE_SECONDS", default=6 * 60 * 60)
 # A claimed email whose worker died is taken back after this many seconds (outbox flush).
 STRIDE_EMAIL_CLAIM_LEASE_SECONDS = env.int("STRIDE_EMAIL_CLAIM_LEASE_SECONDS", default=120)
 # Edits and deletes of a progress log are allowed this long after it was created.

@@ -14,7 +14,8 @@ from tests.curriculum.factories import ModuleFactory
 from tests.helpers import race
 from tests.learners.factories import EnrollmentFactory
 from tracker.models import ProgressSnapshot
-from tracker.progress import progress_for_enrollments, snapshots
+from tracker.progress import snapshots
+from tracker.progress.reports import progress_for_enrollments
 
 
 @pytest.mark.postgres

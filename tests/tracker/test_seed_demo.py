@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
-from tracker.progress import progress_for_enrollments
+from tracker.progress.reports import progress_for_enrollments
 from tracker.seed.builder import COHORT_NAME
 from tracker.seed.curriculum import PROGRAM_SLUG
 

@@ -1,6 +1,8 @@
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
+from tracker.progress.rendering import StoredRows
+
 
 class PageNumberPagination(BasePageNumberPagination):
     page_size = 25
@@ -43,3 +45,11 @@ class PageNumberPagination(BasePageNumberPagination):
             elif parameter["name"] == self.page_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
+
+
+class StoredRowsPagination(PageNumberPagination):
+    """Pages of stored progress report rows (``tracker.progress.CohortRows``): the page's
+    rows stay JSON text, for ``StoredRowsJSONRenderer`` to join unparsed."""
+
+    def get_paginated_response(self, data):
+        return super().get_paginated_response(StoredRows(data))

@@ -26,6 +26,12 @@ from .schedule import (
     weight_curve,
 )
 
+# The version of the answers this engine gives. Stored report rows computed under another
+# version are computed again (``snapshots.basis``). Bump it BY HAND in the same commit as any
+# change that makes the engine answer differently for the same facts (a rule, a rounding, a
+# field of the stored row); a refactoring that keeps every answer keeps the number.
+ENGINE_VERSION = 1
+
 APPROVED = "approved"
 SUBMITTED = "submitted"
 CHANGES_REQUESTED = "changes_requested"
@@ -261,6 +267,34 @@ def iso_from_db(value: dt.datetime | str | None) -> str | None:
     return iso_datetime(db_datetime(value))
 
 
+def reference_day(status: str, closed_on: dt.date | None, today: dt.date) -> dt.date:
+    """The day the schedule is read on: ``today``, except that a withdrawn learner's schedule
+    stops on the (local) day they left."""
+    if status == WITHDRAWN and closed_on is not None and closed_on < today:
+        return closed_on
+    return today
+
+
+def is_overdue(status: str, due_date: dt.date, on_day: dt.date) -> bool:
+    """An assignment is overdue when its latest version is not approved (or there is none:
+    ``not_started``) and its due date is before the reference day (``reference_day``)."""
+    return status != APPROVED and due_date < on_day
+
+
+# Most urgent first: the order of the "at risk" list and of the mentor's learners by pace.
+PACE_URGENCY = {PACE_BEHIND: 0, PACE_AT_RISK: 1, PACE_ON_TRACK: 2, PACE_AHEAD: 3}
+
+
+def urgency(pace: str) -> int:
+    return PACE_URGENCY.get(pace, len(PACE_URGENCY))
+
+
+def needs_attention(progress: Progress) -> bool:
+    """Whether a learner belongs on the staff "at risk" list: at risk or behind, or any risk
+    reason at all (an ahead learner with a missed session streak included)."""
+    return progress.pace in (PACE_AT_RISK, PACE_BEHIND) or bool(progress.risk_reasons)
+
+
 def pace_for(
     percent_complete: float, expected_percent: float, risk_reasons: list[str], t: Thresholds
 ) -> str:
@@ -325,15 +359,13 @@ def compute_progress(
         due_dates = due_dates_for(facts.start_date, plan.due_weeks, facts.pauses)
     status = facts.status
     closed = status in CLOSED_STATUSES
-    # A withdrawn learner's schedule stops on the day they left.
-    reference_day = today
-    if status == WITHDRAWN and facts.closed_on is not None and facts.closed_on < today:
-        reference_day = facts.closed_on
+    on_day = reference_day(status, facts.closed_on, today)
 
     latest = facts.latest
     index = plan.index
-    # Due dates never decrease along the plan, so "due before the reference day" is a prefix.
-    past_due = bisect.bisect_left(due_dates, reference_day)
+    # Due dates never decrease along the plan, so "due before the reference day" is a prefix:
+    # ``overdue_count`` counts ``is_overdue`` over it, without a test per assignment.
+    past_due = bisect.bisect_left(due_dates, on_day)
     approved: set[int] = set()
     approved_weight = 0
     approved_past_due = 0
@@ -388,7 +420,7 @@ def compute_progress(
     if status == GRADUATED:
         expected_percent = 100.0
     else:
-        expected_percent = expected_percent_on(plan, facts.start_date, reference_day, facts.pauses)
+        expected_percent = expected_percent_on(plan, facts.start_date, on_day, facts.pauses)
 
     risk_reasons: list[str] = []
     if not closed:

@@ -1,5 +1,6 @@
-"""The engine's public reads: progress of many enrollments, one enrollment's detail, due dates and
-the cohort matrix. Each runs a fixed number of queries (fetch) and then pure Python (engine)."""
+"""The engine's reads, for ``selectors`` and ``snapshots``: progress of many enrollments, one
+enrollment's detail and the cohort matrix. Each runs a fixed number of queries (fetch) and then
+pure Python (engine)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from . import fetch
 from .engine import (
     APPROVED,
     NOT_STARTED,
-    WITHDRAWN,
     EnrollmentFacts,
     ProgramPlan,
     Progress,
     Thresholds,
     compute_progress,
+    is_overdue,
     iso_from_db,
     local_date,
+    reference_day,
     zone,
 )
 from .fetch import (
@@ -110,28 +112,29 @@ def progress_for_rows(
     return _gather_rows(rows, [row["pk"] for row in rows], today)[0]
 
 
-def enrollment_progress_detail(enrollment: Enrollment, *, today: dt.date | None = None) -> dict:
-    """Progress fields plus per-module and per-assignment status and (pause-shifted) due dates,
-    JSON-ready."""
-    progress, facts_by_id, plans, today_for = _gather([enrollment.pk], today)
-    if enrollment.pk not in progress:
-        raise Enrollment.DoesNotExist(f"Enrollment {enrollment.pk} does not exist.")
-    facts = facts_by_id[enrollment.pk]
+def enrollment_progress_detail(
+    enrollments: QuerySet[Enrollment], *, today: dt.date | None = None
+) -> dict:
+    """Progress fields plus per-module and per-assignment status and (pause-shifted) due dates
+    of the one enrollment of ``enrollments`` (a queryset scoped to the caller), JSON-ready.
+    Raises ``Enrollment.DoesNotExist`` when it holds none."""
+    progress, facts_by_id, plans, today_for = _gather(enrollments, today)
+    if len(progress) != 1:
+        raise Enrollment.DoesNotExist("No enrollment in scope.")
+    ((enrollment_id, found),) = progress.items()
+    facts = facts_by_id[enrollment_id]
     # One enrollment, so exactly one program plan was fetched.
     (plan,) = plans.values()
-    local_today = today_for(facts.timezone)
-    reference_day = local_today
-    if facts.status == WITHDRAWN and facts.closed_on is not None:
-        reference_day = min(local_today, facts.closed_on)
+    on_day = reference_day(facts.status, facts.closed_on, today_for(facts.timezone))
     dues = due_dates_for(facts.start_date, plan.due_weeks, facts.pauses)
 
     modules = list(
-        Module.objects.filter(program__cohorts__enrollments=enrollment)
+        Module.objects.filter(program__cohorts__enrollments=enrollment_id)
         .order_by("order")
         .values_list("id", "title", "order", "expected_hours")
     )
     minutes_by_module = dict(
-        ProgressLog.objects.filter(enrollment_id=enrollment.pk)
+        ProgressLog.objects.filter(enrollment_id=enrollment_id)
         .order_by()
         .values("module_id")
         .annotate(total=Sum("minutes"))
@@ -165,7 +168,7 @@ def enrollment_progress_detail(enrollment: Enrollment, *, today: dt.date | None 
                 "status": status,
                 "version": sub.version if sub is not None else None,
                 "last_submitted_at": iso_from_db(sub.submitted_at) if sub is not None else None,
-                "overdue": status != APPROVED and due < reference_day,
+                "overdue": is_overdue(status, due, on_day),
             }
         )
 
@@ -196,19 +199,10 @@ def enrollment_progress_detail(enrollment: Enrollment, *, today: dt.date | None 
             }
         )
 
-    detail = progress[enrollment.pk].as_dict()
+    detail = found.as_dict()
     detail["modules"] = module_rows
     detail["assignments"] = assignments
     return detail
-
-
-def due_dates(enrollment: Enrollment) -> dict[int, dt.date]:
-    """Every assignment's due date for this enrollment, shifted by its pauses."""
-    cohort = enrollment.cohort
-    plan = fetch_plans([cohort.program_id])[cohort.program_id]
-    pauses = fetch_pauses([enrollment.pk]).get(enrollment.pk, ())
-    dues = due_dates_for(cohort.start_date, plan.due_weeks, pauses)
-    return {a.id: due for a, due in zip(plan.assignments, dues, strict=True)}
 
 
 def cohort_matrix(
@@ -274,9 +268,12 @@ def cohort_matrix(
                 "status": row["status"],
             }
         )
-        reference_day = local_today
-        if row["status"] == WITHDRAWN and row["status_changed_at"] is not None:
-            reference_day = min(local_today, local_date(row["status_changed_at"], tz))
+        changed_at = row["status_changed_at"]
+        on_day = reference_day(
+            row["status"],
+            local_date(changed_at, tz) if changed_at is not None else None,
+            local_today,
+        )
         enrollment_pauses = pauses.get(enrollment_id)
         dues = (
             due_dates_for(cohort.start_date, plan.due_weeks, enrollment_pauses)
@@ -294,7 +291,7 @@ def cohort_matrix(
                         "status": NOT_STARTED,
                         "versions": 0,
                         "last_submitted_at": None,
-                        "overdue": due < reference_day,
+                        "overdue": is_overdue(NOT_STARTED, due, on_day),
                     }
                 )
             else:
@@ -305,7 +302,7 @@ def cohort_matrix(
                         "status": sub[2],
                         "versions": sub[1],
                         "last_submitted_at": iso_from_db(sub[3]),
-                        "overdue": sub[2] != APPROVED and due < reference_day,
+                        "overdue": is_overdue(sub[2], due, on_day),
                     }
                 )
     return {"enrollments": enrollments, "assignments": assignments, "cells": cells}

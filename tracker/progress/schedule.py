@@ -6,8 +6,8 @@ overlapping, as the pause service keeps them), so the property tests can hit the
 Two views of the same rule, kept consistent with each other:
 
 * ``shift_due_date``: a due date moves later by the length of every pause that starts on or
-  before the (already shifted) due date. This is ``learners.models.shifted_due_date`` for
-  pre-sorted pauses, without re-sorting for every assignment.
+  before the (already shifted) due date. The rule belongs to the learners app
+  (``learners.models.shifted_due_date``); it is imported here under the engine's name.
 * ``schedule_day``: the number of *schedule days* that have run by the end of ``day``, i.e. the
   calendar days since the cohort start minus every paused day up to and including ``day``. A
   paused day does not advance it. An assignment due in week ``w`` is due on the first day whose
@@ -20,19 +20,21 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from learners.models import shifted_due_date as shift_due_date
+
 Pause = tuple[dt.date, dt.date]
 ONE_DAY = dt.timedelta(days=1)
 
-
-def shift_due_date(base: dt.date, pauses: Sequence[Pause]) -> dt.date:
-    """``base`` moved later by every pause starting on or before the running due date."""
-    due = base
-    for start, end in pauses:
-        if start > due:
-            # Pauses are sorted, so no later one can start on or before the due date either.
-            break
-        due += dt.timedelta(days=(end - start).days + 1)
-    return due
+__all__ = [
+    "Pause",
+    "active_days_between",
+    "due_dates_for",
+    "expected_weight",
+    "paused_days_through",
+    "schedule_day",
+    "shift_due_date",
+    "weight_curve",
+]
 
 
 def due_dates_for(

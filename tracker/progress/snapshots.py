@@ -6,19 +6,21 @@ page reads the stored rows of the enrollments it shows instead (one query, by id
 only the rows that are not fresh:
 
 * a write that can move an enrollment's progress gives its row a new token in the writer's own
-  transaction (``outdate``, called by ``tracker.receivers``), and once that transaction commits
-  computes the row again (``refresh``), so the next reader finds it fresh;
+  transaction (``outdate``, called by ``freshness`` when a service announces
+  ``progress_inputs_changed``), and once that transaction commits computes the row again
+  (``refresh``), so the next reader finds it fresh;
 * a row is fresh when it was computed under its current token, for the cohort's local date (due
   dates, pace and "inactive" move with the day) and under the current ``basis`` (the
-  thresholds and the engine's code, so a release or a setting that changes the answers never
-  reads an older one);
+  thresholds and ``engine.ENGINE_VERSION``, so a release or a setting that changes the answers
+  never reads an older one);
 * whoever computes a row stores it only if its token is still the one read *before* the facts
   were read: a write that commits meanwhile has replaced the token, so an answer computed from
   older facts is never stored over it;
 * an hourly task (``refresh_stale``) computes the rows a new day or a wide write outdated.
 
 A row is stored as the JSON text DRF's renderer writes, so a page can join rows without parsing
-them (``page_texts``); ``progress_of`` gives ``Progress`` values for the web pages.
+them (``page_texts``, ``rendering``); ``progress_of`` gives ``Progress`` values. Callers
+outside the room use ``selectors``.
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ import functools
 import hashlib
 import json
 import logging
-import sys
+import secrets
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -43,9 +44,9 @@ from mentors.models import Mentor, Pairing
 from tracker.models import ProgressSnapshot
 
 from . import fetch
-from .cache import new_token
-from .engine import Progress, Thresholds, db_date, db_datetime
+from .engine import ENGINE_VERSION, Progress, Thresholds, db_date, db_datetime
 from .fetch import TodayByZone
+from .rendering import to_json
 from .reports import progress_for_rows
 
 logger = logging.getLogger(__name__)
@@ -156,23 +157,18 @@ def report_rows(enrollment_ids: list[int]) -> list[dict[str, Any]]:
     return [found[pk] for pk in enrollment_ids if pk in found]
 
 
-@functools.cache
-def _code_fingerprint() -> str:
-    """A digest of the engine's source: a release that changes how progress is computed never
-    serves a row computed by the older code."""
-    package = sys.modules[__package__]
-    digest = hashlib.blake2b(digest_size=8)
-    for name in ("engine", "schedule", "fetch", "reports", "snapshots"):
-        digest.update(Path(sys.modules[f"{package.__name__}.{name}"].__file__).read_bytes())
-    return digest.hexdigest()
+def new_token() -> str:
+    """A random token: a rolled-back write can never leave a reused value behind."""
+    return secrets.token_hex(8)
 
 
 def basis() -> str:
-    """What every stored row must have been computed under: the engine's code and thresholds."""
-    thresholds = repr(Thresholds.from_settings())
-    return hashlib.blake2b(
-        f"{_code_fingerprint()}:{thresholds}".encode(), digest_size=8
-    ).hexdigest()
+    """What every stored row must have been computed under: the engine's version (bumped by
+    hand when its answers change, ``engine.ENGINE_VERSION``) and the thresholds."""
+    return (
+        f"{ENGINE_VERSION}:"
+        + hashlib.blake2b(repr(Thresholds.from_settings()).encode(), digest_size=8).hexdigest()
+    )
 
 
 def _upsert_sql(condition: str) -> str:
@@ -322,13 +318,6 @@ def report_row(row: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
         "mentor": mentor,
         "status": row["status"],
     }
-
-
-def to_json(value: Any) -> str:
-    """JSON text as DRF's ``JSONRenderer`` writes it with its default settings (compact, UTF-8,
-    U+2028 and U+2029 escaped), so stored rows can be joined into a response as they are."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def is_fresh(

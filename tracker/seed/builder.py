@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 
 from curriculum.kernel import clock
+from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
 from learners.models import (
     DeploymentCheck,
@@ -139,6 +140,8 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
         _sync_passwords(password, password_hash)
+        # bulk_create writes past the services: every stored progress row is outdated at once.
+        progress_inputs_change(everything=True)
     learner_usernames = sorted(
         Enrollment.objects.filter(cohort=cohort, learner__username__regex=r"^learner[0-9]+$")
         .values_list("learner__username", flat=True),

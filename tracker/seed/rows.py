@@ -8,7 +8,8 @@ what the database stores and written with ``executemany`` (SQLite, or any other 
 ``COPY ... FROM STDIN`` (PostgreSQL).
 
 Like ``bulk_create``, this sends no model signals and writes no audit rows: it is for the demo
-seed only, inside its transaction (``seed_demo`` bumps the progress version once at the end).
+seed only, inside its transaction (``seed_demo`` announces ``progress_inputs_changed`` once,
+for everything, at the end).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from tracker.api.filters import (
     ProgressLogFilter,
     SubmissionFilter,
 )
-from tracker.progress import enrollment_progress_detail
+from tracker.progress import enrollment_detail
 from tracker.suggestions import mentor_suggestions
 
 
@@ -75,8 +75,7 @@ class EnrollmentViewSet(RuleViewSet):
     @extend_schema(request=None, responses=serializers.EnrollmentProgressSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
     def progress(self, request, pk=None):
-        enrollment = self.get_object()
-        return Response(enrollment_progress_detail(enrollment))
+        return Response(enrollment_detail(fetched_by=request.user, enrollment=self.get_object()))
 
     @extend_schema(request=inputs.PauseInput, responses={201: serializers.PauseSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])

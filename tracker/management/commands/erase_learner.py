@@ -14,7 +14,9 @@ import sys
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from curriculum.kernel.signals import progress_inputs_change
 from tracker.security.commands import as_command_error, staff_actor, user_named
 from tracker.security.learner_data import learner_erase
 
@@ -44,7 +46,10 @@ class Command(BaseCommand):
             if answer.strip() != learner.get_username():
                 raise CommandError("Not confirmed; nothing was changed.")
         try:
-            counts = learner_erase(actor=staff, user=learner)
+            with transaction.atomic():
+                counts = learner_erase(actor=staff, user=learner)
+                # The learner's name shows in their progress rows: outdated with the erasure.
+                progress_inputs_change(user_ids=[learner.pk])
         except (PermissionDenied, ValidationError) as exc:
             raise as_command_error(exc) from exc
         summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())

@@ -28,7 +28,7 @@ from learners.services import (
 )
 from mentors.selectors import pairing_list, review_list, session_list
 from tracker.notifications.selectors import notification_list
-from tracker.progress import enrollment_progress_detail
+from tracker.progress import enrollment_detail
 from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar
 from tracker.web.forms import (
     HelpRequestForm,
@@ -113,7 +113,7 @@ def _summary_context(request: HttpRequest, enrollment: Enrollment) -> dict:
     """What the "Where you stand" card and the module bars show; re-rendered out of band
     after an htmx log change so the minutes and bars follow."""
     user = request.user
-    detail = enrollment_progress_detail(enrollment)
+    detail = enrollment_detail(fetched_by=user, enrollment=enrollment)
     next_session = (
         session_list(fetched_by=user)
         .filter(enrollment=enrollment, status="scheduled", scheduled_at__gte=clock.now())

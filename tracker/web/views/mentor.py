@@ -21,7 +21,8 @@ from mentors.models import MentorSession
 from mentors.selectors import review_queue, session_list
 from mentors.services import review_create, session_create, session_update
 from tracker.notifications.selectors import notification_list
-from tracker.progress import snapshots
+from tracker.progress import learner_progress
+from tracker.progress.engine import urgency
 from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar
 from tracker.web.forms import (
     HelpAnswerForm,
@@ -31,12 +32,10 @@ from tracker.web.forms import (
 )
 from tracker.web.views.common import calendar_url, page, role_required, safe_next
 
-# Most urgent first.
-PACE_ORDER = {"behind": 0, "at_risk": 1, "on_track": 2, "ahead": 3}
 FAR_PAST = dt.datetime.min.replace(tzinfo=dt.UTC)
 FAR_FUTURE = dt.date.max
 SORTS = {
-    "pace": ("Pace", lambda row: (PACE_ORDER.get(row["progress"].pace, 9), row["name"])),
+    "pace": ("Pace", lambda row: (urgency(row["progress"].pace), row["name"])),
     "last_activity": (
         "Last activity",
         lambda row: (row["progress"].last_activity_at or FAR_PAST, row["name"]),
@@ -57,21 +56,17 @@ def _my_enrollments(user) -> list[Enrollment]:
 
 
 def learner_rows(user, sort: str) -> list[dict]:
-    enrollments = _my_enrollments(user)
-    progress = snapshots.progress_of(enrollment.pk for enrollment in enrollments)
-    rows = []
-    for enrollment in enrollments:
-        item = progress[enrollment.pk]
-        rows.append(
-            {
-                "enrollment": enrollment,
-                "name": display_name(enrollment.learner),
-                "progress": item,
-                "pace_label": PACE_LABELS.get(item.pace, item.pace),
-                "reasons": [RISK_REASON_TEXT.get(code, code) for code in item.risk_reasons],
-                "bar": Bar(item.percent_complete, item.expected_percent, "Progress"),
-            }
-        )
+    rows = [
+        {
+            "enrollment": row.enrollment,
+            "name": row.name,
+            "progress": row.progress,
+            "pace_label": PACE_LABELS.get(row.progress.pace, row.progress.pace),
+            "reasons": [RISK_REASON_TEXT.get(code, code) for code in row.progress.risk_reasons],
+            "bar": Bar(row.progress.percent_complete, row.progress.expected_percent, "Progress"),
+        }
+        for row in learner_progress(fetched_by=user)
+    ]
     rows.sort(key=SORTS[sort][1])
     return rows
 

@@ -24,9 +24,9 @@ from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
 from tracker.api.roster import RosterError, roster_import
 from tracker.insights import program_insights
-from tracker.progress import cohort_matrix, snapshots
+from tracker.progress import cohort_overview, progress_of
 from tracker.suggestions import mentor_suggestions
-from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT, Bar, pace_distribution, scatter
+from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar, pace_distribution, scatter
 from tracker.web.forms import (
     EnrollmentStatusForm,
     PairingForm,
@@ -46,37 +46,27 @@ def cohorts(request: HttpRequest) -> HttpResponse:
 
 def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_errors=None) -> dict:
     user = request.user
-    enrollments = (
-        enrollment_list(fetched_by=user)
-        .filter(cohort=cohort)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .order_by("learner__last_name", "learner__first_name", "id")
-    )
-    progress = snapshots.progress_of(enrollment.pk for enrollment in enrollments)
+    overview = cohort_overview(fetched_by=user, cohort=cohort)
     mentor_of = {
         pairing.enrollment_id: pairing.mentor
         for pairing in pairing_list(fetched_by=user, active_only=True).filter(
             enrollment__cohort=cohort
         )
     }
-    rows = []
-    for enrollment in enrollments:
-        item = progress[enrollment.pk]
-        rows.append(
-            {
-                "enrollment": enrollment,
-                "name": display_name(enrollment.learner),
-                "progress": item,
-                "pace_label": PACE_LABELS.get(item.pace, item.pace),
-                "reasons": [RISK_REASON_TEXT.get(code, code) for code in item.risk_reasons],
-                "bar": Bar(item.percent_complete, item.expected_percent, "Progress"),
-                "mentor": mentor_of.get(enrollment.pk),
-            }
-        )
-    at_risk = [
-        row for row in rows if row["progress"].pace in ("at_risk", "behind") or row["reasons"]
-    ]
-    at_risk.sort(key=lambda row: (PACES.index(row["progress"].pace) * -1, row["name"]))
+    shown = {
+        row.enrollment.pk: {
+            "enrollment": row.enrollment,
+            "name": row.name,
+            "progress": row.progress,
+            "pace_label": PACE_LABELS.get(row.progress.pace, row.progress.pace),
+            "reasons": [RISK_REASON_TEXT.get(code, code) for code in row.progress.risk_reasons],
+            "bar": Bar(row.progress.percent_complete, row.progress.expected_percent, "Progress"),
+            "mentor": mentor_of.get(row.enrollment.pk),
+        }
+        for row in overview.rows
+    }
+    rows = list(shown.values())
+    at_risk = [shown[row.enrollment.pk] for row in overview.at_risk]
     mentors = mentor_list(fetched_by=user).filter(is_active=True)
     in_cohort = Counter(mentor.pk for mentor in mentor_of.values())
     load = [
@@ -107,7 +97,6 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
         }
         for row in rows
     )
-    matrix = cohort_matrix(cohort, enrollments)
     withdrawn = (
         enrollment_list(fetched_by=user)
         .filter(cohort=cohort, status=Enrollment.Status.WITHDRAWN)
@@ -124,7 +113,7 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
         "load": load,
-        "matrix": heat_map(matrix),
+        "matrix": heat_map(overview.matrix),
         "csv_url": f"/api/v1/cohorts/{cohort.pk}/progress.csv",
         "roster_form": roster_form or RosterImportForm(),
         "roster_errors": roster_errors or [],
@@ -265,7 +254,7 @@ def _enrollment_context(
 ) -> dict:
     user = request.user
     # The enrollment was found in the caller's scope (``_enrollment_or_404``).
-    progress = snapshots.progress_of([enrollment.pk])[enrollment.pk]
+    progress = progress_of(fetched_by=user, enrollment_ids=[enrollment.pk])[enrollment.pk]
     pairing = (
         pairing_list(fetched_by=user, active_only=True)
         .filter(enrollment=enrollment)
