@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from curriculum.kernel.names import display_name
 from tracker.models import Notification
 
+from .invitations import invitation_link
+
 
 def absolute_url(link: str) -> str:
     if not link:
@@ -45,6 +47,9 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "preferences_url": absolute_url("/preferences/"),
         "base_url": settings.STRIDE_BASE_URL,
     }
+    if notification.kind == Notification.Kind.INVITATION:
+        # Built now, never stored: the password-reset token in it expires.
+        context["link_url"] = invitation_link(recipient)
     message = EmailMultiAlternatives(
         subject=f"[Stride] {notification.subject}",
         body=_render(notification.kind, "txt", context),

@@ -33,9 +33,9 @@ from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
 from tracker.api.filters import CohortFilter, CohortProgressFilter
-from tracker.api.roster import RosterError, roster_import
 from tracker.progress import cache as progress_cache
 from tracker.progress import cohort_matrix, snapshots
+from tracker.roster import RosterError, roster_import
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -22,9 +22,9 @@ from learners.selectors import enrollment_list, help_request_list, pause_list
 from learners.services import enrollment_pause, enrollment_set_status
 from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
-from tracker.api.roster import RosterError, roster_import
 from tracker.insights import program_insights
 from tracker.progress import cohort_matrix, snapshots
+from tracker.roster import RosterError, roster_import
 from tracker.suggestions import mentor_suggestions
 from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT, Bar, pace_distribution, scatter
 from tracker.web.forms import (
