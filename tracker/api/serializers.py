@@ -483,6 +483,9 @@ class ModuleInsightSerializer(serializers.Serializer):
     median_vs_expected = serializers.FloatField(
         allow_null=True, help_text="Median minutes logged over expected minutes."
     )
+    stalls = serializers.BooleanField(
+        help_text="Learners log over 1.25 times the expected hours here (median)."
+    )
     assignments = serializers.IntegerField()
     learners_finished_schedule = serializers.IntegerField()
     completion_rate = serializers.FloatField(allow_null=True, help_text="0-1")

@@ -360,7 +360,7 @@ def programs(request: HttpRequest) -> HttpResponse:
 @staff_only
 def program_insights_page(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_object_or_404(program_list(fetched_by=request.user), pk=pk)
-    insights = program_insights(program=program)
+    insights = program_insights(fetched_by=request.user, program=program)
     modules = [
         {
             **row,
@@ -368,8 +368,6 @@ def program_insights_page(request: HttpRequest, pk: int) -> HttpResponse:
             if row["median_minutes"] is None
             else round(row["median_minutes"] / 60, 1),
             "completion": as_percent(row["completion_rate"]),
-            "stalls": row["median_minutes"] is not None
-            and row["median_minutes"] > 60 * row["expected_hours"] * 1.25,
         }
         for row in insights["modules"]
     ]
