@@ -30,7 +30,6 @@ from tracker.progress.fetch import (
 )
 from tracker.progress.schedule import due_dates_for, shift_due_date
 
-
 # A module "stalls" when the median learner logs this much more than its expected hours.
 STALL_FACTOR = 1.25
 

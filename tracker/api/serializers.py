@@ -419,7 +419,12 @@ class ModuleProgressSerializer(serializers.Serializer):
     status = enum_field(["not_started", "in_progress", "complete"])
 
 
-CELL_STATUSES = ["not_started", "submitted", "changes_requested", "approved"]
+CELL_STATUSES = [
+    "not_started",
+    Submission.Status.SUBMITTED,
+    Submission.Status.CHANGES_REQUESTED,
+    Submission.Status.APPROVED,
+]
 
 
 class AssignmentProgressSerializer(serializers.Serializer):

@@ -7,9 +7,9 @@ reminder (``enqueue_delivery``), which send each exactly once (the row's ``email
 lock; docs/OPERATIONS.md). Nothing is sent inside the caller's request or transaction, and a
 rolled-back caller leaves neither a row nor an email.
 
-The set-your-password link is built when the email is rendered (``invitation_link``, called by
-``emails.build_email``), never stored: a reset token is valid for ``PASSWORD_RESET_TIMEOUT``
-only, and it must not sit readable in the notifications table.
+The set-your-password link is built when the email is rendered (``emails.invitation_url``),
+never stored: a reset token is valid for ``PASSWORD_RESET_TIMEOUT`` only, and it must not sit
+readable in the notifications table.
 
 May import the lower apps, the kernel and ``tracker.models``; the roster room calls it.
 """
@@ -19,13 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -40,14 +35,6 @@ KEY_LOOKUP_CHUNK = 500
 
 def invitation_key(user: Any, cohort: Cohort) -> str:
     return f"invitation:{user.pk}:{cohort.pk}"
-
-
-def invitation_link(user: Any) -> str:
-    """The absolute address where ``user`` chooses a password (Django's reset-confirm page)."""
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
-    return f"{settings.STRIDE_BASE_URL}{path}"
 
 
 def _row(user: Any, cohort: Cohort, now: Any) -> Notification:

@@ -26,6 +26,7 @@ from learners.services import (
     progress_log_update,
     submission_create,
 )
+from mentors.models import MentorSession
 from mentors.selectors import pairing_list, review_list, session_list
 from tracker.notifications.selectors import notification_list
 from tracker.progress import enrollment_progress_detail
@@ -116,7 +117,11 @@ def _summary_context(request: HttpRequest, enrollment: Enrollment) -> dict:
     detail = enrollment_progress_detail(enrollment)
     next_session = (
         session_list(fetched_by=user)
-        .filter(enrollment=enrollment, status="scheduled", scheduled_at__gte=clock.now())
+        .filter(
+            enrollment=enrollment,
+            status=MentorSession.Status.SCHEDULED,
+            scheduled_at__gte=clock.now(),
+        )
         .order_by("scheduled_at")
         .first()
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from curriculum.kernel import clock
 from curriculum.kernel.forms import apply_service_errors, service_errors
 from curriculum.kernel.names import display_name
-from learners.models import Enrollment
+from learners.models import Enrollment, Submission
 from learners.selectors import enrollment_list, help_request_list, submission_list
 from learners.services import help_request_answer
 from mentors.models import MentorSession
@@ -151,7 +151,9 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
         earlier.append({"submission": old, "review": review, "scores": scores})
     existing_review = getattr(submission, "review", None)
     is_latest = all(old.version < submission.version for old in history)
-    can_review = existing_review is None and is_latest and submission.status == "submitted"
+    can_review = (
+        existing_review is None and is_latest and submission.status == Submission.Status.SUBMITTED
+    )
 
     form = ReviewForm(request.POST or None, criteria=criteria)
     if request.method == "POST":
