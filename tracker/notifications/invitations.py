@@ -47,15 +47,20 @@ def _row(user: Any, cohort: Cohort, now: Any) -> Notification:
         dedupe_key=invitation_key(user, cohort),
         created_at=now,
     )
-    notification.full_clean(validate_unique=False, validate_constraints=False)
+    # The recipient is a row the caller holds (no lookup per row); the unique key is checked by
+    # the database.
+    notification.full_clean(
+        exclude=["recipient"], validate_unique=False, validate_constraints=False
+    )
     return notification
 
 
 def invitations_create(
     *, users: Iterable[Any], cohort: Cohort, invited_by: Any
 ) -> list[Notification]:
-    """The invitation of each of ``users`` to ``cohort`` (staff only), one per person and cohort:
-    a person invited before keeps the first row and gets no second email.
+    """The invitation of each of ``users`` to ``cohort`` (staff only), one per person and cohort,
+    in the order given (a person named twice once): a person invited before keeps the first row
+    and gets no second email.
 
     Runs in the caller's transaction; the new rows' emails are published once it commits. The
     new rows are written in bulk: the unique dedupe key stays the guarantee, and a concurrent
@@ -63,10 +68,10 @@ def invitations_create(
     """
     if not is_staff(invited_by):
         raise PermissionDenied("Only staff invite people.")
-    users = list(users)
-    if not users:
+    by_key = {invitation_key(user, cohort): user for user in users}
+    if not by_key:
         return []
-    keys = [invitation_key(user, cohort) for user in users]
+    keys = list(by_key)
     existing: dict[str, Notification] = {}
     for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
         for row in Notification.objects.filter(
@@ -76,11 +81,7 @@ def invitations_create(
     now = clock.now()
     with transaction.atomic():
         new = Notification.objects.bulk_create(
-            [
-                _row(user, cohort, now)
-                for user, key in zip(users, keys, strict=True)
-                if key not in existing
-            ]
+            [_row(user, cohort, now) for key, user in by_key.items() if key not in existing]
         )
         ids = [row.pk for row in new]
         if ids:
