@@ -36,7 +36,7 @@ from tracker.web.forms import (
     ProgressLogForm,
     SubmissionForm,
 )
-from tracker.web.views.common import calendar_url, enrollment_sessions, page
+from tracker.web.views.common import calendar_url, enrollment_sessions, named_scores, page
 
 CURRENT_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
@@ -172,18 +172,7 @@ def _dashboard_context(
         )
     }
     feedback = [
-        {
-            "review": review,
-            "scores": [
-                {
-                    "name": criterion_names[key].name if key in criterion_names else key,
-                    "score": score,
-                    "max": criterion_names[key].max_score if key in criterion_names else None,
-                }
-                for key, score in (review.scores or {}).items()
-            ],
-        }
-        for review in reviews
+        {"review": review, "scores": named_scores(review, criterion_names)} for review in reviews
     ]
     submit_form = submit_form or SubmissionForm(enrollment=enrollment)
     return {

@@ -29,7 +29,7 @@ from tracker.web.forms import (
     SessionLogForm,
     SessionScheduleForm,
 )
-from tracker.web.views.common import calendar_url, page, role_required, safe_next
+from tracker.web.views.common import calendar_url, named_scores, page, role_required, safe_next
 
 # Most urgent first.
 PACE_ORDER = {"behind": 0, "at_risk": 1, "on_track": 2, "ahead": 3}
@@ -138,16 +138,7 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
     earlier = []
     for old in history:
         review = getattr(old, "review", None)
-        scores = []
-        if review is not None:
-            scores = [
-                {
-                    "name": names[key].name if key in names else key,
-                    "score": value,
-                    "max": names[key].max_score if key in names else None,
-                }
-                for key, value in (review.scores or {}).items()
-            ]
+        scores = named_scores(review, names) if review is not None else []
         earlier.append({"submission": old, "review": review, "scores": scores})
     existing_review = getattr(submission, "review", None)
     is_latest = all(old.version < submission.version for old in history)
