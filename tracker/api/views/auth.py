@@ -5,6 +5,9 @@ The sign-in answers through the security room's lockout (``lockout_response``, t
 page/JSON as the login page) and its ``login`` throttle, and hands the service Django's
 ``HttpRequest``: django-axes flags a lockout on it and counts a success only when
 ``user_logged_in`` is sent, which a plain DRF token view would not do.
+
+Part of the API interface: imports ``tracker.security`` (services, lockout, throttle) and the
+API's own helpers, never ``tracker.web``.
 """
 
 from __future__ import annotations

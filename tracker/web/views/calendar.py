@@ -1,5 +1,6 @@
 """The private calendar feed, ``GET /calendar/<token>.ics``: one call into
-``tracker.calendar.calendar_feed_text``; the token in the address is the only credential."""
+``tracker.calendar.calendar_feed_text``; the token in the address is the only credential.
+Part of the pages interface: imports the calendar room, never ``tracker.api``."""
 
 from __future__ import annotations
 
