@@ -6,6 +6,10 @@ honoured) and their mentor sessions; a mentor's sessions with their learners. Ev
 stable (``assignment-<enrollment>-<assignment>@stride``, ``session-<id>@stride``) so calendar
 clients update events in place. ``calendar_token_rotate`` issues a new token, which ends the old
 feed address at once.
+
+The public face: ``calendar_feed_text`` (the selector behind the feed page, routed by
+``tracker/web/urls.py``), ``calendar_token_rotate`` (the service), ``calendar_path``. A feature
+room: it imports the lower apps, the kernel, ``tracker.models`` and ``tracker.progress``.
 """
 
 from __future__ import annotations
@@ -19,15 +23,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import re_path, reverse
-from django.views.decorators.http import require_GET
+from django.urls import reverse
 
 from curriculum.kernel import clock
-from learners.models import Enrollment
+from learners.models import Enrollment, Submission
 from mentors.models import MentorSession
 from tracker.models import UserPreferences, new_calendar_token
-from tracker.progress.engine import APPROVED, WITHDRAWN
 from tracker.progress.fetch import fetch_latest_submissions, fetch_pauses, fetch_plans
 from tracker.progress.schedule import due_dates_for
 
@@ -108,7 +109,7 @@ def assignment_events(user: Any, stamp: str) -> list[list[tuple[str, str]]]:
     """All-day events on the learner's (pause-shifted) due dates."""
     rows = list(
         Enrollment.objects.filter(learner_id=user.pk)
-        .exclude(status=WITHDRAWN)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
         .order_by("pk")
         .values("pk", "cohort__start_date", "cohort__program_id", "cohort__name")
     )
@@ -127,7 +128,7 @@ def assignment_events(user: Any, stamp: str) -> list[list[tuple[str, str]]]:
             sub = subs.get(assignment.id)
             status = sub.status if sub is not None else "not_started"
             summary = f"Due: {assignment.title}"
-            if status == APPROVED:
+            if status == Submission.Status.APPROVED:
                 summary += " (approved)"
             description = (
                 f"{row['cohort__name']}: {assignment.kind} “{assignment.title}”.\n"
@@ -211,7 +212,7 @@ def calendar_for(user: Any) -> str:
     )
 
 
-# --- Service and view ---------------------------------------------------------------------------
+# --- Service and selector ------------------------------------------------------------------
 
 
 def calendar_token_rotate(*, actor: Any) -> UserPreferences:
@@ -230,8 +231,9 @@ def calendar_path(preferences: UserPreferences) -> str:
     return reverse("calendar-feed", kwargs={"token": preferences.calendar_token})
 
 
-@require_GET
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+def calendar_feed_text(*, token: str) -> str | None:
+    """The iCalendar text of the active user whose feed token is exactly ``token``; None for
+    any other token (unknown, a near miss, a deactivated owner's)."""
     preferences = (
         UserPreferences.objects.select_related("user").filter(calendar_token=token).first()
     )
@@ -242,17 +244,5 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         or not hmac.compare_digest(preferences.calendar_token.encode(), token.encode())
         or not preferences.user.is_active
     ):
-        raise Http404("No such calendar.")
-    response = HttpResponse(
-        calendar_for(preferences.user), content_type="text/calendar; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'inline; filename="stride.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-urlpatterns = [
-    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", calendar_feed, name="calendar-feed"),
-]
+        return None
+    return calendar_for(preferences.user)

@@ -1,7 +1,10 @@
 """Program insights: where learners stall, per module and per assignment, across every cohort.
 
-Seven queries whatever the number of cohorts, learners or assignments; the rest is Python on
-plain rows. Rates are fractions (0-1, three decimals); ``None`` where nobody qualifies yet.
+The selector ``program_insights`` (staff only) is the one place the "stalls" rule lives: a
+module stalls when learners' median minutes logged exceed its expected hours by more than
+``STALL_FACTOR``. Seven queries whatever the number of cohorts, learners or assignments; the
+rest is Python on plain rows. Rates are fractions (0-1, three decimals); ``None`` where nobody
+qualifies yet. A feature room: imports the lower apps, the kernel and ``tracker.progress``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ import datetime as dt
 from statistics import median
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 
+from curriculum.kernel.access import is_staff
 from curriculum.models import Module, Program
-from learners.models import Enrollment, ProgressLog
+from learners.models import Enrollment, ProgressLog, Submission
 from mentors.models import Review
-from tracker.progress.engine import APPROVED, WITHDRAWN, local_day, zone
+from tracker.progress.engine import local_day, zone
 from tracker.progress.fetch import (
     ENROLLMENT_FIELDS,
     TodayByZone,
@@ -24,6 +29,13 @@ from tracker.progress.fetch import (
     fetch_plans,
 )
 from tracker.progress.schedule import due_dates_for, shift_due_date
+
+# A module "stalls" when the median learner logs this much more than its expected hours.
+STALL_FACTOR = 1.25
+
+
+def stalls(median_minutes: float | None, expected_hours: int) -> bool:
+    return median_minutes is not None and median_minutes > 60 * expected_hours * STALL_FACTOR
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -34,15 +46,22 @@ def _median(values: list[float]) -> float | None:
     return round(float(median(values)), 1) if values else None
 
 
-def program_insights(*, program: Program, today: dt.date | None = None) -> dict[str, Any]:
+def program_insights(
+    *, fetched_by: Any, program: Program, today: dt.date | None = None
+) -> dict[str, Any]:
     """Per module: median minutes logged per learner (among those who logged any) against the
-    expected hours, and the completion rate among learners whose module end has passed. Per
+    expected hours (``stalls`` when over by ``STALL_FACTOR``), and the completion rate among
+    learners whose module end has passed. Per
     assignment: the completion rate among learners whose (pause-shifted) due date has passed,
     the median days late (approved work: days from due date to the approved version's
     submission, never negative; open work past due: days overdue so far) and the share of
-    reviews that asked for changes. Withdrawn learners are left out."""
+    reviews that asked for changes. Withdrawn learners are left out. Staff only."""
+    if not is_staff(fetched_by):
+        raise PermissionDenied("Only staff see program insights.")
     today_for = TodayByZone(today)
-    enrollments = Enrollment.objects.filter(cohort__program_id=program.pk).exclude(status=WITHDRAWN)
+    enrollments = Enrollment.objects.filter(cohort__program_id=program.pk).exclude(
+        status=Enrollment.Status.WITHDRAWN
+    )
     scope = enrollments.order_by().values("pk")
     modules = list(
         Module.objects.filter(program_id=program.pk)
@@ -92,7 +111,7 @@ def program_insights(*, program: Program, today: dt.date | None = None) -> dict[
         approved_ids = set()
         for assignment, due in zip(plan.assignments, dues, strict=True):
             sub = subs.get(assignment.id)
-            approved = sub is not None and sub.status == APPROVED
+            approved = sub is not None and sub.status == Submission.Status.APPROVED
             if approved:
                 approved_ids.add(assignment.id)
                 late = (local_day(sub.submitted_at, tz) - due).days
@@ -127,6 +146,7 @@ def program_insights(*, program: Program, today: dt.date | None = None) -> dict[
                     if median_minutes is not None
                     else None
                 ),
+                "stalls": stalls(median_minutes, expected_hours),
                 "assignments": len(assignments_by_module.get(module_id, [])),
                 "learners_finished_schedule": module_due[module_id],
                 "completion_rate": _rate(module_done[module_id], module_due[module_id]),
@@ -149,7 +169,9 @@ def program_insights(*, program: Program, today: dt.date | None = None) -> dict[
                 "completion_rate": _rate(approved_count[assignment.id], due_count[assignment.id]),
                 "median_days_late": _median(days_late[assignment.id]),
                 "reviews": reviews,
-                "changes_requested_share": _rate(counts.get("changes_requested", 0), reviews),
+                "changes_requested_share": _rate(
+                    counts.get(Review.Verdict.CHANGES_REQUESTED, 0), reviews
+                ),
             }
         )
 

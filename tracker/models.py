@@ -30,6 +30,8 @@ class Notification(models.Model):
         HELP_REQUESTED = "help_requested", "Help requested"
         MISSED_SESSIONS = "missed_sessions", "Missed sessions"
         SUBMISSION_RECEIVED = "submission_received", "Submission received"
+        # Not a reminder: a new account's invitation to choose a password (roster import).
+        INVITATION = "invitation", "Invitation"
 
     class EmailState(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -377,7 +377,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env.str("STRIDE_THROTTLE_ANON", default="300/hour"),
     "user": env.str("STRIDE_THROTTLE_USER", default="2000/hour"),
-    # Token sign-ins per client address (tracker.security.views.ObtainTokenView).
+    # Token sign-ins per client address (tracker.api.views.auth.ObtainTokenView).
     "login": env.str("STRIDE_THROTTLE_LOGIN", default="60/minute"),
 }
 # Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".

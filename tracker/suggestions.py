@@ -1,7 +1,9 @@
 """Mentor suggestions for an enrollment: who has a free seat and fits best.
 
-Four queries whatever the number of mentors (enrollment, pauses, modules, mentors with their
-active-pairing counts); the ranking is plain Python.
+``mentor_suggestions`` ranks them: four queries whatever the number of mentors (enrollment,
+pauses, modules, mentors with their active-pairing counts); the ranking is plain Python.
+``pairing_choices`` is what the staff pairing page offers. The "free seat" rule is
+``with_free_seat``. A feature room: imports the lower apps, the kernel and ``tracker.progress``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 
 from curriculum.kernel import clock
 from curriculum.models import Module
 from learners.models import Enrollment
 from mentors.models import Mentor, Pairing
+from mentors.selectors import mentor_list, pairing_list
 from tracker.progress.engine import zone
 from tracker.progress.fetch import fetch_pauses
 from tracker.progress.schedule import schedule_day
@@ -61,6 +64,12 @@ def _current_module(
     return None
 
 
+def with_free_seat(mentors: QuerySet[Mentor]) -> QuerySet[Mentor]:
+    """Active mentors with fewer active learners than their capacity (``mentors`` carries the
+    ``active_learners`` annotation)."""
+    return mentors.filter(is_active=True, active_learners__lt=F("capacity"))
+
+
 def mentor_suggestions(*, enrollment: Enrollment) -> list[dict[str, Any]]:
     """Active mentors with a free seat (capacity minus active pairings above zero), other than
     the enrollment's current mentor, best first.
@@ -90,10 +99,11 @@ def mentor_suggestions(*, enrollment: Enrollment) -> list[dict[str, Any]]:
         enrollment_id=enrollment.pk, ended_at__isnull=True
     ).values("mentor_id")
     mentors = (
-        Mentor.objects.filter(is_active=True, user__is_active=True)
-        .exclude(pk__in=current_mentor)
-        .annotate(active_learners=Count("pairings", filter=Q(pairings__ended_at__isnull=True)))
-        .filter(capacity__gt=F("active_learners"))
+        with_free_seat(
+            Mentor.objects.filter(user__is_active=True)
+            .exclude(pk__in=current_mentor)
+            .annotate(active_learners=Count("pairings", filter=Q(pairings__ended_at__isnull=True)))
+        )
         .order_by()
         .values(
             "pk",
@@ -148,3 +158,16 @@ def mentor_suggestions(*, enrollment: Enrollment) -> list[dict[str, Any]]:
         )
     suggestions.sort(key=lambda s: (-s["score"], s["active_learners"], s["name"], s["mentor"]))
     return suggestions
+
+
+def pairing_choices(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
+    """What the pairing page offers for ``enrollment``: its ``current`` active pairing (or
+    None), the ranked ``suggestions`` and every ``mentors`` with a free seat in the caller's
+    scope (the service refuses a full one anyway: seats can fill meanwhile)."""
+    return {
+        "current": pairing_list(fetched_by=fetched_by, active_only=True)
+        .filter(enrollment=enrollment)
+        .first(),
+        "suggestions": mentor_suggestions(enrollment=enrollment),
+        "mentors": with_free_seat(mentor_list(fetched_by=fetched_by)),
+    }

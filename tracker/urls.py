@@ -1,3 +1,6 @@
+"""The project's routes: the admin, the health check, the API under ``/api/`` and the pages
+(the calendar feed included) at the root."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,6 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("tracker.api.urls")),
-    path("", include("tracker.calendar")),
     path("", include("tracker.web.urls")),
 ]

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from learners.models import Enrollment
 from mentors.models import Pairing
@@ -16,6 +16,8 @@ from tests.api.conftest import client_for
 from tests.api.test_permissions import snapshot
 from tests.learners.factories import EnrollmentFactory, LearnerFactory
 from tracker.api.views.cohorts import CSV_COLUMNS, neutralise
+from tracker.models import Notification
+from tracker.notifications.delivery import deliver
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -75,6 +77,15 @@ def test_progress_filters_by_pace(world):
 
 
 # --- Roster -------------------------------------------------------------------------------------
+def deliver_the_outbox() -> list[str]:
+    """What the delivery tasks do after the request: send every invitation still owed (the
+    world's own pending reminder is not this file's business)."""
+    pending = Notification.objects.filter(
+        kind=Notification.Kind.INVITATION, email_state=Notification.EmailState.PENDING
+    )
+    return [deliver(pk) for pk in pending.order_by("pk").values_list("pk", flat=True)]
+
+
 def upload(client, cohort, text: str | bytes):
     content = text.encode() if isinstance(text, str) else text
     return client.post(
@@ -105,9 +116,22 @@ def test_roster_creates_invites_enrolls_and_pairs(world, django_capture_on_commi
     assert not grace.learner.has_usable_password()
     assert Pairing.objects.get(enrollment=grace, ended_at__isnull=True).mentor == world.mentor
     assert Enrollment.objects.filter(cohort=world.cohort, learner=world.outsider).exists()
+    # The invitation waits in the outbox: nothing is sent during the request...
+    assert mail.outbox == []
+    invitation = Notification.objects.get(kind=Notification.Kind.INVITATION)
+    assert invitation.recipient == grace.learner
+    assert "/reset/" not in invitation.body  # the link's token is made at sending, not stored
+    # ...and the delivery sends it once, with a working set-your-password link.
+    assert deliver_the_outbox() == ["sent"]
+    assert deliver_the_outbox() == []
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["grace@example.com"]
-    assert "/reset/" in mail.outbox[0].body
+    assert world.cohort.name in mail.outbox[0].subject
+    assert grace.learner.username in mail.outbox[0].body
+    link = next(word for word in mail.outbox[0].body.split() if "/reset/" in word)
+    page = Client().get(link.split("127.0.0.1:8000", 1)[-1], follow=True)
+    assert page.status_code == 200
+    assert page.context["validlink"]
 
 
 def test_roster_is_all_or_nothing_with_row_errors(world, django_capture_on_commit_callbacks):
@@ -127,6 +151,8 @@ def test_roster_is_all_or_nothing_with_row_errors(world, django_capture_on_commi
     # Rows are checked on their own first; the mentor lookup only runs for a clean file.
     assert errors == {(3, "email"), (4, "email"), (5, "first_name")}
     assert snapshot() == before
+    assert not Notification.objects.filter(kind=Notification.Kind.INVITATION).exists()
+    assert deliver_the_outbox() == []
     assert mail.outbox == []
 
 
@@ -144,6 +170,8 @@ def test_roster_unknown_mentor_rolls_everything_back(world, django_capture_on_co
         {"row": 3, "field": "mentor_email", "message": "No mentor has this email."}
     ]
     assert snapshot() == before
+    assert not Notification.objects.filter(kind=Notification.Kind.INVITATION).exists()
+    assert deliver_the_outbox() == []
     assert mail.outbox == []
 
 
@@ -218,3 +246,22 @@ def test_an_announced_oversized_body_is_refused_before_it_is_read(world):
     assert response.status_code == 413
     assert "larger than 100 bytes" in response.data["detail"]
     assert snapshot() == before
+
+
+def test_a_full_roster_answers_without_sending_and_each_invitation_goes_out_once(
+    world, django_capture_on_commit_callbacks
+):
+    size = 5000
+    text = "email,first_name,last_name\n" + "".join(
+        f"bulk{i}@example.com,Bulk,Learner{i}\n" for i in range(size)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client_for(world.staff), world.cohort, text)
+    assert response.status_code == 201, response.data
+    assert response.data["created"] == size
+    assert mail.outbox == []
+    assert deliver_the_outbox() == ["sent"] * size
+    assert deliver_the_outbox() == []
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        f"bulk{i}@example.com" for i in range(size)
+    )

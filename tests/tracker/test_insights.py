@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,6 +15,7 @@ from tests.curriculum.factories import (
     CohortFactory,
     ModuleFactory,
     ProgramFactory,
+    StaffFactory,
 )
 from tests.learners.factories import EnrollmentFactory, ProgressLogFactory, SubmissionFactory
 from tests.mentors.factories import ReviewFactory
@@ -80,7 +82,7 @@ def test_insights_per_module_and_assignment(bootcamp):
         ProgressLogFactory(enrollment=enrollment, module=basics, logged_on=due, minutes=minutes)
     ProgressLogFactory(enrollment=newcomer, module=later, logged_on=TODAY, minutes=45)
 
-    insights = program_insights(program=program)
+    insights = program_insights(fetched_by=StaffFactory(), program=program)
     assert insights["learners"] == 4
     assert insights["cohorts"] == 2
 
@@ -88,6 +90,7 @@ def test_insights_per_module_and_assignment(bootcamp):
     assert modules[basics.pk]["learners_logging"] == 3
     assert modules[basics.pk]["median_minutes"] == 500.0
     assert modules[basics.pk]["median_vs_expected"] == round(500 / 600, 2)
+    assert modules[basics.pk]["stalls"] is False
     # Three learners of the old cohort are past the module's end; two finished it.
     assert modules[basics.pk]["learners_finished_schedule"] == 3
     assert modules[basics.pk]["completion_rate"] == round(2 / 3, 3)
@@ -119,9 +122,11 @@ def test_insights_query_count_does_not_grow(bootcamp):
             ReviewFactory(submission=sub)
             ProgressLogFactory(enrollment=enrollment, module=basics, logged_on=START)
 
+    staff = StaffFactory()
+
     def count():
         with CaptureQueriesContext(connection) as ctx:
-            program_insights(program=program)
+            program_insights(fetched_by=staff, program=program)
         return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
 
     add_learners(1)
@@ -131,3 +136,29 @@ def test_insights_query_count_does_not_grow(bootcamp):
         AssignmentFactory(program=program, module=basics, order=10 + n, due_week=1 + n)
     big, sql = count()
     assert small == big == 7, "\n".join(sql)
+
+
+def test_a_module_stalls_when_its_median_learner_logs_over_a_quarter_more(bootcamp):
+    program, basics, later, *_ = bootcamp
+    cohort = CohortFactory(program=program, start_date=START)
+    # basics expects 10 h: 750 minutes is exactly 1.25 times, 751 over it.
+    for minutes in (700, 751, 900):
+        ProgressLogFactory(
+            enrollment=EnrollmentFactory(cohort=cohort),
+            module=basics,
+            logged_on=START,
+            minutes=minutes,
+        )
+    modules = {
+        row["module"]: row
+        for row in program_insights(fetched_by=StaffFactory(), program=program)["modules"]
+    }
+    assert modules[basics.pk]["stalls"] is True
+    assert modules[later.pk]["stalls"] is False  # nobody logged: no median, no stall
+
+
+def test_only_staff_see_program_insights(bootcamp):
+    program, *_ = bootcamp
+    learner = EnrollmentFactory(cohort=CohortFactory(program=program)).learner
+    with pytest.raises(PermissionDenied):
+        program_insights(fetched_by=learner, program=program)

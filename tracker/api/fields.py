@@ -16,11 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from curriculum.kernel.access import scope
-
-# Dates and instants outside this span are typing mistakes, and far-off values would overflow
-# the date arithmetic of due dates and pauses.
-EARLIEST_DATE = dt.date(2000, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
+from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
 
 # The one spelling of each, in ASCII digits only: ``\d`` and ``int()`` take any script's
 # digits (Arabic-Indic ones too), and ISO 8601's other forms ("2200", week dates) are not ours.
@@ -89,7 +85,7 @@ class BoundedDateField(serializers.DateField):
         if not isinstance(data, str) or not DATE_PATTERN.fullmatch(data):
             self.fail("invalid", format="YYYY-MM-DD")
         value = super().to_internal_value(data)
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
+        if not in_accepted_span(value):
             raise serializers.ValidationError(
                 f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
             )
@@ -101,7 +97,7 @@ class BoundedDateTimeField(serializers.DateTimeField):
         if not isinstance(data, str) or not DATETIME_PATTERN.fullmatch(data):
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
         value = super().to_internal_value(data)
-        if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        if not in_accepted_span(value.date()):
             raise serializers.ValidationError(
                 f"Enter an instant between {EARLIEST_DATE} and {LATEST_DATE}."
             )

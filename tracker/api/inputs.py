@@ -215,7 +215,9 @@ class SessionInput(serializers.Serializer):
     enrollment = enrollment_ref()
     scheduled_at = BoundedDateTimeField()
     duration_minutes = StrictIntegerField(min_value=5, max_value=480, required=False, default=30)
-    status = enum_field(MentorSession.Status.choices, required=False, default="scheduled")
+    status = enum_field(
+        MentorSession.Status.choices, required=False, default=MentorSession.Status.SCHEDULED
+    )
     notes = text(10000)
 
 

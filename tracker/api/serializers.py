@@ -419,7 +419,12 @@ class ModuleProgressSerializer(serializers.Serializer):
     status = enum_field(["not_started", "in_progress", "complete"])
 
 
-CELL_STATUSES = ["not_started", "submitted", "changes_requested", "approved"]
+CELL_STATUSES = [
+    "not_started",
+    Submission.Status.SUBMITTED,
+    Submission.Status.CHANGES_REQUESTED,
+    Submission.Status.APPROVED,
+]
 
 
 class AssignmentProgressSerializer(serializers.Serializer):
@@ -482,6 +487,9 @@ class ModuleInsightSerializer(serializers.Serializer):
     median_minutes = serializers.FloatField(allow_null=True)
     median_vs_expected = serializers.FloatField(
         allow_null=True, help_text="Median minutes logged over expected minutes."
+    )
+    stalls = serializers.BooleanField(
+        help_text="Learners log over 1.25 times the expected hours here (median)."
     )
     assignments = serializers.IntegerField()
     learners_finished_schedule = serializers.IntegerField()

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from tracker.api.views.auth import ObtainTokenView, TokenRevokeView, UserTokenRevokeView
 from tracker.api.views.cohorts import CohortViewSet
 from tracker.api.views.curriculum import AssignmentViewSet, ModuleViewSet, ProgramViewSet
 from tracker.api.views.learners import (
@@ -20,8 +21,6 @@ from tracker.api.views.mentors import (
     SessionViewSet,
 )
 from tracker.api.views.notifications import NotificationViewSet
-from tracker.security import api as security_api
-from tracker.security.views import ObtainTokenView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_format_suffixes = False
@@ -40,9 +39,10 @@ router.register("reviews", ReviewViewSet, basename="review")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 v1 = [
-    # Token sign-in with throttling and the account lockout (tracker.security), and revocation.
+    # Token sign-in (throttled, with the lockout shared with the login page) and revocation.
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
-    *security_api.urlpatterns,
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="auth-token-revoke"),
+    path("users/<int:pk>/revoke-tokens/", UserTokenRevokeView.as_view(), name="user-revoke-tokens"),
     path("me/", MeView.as_view(), name="me"),
     path("me/preferences/", PreferencesView.as_view(), name="me-preferences"),
     path("me/calendar-token/", CalendarTokenView.as_view(), name="me-calendar-token"),

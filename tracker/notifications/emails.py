@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from curriculum.kernel.names import display_name
 from tracker.models import Notification
@@ -24,6 +28,16 @@ def message_id_for(notification: Notification) -> str:
     # twice, mail systems that de-duplicate on Message-ID still show it once.
     domain = settings.STRIDE_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     return f"<stride-notification-{notification.pk}@{domain or 'localhost'}>"
+
+
+def invitation_url(user) -> str:
+    """Where an invited person chooses a password (Django's reset-confirm page). Made when the
+    email is rendered, never stored: the token in it expires (``PASSWORD_RESET_TIMEOUT``)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return absolute_url(
+        reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+    )
 
 
 def _render(kind: str, extension: str, context: dict) -> str:
@@ -45,6 +59,8 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "preferences_url": absolute_url("/preferences/"),
         "base_url": settings.STRIDE_BASE_URL,
     }
+    if notification.kind == Notification.Kind.INVITATION:
+        context["link_url"] = invitation_url(recipient)
     message = EmailMultiAlternatives(
         subject=f"[Stride] {notification.subject}",
         body=_render(notification.kind, "txt", context),

@@ -1,16 +1,28 @@
-"""Writes of the security layer: API token revocation."""
+"""Writes of the security room: token sign-in, API token revocation, the admin's log.
+
+Services only: the HTTP views that call them live in the interfaces (``tracker/api/views/auth.py``
+for the token endpoints). May import the lower apps, the kernel and ``tracker.models``; never
+``tracker.api`` or ``tracker.web``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import authenticate, get_user_model, user_logged_in
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
 from curriculum.kernel.access import is_staff
+
+SIGN_IN_REFUSED = "Unable to sign in with these credentials."
+
+
+class AccountLocked(Exception):
+    """Too many wrong passwords for this username: the lockout (``lockout.py``) answers."""
 
 
 def audit_log(*, actor: Any, obj: Any, message: str, action_flag: int = CHANGE) -> LogEntry:
@@ -22,6 +34,26 @@ def audit_log(*, actor: Any, obj: Any, message: str, action_flag: int = CHANGE) 
         change_message=message,
         single_object=True,
     )
+
+
+def token_obtain(*, request: HttpRequest, username: str, password: str) -> Token:
+    """The API token of the user these credentials sign in, created on first use.
+
+    ``request`` must be Django's ``HttpRequest`` (not DRF's wrapper): django-axes flags a
+    lockout on it and counts a success only when ``user_logged_in`` is sent, so the token
+    endpoint shares one failure count with the login page and the admin. Raises
+    ``AccountLocked`` during a lockout and ``ValidationError`` for wrong credentials or an
+    inactive account.
+    """
+    user = authenticate(request=request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise AccountLocked(username)
+    if user is None or not user.is_active:
+        raise ValidationError(SIGN_IN_REFUSED)
+    # Clears the failure count (AXES_RESET_ON_SUCCESS) and records last_login.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
 
 
 def token_revoke(*, actor: Any, user: Any) -> int:
@@ -39,3 +71,12 @@ def token_revoke(*, actor: Any, user: Any) -> int:
                 message=f"Revoked API tokens ({revoked}) from the security API.",
             )
     return revoked
+
+
+def token_revoke_of(*, actor: Any, user_id: int) -> int:
+    """``token_revoke`` for the user with this id: refused (``PermissionDenied``) to non-staff
+    before the id is even looked up, so the answer says nothing about who exists; an unknown
+    id raises ``User.DoesNotExist``."""
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff may revoke another person's tokens.")
+    return token_revoke(actor=actor, user=get_user_model().objects.get(pk=user_id))

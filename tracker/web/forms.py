@@ -13,11 +13,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
 from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
-from tracker.api.fields import EARLIEST_DATE, LATEST_DATE
 from tracker.models import Notification
 
 # What the page inputs send (``type="date"``, ``"time"``, ``"datetime-local"``, ``"number"``),
@@ -48,7 +48,7 @@ class WholeNumberField(forms.IntegerField):
 
 
 def _check_date(value: dt.date) -> None:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
+    if not in_accepted_span(value):
         raise ValidationError(
             f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}.", code="out_of_range"
         )

@@ -3,10 +3,10 @@ templates (``templates/registration/``); the roster invitation links to
 ``password_reset_confirm``."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from tracker.web.forms import SignInForm
-from tracker.web.views import common, learner, links, mentor, preferences, staff
+from tracker.web.views import calendar, common, learner, links, mentor, preferences, staff
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -53,6 +53,12 @@ urlpatterns = [
         name="notification_read",
     ),
     path("calendar/rotate/", common.rotate_calendar, name="calendar_rotate"),
+    # The private feed (the token is its only credential; tracker.calendar builds it).
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$",
+        calendar.calendar_feed,
+        name="calendar-feed",
+    ),
     path("preferences/", preferences.preferences_page, name="preferences"),
     # Stable addresses that notifications and emails link to; each sends the caller to the
     # page showing that thing for their role (tracker/notifications/ builds them).

@@ -27,9 +27,9 @@ from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
 from tracker.api.filters import CohortFilter, CohortProgressFilter
 from tracker.api.pagination import StoredRowsPagination
-from tracker.api.roster import RosterError, roster_import
 from tracker.progress import cohort_matrix, cohort_progress
 from tracker.progress.rendering import StoredRowsJSONRenderer
+from tracker.roster import RosterError, roster_import
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

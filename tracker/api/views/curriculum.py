@@ -73,7 +73,7 @@ class ProgramViewSet(RuleViewSet):
     def insights(self, request, pk=None):
         """Where learners stall, per module and assignment across cohorts (staff)."""
         program = self.get_object()
-        return Response(program_insights(program=program))
+        return Response(program_insights(fetched_by=request.user, program=program))
 
 
 class ModuleViewSet(RuleViewSet):

@@ -1,7 +1,6 @@
 """The caller: who they are, their preferences, their calendar feed.
 
-Token sign-in (``auth/token/``) is ``tracker.security.views.ObtainTokenView``: it adds the
-throttle and the account lockout."""
+Token sign-in and revocation (``auth/token/``) are in ``tracker.api.views.auth``."""
 
 from __future__ import annotations
 

@@ -95,3 +95,16 @@ def enrollment_sessions(user, enrollment) -> dict:
         "upcoming_sessions": list(sessions.filter(status=scheduled).order_by("scheduled_at")[:20]),
         "past_sessions": list(sessions.exclude(status=scheduled).order_by("-scheduled_at")[:5]),
     }
+
+
+def named_scores(review, criteria: dict) -> list[dict]:
+    """A review's rubric scores as ``{name, score, max}``, named by ``criteria`` (criterion id
+    as text → criterion); a score of a criterion since removed keeps its id as its name."""
+    return [
+        {
+            "name": criteria[key].name if key in criteria else key,
+            "score": score,
+            "max": criteria[key].max_score if key in criteria else None,
+        }
+        for key, score in (review.scores or {}).items()
+    ]

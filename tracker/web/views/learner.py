@@ -26,6 +26,7 @@ from learners.services import (
     progress_log_update,
     submission_create,
 )
+from mentors.models import MentorSession
 from mentors.selectors import pairing_list, review_list, session_list
 from tracker.notifications.selectors import notification_list
 from tracker.progress import enrollment_detail
@@ -35,7 +36,7 @@ from tracker.web.forms import (
     ProgressLogForm,
     SubmissionForm,
 )
-from tracker.web.views.common import calendar_url, enrollment_sessions, page
+from tracker.web.views.common import calendar_url, enrollment_sessions, named_scores, page
 
 CURRENT_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
@@ -116,7 +117,11 @@ def _summary_context(request: HttpRequest, enrollment: Enrollment) -> dict:
     detail = enrollment_detail(fetched_by=user, enrollment=enrollment)
     next_session = (
         session_list(fetched_by=user)
-        .filter(enrollment=enrollment, status="scheduled", scheduled_at__gte=clock.now())
+        .filter(
+            enrollment=enrollment,
+            status=MentorSession.Status.SCHEDULED,
+            scheduled_at__gte=clock.now(),
+        )
         .order_by("scheduled_at")
         .first()
     )
@@ -167,18 +172,7 @@ def _dashboard_context(
         )
     }
     feedback = [
-        {
-            "review": review,
-            "scores": [
-                {
-                    "name": criterion_names[key].name if key in criterion_names else key,
-                    "score": score,
-                    "max": criterion_names[key].max_score if key in criterion_names else None,
-                }
-                for key, score in (review.scores or {}).items()
-            ],
-        }
-        for review in reviews
+        {"review": review, "scores": named_scores(review, criterion_names)} for review in reviews
     ]
     submit_form = submit_form or SubmissionForm(enrollment=enrollment)
     return {

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from curriculum.kernel import clock
 from curriculum.kernel.forms import apply_service_errors, service_errors
 from curriculum.kernel.names import display_name
-from learners.models import Enrollment
+from learners.models import Enrollment, Submission
 from learners.selectors import enrollment_list, help_request_list, submission_list
 from learners.services import help_request_answer
 from mentors.models import MentorSession
@@ -30,7 +30,7 @@ from tracker.web.forms import (
     SessionLogForm,
     SessionScheduleForm,
 )
-from tracker.web.views.common import calendar_url, page, role_required, safe_next
+from tracker.web.views.common import calendar_url, named_scores, page, role_required, safe_next
 
 FAR_PAST = dt.datetime.min.replace(tzinfo=dt.UTC)
 FAR_FUTURE = dt.date.max
@@ -133,20 +133,13 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
     earlier = []
     for old in history:
         review = getattr(old, "review", None)
-        scores = []
-        if review is not None:
-            scores = [
-                {
-                    "name": names[key].name if key in names else key,
-                    "score": value,
-                    "max": names[key].max_score if key in names else None,
-                }
-                for key, value in (review.scores or {}).items()
-            ]
+        scores = named_scores(review, names) if review is not None else []
         earlier.append({"submission": old, "review": review, "scores": scores})
     existing_review = getattr(submission, "review", None)
     is_latest = all(old.version < submission.version for old in history)
-    can_review = existing_review is None and is_latest and submission.status == "submitted"
+    can_review = (
+        existing_review is None and is_latest and submission.status == Submission.Status.SUBMITTED
+    )
 
     form = ReviewForm(request.POST or None, criteria=criteria)
     if request.method == "POST":

@@ -8,7 +8,7 @@ from collections import Counter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -22,10 +22,10 @@ from learners.selectors import enrollment_list, help_request_list, pause_list
 from learners.services import enrollment_pause, enrollment_set_status
 from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
-from tracker.api.roster import RosterError, roster_import
 from tracker.insights import program_insights
 from tracker.progress import cohort_overview, progress_of
-from tracker.suggestions import mentor_suggestions
+from tracker.roster import RosterError, roster_import
+from tracker.suggestions import pairing_choices
 from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar, pace_distribution, scatter
 from tracker.web.forms import (
     EnrollmentStatusForm,
@@ -201,11 +201,10 @@ def roster_summary(result) -> str:
 def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     enrollment = get_object_or_404(enrollment_list(fetched_by=user), pk=pk)
-    suggestions = mentor_suggestions(enrollment=enrollment)
-    current = pairing_list(fetched_by=user, active_only=True).filter(enrollment=enrollment).first()
-    # Only mentors with a free seat are offered; the service refuses a full one anyway (race).
-    free = mentor_list(fetched_by=user).filter(is_active=True, active_learners__lt=F("capacity"))
-    form = PairingForm(request.POST if request.method == "POST" else None, mentors=free)
+    choices = pairing_choices(fetched_by=user, enrollment=enrollment)
+    form = PairingForm(
+        request.POST if request.method == "POST" else None, mentors=choices["mentors"]
+    )
     if request.method == "POST" and form.is_valid():
         with service_errors(form, "You may not pair this learner."):
             pairing_assign(actor=user, enrollment=enrollment, mentor=form.cleaned_data["mentor"])
@@ -221,9 +220,7 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "enrollment": enrollment,
             "learner_name": display_name(enrollment.learner),
-            "current": current,
-            "suggestions": suggestions,
-            "mentors": free,
+            **choices,
             "form": form,
         },
     )
@@ -349,7 +346,7 @@ def programs(request: HttpRequest) -> HttpResponse:
 @staff_only
 def program_insights_page(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_object_or_404(program_list(fetched_by=request.user), pk=pk)
-    insights = program_insights(program=program)
+    insights = program_insights(fetched_by=request.user, program=program)
     modules = [
         {
             **row,
@@ -357,8 +354,6 @@ def program_insights_page(request: HttpRequest, pk: int) -> HttpResponse:
             if row["median_minutes"] is None
             else round(row["median_minutes"] / 60, 1),
             "completion": as_percent(row["completion_rate"]),
-            "stalls": row["median_minutes"] is not None
-            and row["median_minutes"] > 60 * row["expected_hours"] * 1.25,
         }
         for row in insights["modules"]
     ]

@@ -1,0 +1,95 @@
+"""Invitations: the email a new account gets to choose its password, sent through the outbox.
+
+``invitation_create`` / ``invitations_create`` write one ``Notification`` of kind ``invitation``
+per person and cohort (dedupe key ``invitation:<user id>:<cohort id>``) in the caller's
+transaction. After the commit the rows' emails are handed to the same delivery tasks as every
+reminder (``outbox.publish_emails``), which send each exactly once (the row's ``email_state`` is the
+lock; docs/OPERATIONS.md). Nothing is sent inside the caller's request or transaction, and a
+rolled-back caller leaves neither a row nor an email.
+
+The set-your-password link is built when the email is rendered (``emails.invitation_url``),
+never stored: a reset token is valid for ``PASSWORD_RESET_TIMEOUT`` only, and it must not sit
+readable in the notifications table.
+
+May import the lower apps, the kernel and ``tracker.models``; the roster room calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from curriculum.kernel import clock
+from curriculum.kernel.access import is_staff
+from curriculum.models import Cohort
+from tracker.models import Notification
+
+from .outbox import publish_emails
+
+# Existing keys are looked up this many at a time (SQLite bounds a query's parameters).
+KEY_LOOKUP_CHUNK = 500
+
+
+def invitation_key(user: Any, cohort: Cohort) -> str:
+    return f"invitation:{user.pk}:{cohort.pk}"
+
+
+def _row(user: Any, cohort: Cohort, now: Any) -> Notification:
+    notification = Notification(
+        recipient=user,
+        kind=Notification.Kind.INVITATION,
+        subject=f"You are invited to {cohort.name} on Stride"[:300],
+        body=f"You have been enrolled in {cohort.name}.",
+        link="",
+        dedupe_key=invitation_key(user, cohort),
+        created_at=now,
+    )
+    # The recipient is a row the caller holds (no lookup per row); the unique key is checked by
+    # the database.
+    notification.full_clean(
+        exclude=["recipient"], validate_unique=False, validate_constraints=False
+    )
+    return notification
+
+
+def invitations_create(
+    *, users: Iterable[Any], cohort: Cohort, invited_by: Any
+) -> list[Notification]:
+    """The invitation of each of ``users`` to ``cohort`` (staff only), one per person and cohort,
+    in the order given (a person named twice once): a person invited before keeps the first row
+    and gets no second email.
+
+    Runs in the caller's transaction; the new rows' emails are published once it commits. The
+    new rows are written in bulk: the unique dedupe key stays the guarantee, and a concurrent
+    writer of the same key makes the caller's transaction fail whole rather than send twice.
+    """
+    if not is_staff(invited_by):
+        raise PermissionDenied("Only staff invite people.")
+    by_key = {invitation_key(user, cohort): user for user in users}
+    if not by_key:
+        return []
+    keys = list(by_key)
+    existing: dict[str, Notification] = {}
+    for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
+        for row in Notification.objects.filter(
+            dedupe_key__in=keys[start : start + KEY_LOOKUP_CHUNK]
+        ):
+            existing[row.dedupe_key] = row
+    now = clock.now()
+    with transaction.atomic():
+        new = Notification.objects.bulk_create(
+            [_row(user, cohort, now) for key, user in by_key.items() if key not in existing]
+        )
+        ids = [row.pk for row in new]
+        if ids:
+            transaction.on_commit(lambda: publish_emails(ids))
+    made = {row.dedupe_key: row for row in new}
+    return [existing.get(key) or made[key] for key in keys]
+
+
+def invitation_create(*, user: Any, cohort: Cohort, invited_by: Any) -> Notification:
+    """The invitation of ``user`` to ``cohort``: see ``invitations_create``."""
+    return invitations_create(users=[user], cohort=cohort, invited_by=invited_by)[0]
