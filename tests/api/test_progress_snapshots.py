@@ -11,7 +11,6 @@ import json
 import pytest
 import time_machine
 from django.contrib import admin
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
@@ -42,8 +41,7 @@ from tracker.progress.reports import progress_for_enrollments
 
 
 def page(user, cohort, query: str = "?page_size=100", **headers) -> dict:
-    """The page as ``user`` sees it, never from the page cache."""
-    cache.clear()
+    """The page as ``user`` sees it."""
     response = client_for(user).get(f"/api/v1/cohorts/{cohort.pk}/progress/{query}", **headers)
     assert response.status_code == 200, response.content
     return response.json()
@@ -287,7 +285,6 @@ def test_seed_demo_outdates_every_stored_row(world):
 def test_a_page_of_fresh_rows_takes_the_same_queries_whatever_the_cohort_size(world):
     def queries() -> int:
         page(world.staff, world.cohort)  # computes and stores what is not fresh
-        cache.clear()
         with CaptureQueriesContext(connection) as captured:
             response = client_for(world.staff).get(
                 f"/api/v1/cohorts/{world.cohort.pk}/progress/?page_size=100"
@@ -310,7 +307,6 @@ def test_the_joined_page_is_what_the_json_renderer_writes(world, size):
     world.learner.save()
     url = f"/api/v1/cohorts/{world.cohort.pk}/progress/?page_size={size}"
     fast = client_for(world.staff).get(url)
-    cache.clear()
     rendered = client_for(world.staff).get(url, HTTP_ACCEPT="application/json; indent=2")
     assert fast.status_code == rendered.status_code == 200
     assert fast["Content-Type"] == "application/json"
@@ -353,7 +349,6 @@ def test_the_progress_page_pages_in_name_order(world):
     assert seen == ordered
     last = page(world.staff, world.cohort, "?page_size=4&page=last")
     assert [row["enrollment"] for row in last["results"]] == ordered[4:]
-    cache.clear()
     past = client_for(world.staff).get(
         f"/api/v1/cohorts/{world.cohort.pk}/progress/?page_size=2&page=4"
     )
@@ -394,10 +389,46 @@ def test_the_hourly_refresh_computes_only_rows_that_are_not_fresh(world):
     ProgressSnapshot.objects.all().delete()
     assert snapshots.refresh_stale() == 2
     assert fresh(world.enrollment) and fresh(world.other_enrollment)
-    # Beat runs it every hour (migration tracker.0009).
+    # Beat runs it every hour (the periodic schedule, migration tracker.0010).
     scheduled = PeriodicTask.objects.get(task="tracker.tasks.refresh_progress_rows")
     assert scheduled.enabled and scheduled.crontab.minute == "10" and scheduled.crontab.hour == "*"
-    assert tasks.refresh_progress_rows.acks_late and tasks.refresh_progress_rows.time_limit
+
+
+def _refreshes(callbacks) -> list[list[int]]:
+    return [
+        list(callback.args[0])
+        for callback in callbacks
+        if getattr(callback, "func", None) is snapshots.refresh
+    ]
+
+
+@pytest.mark.django_db
+def test_rows_outdated_together_are_computed_in_one_refresh_after_commit(
+    world, django_capture_on_commit_callbacks
+):
+    both = sorted([world.enrollment.pk, world.other_enrollment.pk])
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        transaction.atomic(),
+        snapshots.refreshed_together(),
+    ):
+        snapshots.outdate([world.enrollment.pk])
+        with snapshots.refreshed_together():
+            snapshots.outdate([world.other_enrollment.pk])
+    assert _refreshes(callbacks) == [both]
+    assert not fresh(world.enrollment)
+    for callback in callbacks:
+        callback()
+    assert fresh(world.enrollment) and fresh(world.other_enrollment)
+
+    # Outside a block each write schedules its own refresh; a block that fails schedules none.
+    with django_capture_on_commit_callbacks() as callbacks:
+        snapshots.outdate([world.enrollment.pk])
+        with pytest.raises(RuntimeError), transaction.atomic(), snapshots.refreshed_together():
+            snapshots.outdate([world.other_enrollment.pk])
+            raise RuntimeError("roster row refused")
+    assert _refreshes(callbacks) == [[world.enrollment.pk]]
+    assert fresh(world.other_enrollment)
 
 
 @pytest.mark.django_db

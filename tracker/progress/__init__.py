@@ -21,6 +21,7 @@ from .selectors import (
     learner_progress,
     progress_of,
 )
+from .snapshots import refreshed_together
 
 __all__ = [
     "ENGINE_VERSION",
@@ -37,4 +38,5 @@ __all__ = [
     "learner_progress",
     "pace_for",
     "progress_of",
+    "refreshed_together",
 ]

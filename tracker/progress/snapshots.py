@@ -25,11 +25,13 @@ outside the room use ``selectors``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -50,6 +52,8 @@ from .rendering import to_json
 from .reports import progress_for_rows
 
 logger = logging.getLogger(__name__)
+# The enrollment ids a ``refreshed_together`` block collects, per thread (None outside one).
+_batch = threading.local()
 
 # The stored row's columns among ``REPORT_COLUMNS``.
 TOKEN = "progress_snapshot__token"
@@ -247,7 +251,29 @@ def outdate(
         for condition, params in conditions:
             cursor.execute(_upsert_sql(condition), [token, *params])
     if ids and not everything:
-        transaction.on_commit(functools.partial(refresh, ids), robust=True)
+        batch = getattr(_batch, "ids", None)
+        if batch is not None:
+            batch.update(ids)
+        else:
+            transaction.on_commit(functools.partial(refresh, ids), robust=True)
+
+
+@contextlib.contextmanager
+def refreshed_together() -> Iterator[None]:
+    """Rows outdated by id inside the block are computed again in ONE refresh after the
+    commit, instead of one per write: a roster import creates thousands of enrollments, and a
+    refresh computes many rows for little more than the cost of one. Nested blocks join the
+    outermost; a block that raises schedules nothing (its transaction rolls back)."""
+    if getattr(_batch, "ids", None) is not None:
+        yield
+        return
+    _batch.ids = ids = set()
+    try:
+        yield
+    finally:
+        _batch.ids = None
+    if ids:
+        transaction.on_commit(functools.partial(refresh, sorted(ids)), robust=True)
 
 
 def forget(enrollment_ids: Iterable[int]) -> None:

@@ -30,6 +30,7 @@ from learners.services import enrollment_create
 from mentors.models import Mentor
 from mentors.services import pairing_assign
 from tracker.notifications.invitations import invitations_create
+from tracker.progress import refreshed_together
 
 from .parsing import RosterError, Row, check_rows, read_rows, row_error
 
@@ -177,7 +178,8 @@ def roster_import(*, actor: Any, cohort: Cohort, content: bytes) -> RosterResult
     errors = check_rows(rows)
     if errors:
         raise RosterError(rows=errors)
-    with transaction.atomic():
+    # One refresh of the new learners' progress rows after the commit, not one per row.
+    with transaction.atomic(), refreshed_together():
         run = _Import(actor=actor, cohort=cohort, rows=rows)
         for row in rows:
             run.add(row)
