@@ -1,4 +1,6 @@
-"""The top layer's own rows: notifications (the reminder outbox) and user preferences."""
+"""The top layer's own rows: notifications (also the email outbox), user preferences and the
+stored progress report rows. The bottom band of ``tracker``: every room may import it, it
+imports only the lower apps."""
 
 import secrets
 
