@@ -89,7 +89,7 @@ def test_a_plain_save_as_the_admin_makes_changes_the_next_response(world):
     world.learner.first_name = "Augusta"
     world.learner.save()
     row = row_of(progress_page(world.staff, world.cohort)[0], world.enrollment)
-    assert row["learner"]["name"] == "Augusta Lovelace"
+    assert row["learner"]["name"] == "Augusta Learner"
 
 
 @pytest.mark.django_db
