@@ -26,7 +26,7 @@ criteria), "Linear regression" (project, due week 6) and "Capstone demo" (milest
 Lena's history (``history=True``, the default; the page tests in ``tests/web`` and
 ``tests/browser`` turn it off through the ``world_history`` fixture because they follow a
 learner from a clean slate), all of it made an hour before ``NOW``: a 60-minute log today,
-"NumPy drills" v1 waiting for review, an early "Capstone demo" approved by Max, a session with
+"NumPy drills" v1 waiting for review, "Linear regression" approved by Max, a session with
 Max two hours before ``NOW`` that nobody has marked yet, an open help request and one unread
 ``due_soon`` notification.
 
@@ -131,8 +131,8 @@ class World:
 
     @property
     def spare_assignment(self):
-        """An assignment Lena has not submitted yet (without history): "Linear regression"."""
-        return self.project
+        """An assignment Lena has not submitted yet: the capstone."""
+        return self.final
 
     @property
     def full_mentor(self):
@@ -279,18 +279,22 @@ def build_world(*, history: bool = True) -> World:
     now = timezone.now()
     with time_machine.travel(now - HISTORY_AGE, tick=False):
         history_rows = _lenas_history(
-            enrollment=enrollment, pairing=pairing, module=module, exercise=exercise, final=final
+            enrollment=enrollment,
+            pairing=pairing,
+            module=module,
+            exercise=exercise,
+            project=project,
         )
     return World(**places_and_people, **history_rows)
 
 
-def _lenas_history(*, enrollment, pairing, module, exercise, final) -> dict[str, Any]:
+def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[str, Any]:
     now = timezone.now()
     learner = enrollment.learner
     reviewed = SubmissionFactory(
         enrollment=enrollment,
-        assignment=final,
-        url="https://github.com/lena-learner/capstone",
+        assignment=project,
+        url="https://github.com/lena-learner/linear-regression",
         status="approved",
         submitted_at=now - dt.timedelta(days=2),
     )
