@@ -36,9 +36,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+def frozen_clock(clock):
+    clock.move_to(NOW)
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
