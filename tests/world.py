@@ -246,32 +246,32 @@ def build_world(*, history: bool = True) -> World:
     pairing = PairingFactory(enrollment=enrollment, mentor=mentor)
     other_pairing = PairingFactory(enrollment=other_enrollment, mentor=other_mentor)
 
-    places_and_people = dict(
-        program=program,
-        module=module,
-        later_module=later_module,
-        exercise=exercise,
-        project=project,
-        final=final,
-        criteria=criteria,
-        cohort=cohort,
-        other_program=other_program,
-        other_cohort=other_cohort,
-        learner=learner,
-        other_learner=other_learner,
-        unpaired_learner=unpaired_learner,
-        mentor=mentor,
-        other_mentor=other_mentor,
-        spare_mentor=spare_mentor,
-        staff=staff,
-        outsider=outsider,
-        other_outsider=other_outsider,
-        enrollment=enrollment,
-        other_enrollment=other_enrollment,
-        unpaired_enrollment=unpaired_enrollment,
-        pairing=pairing,
-        other_pairing=other_pairing,
-    )
+    places_and_people = {
+        "program": program,
+        "module": module,
+        "later_module": later_module,
+        "exercise": exercise,
+        "project": project,
+        "final": final,
+        "criteria": criteria,
+        "cohort": cohort,
+        "other_program": other_program,
+        "other_cohort": other_cohort,
+        "learner": learner,
+        "other_learner": other_learner,
+        "unpaired_learner": unpaired_learner,
+        "mentor": mentor,
+        "other_mentor": other_mentor,
+        "spare_mentor": spare_mentor,
+        "staff": staff,
+        "outsider": outsider,
+        "other_outsider": other_outsider,
+        "enrollment": enrollment,
+        "other_enrollment": other_enrollment,
+        "unpaired_enrollment": unpaired_enrollment,
+        "pairing": pairing,
+        "other_pairing": other_pairing,
+    }
     if not history:
         return World(**places_and_people)
 
@@ -298,18 +298,18 @@ def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[st
         status="approved",
         submitted_at=now - dt.timedelta(days=2),
     )
-    return dict(
-        log=ProgressLogFactory(enrollment=enrollment, module=module, minutes=60),
-        submission=SubmissionFactory(
+    return {
+        "log": ProgressLogFactory(enrollment=enrollment, module=module, minutes=60),
+        "submission": SubmissionFactory(
             enrollment=enrollment,
             assignment=exercise,
             url="https://github.com/lena-learner/numpy-drills",
         ),
-        reviewed_submission=reviewed,
-        review=ReviewFactory(submission=reviewed, reviewer=pairing.mentor.user),
-        session=MentorSessionFactory(pairing=pairing, scheduled_at=now - dt.timedelta(hours=1)),
-        help_request=HelpRequestFactory(enrollment=enrollment),
-        notification=Notification.objects.create(
+        "reviewed_submission": reviewed,
+        "review": ReviewFactory(submission=reviewed, reviewer=pairing.mentor.user),
+        "session": MentorSessionFactory(pairing=pairing, scheduled_at=now - dt.timedelta(hours=1)),
+        "help_request": HelpRequestFactory(enrollment=enrollment),
+        "notification": Notification.objects.create(
             recipient=learner,
             kind="due_soon",
             subject="Due soon",
@@ -317,4 +317,4 @@ def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[st
             dedupe_key=f"test:{learner.pk}",
             created_at=now,
         ),
-    )
+    }

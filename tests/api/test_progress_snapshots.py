@@ -9,7 +9,6 @@ import datetime as dt
 import json
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -221,9 +220,9 @@ def test_an_answer_from_facts_older_than_a_write_is_not_stored(world):
 
 
 @pytest.mark.django_db
-def test_rows_are_computed_again_on_a_new_day_and_under_new_thresholds(world):
+def test_rows_are_computed_again_on_a_new_day_and_under_new_thresholds(world, clock):
     first = rows_by_enrollment(page(world.staff, world.cohort))
-    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+    with clock.at(timezone.now() + dt.timedelta(days=8)):
         later = rows_by_enrollment(page(world.staff, world.cohort))
         assert later == expected_rows(world.cohort)
         # Nothing was written: only the day changed.
@@ -335,7 +334,7 @@ def test_the_staff_roster_pages_like_the_ordered_queryset(world):
 
 
 @pytest.mark.django_db
-def test_the_hourly_refresh_computes_only_rows_that_are_not_fresh(world):
+def test_the_hourly_refresh_computes_only_rows_that_are_not_fresh(world, clock):
     from django_celery_beat.models import PeriodicTask
 
     from tracker import tasks
@@ -364,7 +363,7 @@ def test_the_hourly_refresh_computes_only_rows_that_are_not_fresh(world):
         tokens.keys()
     )
     # A new day in the cohort's zone: every row is due again.
-    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+    with clock.at(timezone.now() + dt.timedelta(days=1)):
         assert snapshots.refresh_stale() == 3
         assert fresh(world.enrollment)
     # Rows never written (a bulk load, such as the seed's): created.
