@@ -22,6 +22,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 # Playwright drives the browser from an event loop; Django's ORM calls in those tests are sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -32,7 +33,12 @@ from django.utils import timezone
 
 from curriculum.kernel import clock as product_clock
 from tests.services import ServiceUnavailable, ThrowawayRedis, redis_ping
-from tests.world import NOW, World, build_world
+
+if TYPE_CHECKING:
+    from tests.world import World
+
+# tests/world.py imports models, so it is imported inside the fixtures: this module is also
+# loaded as a plugin (``-p tests.conftest``) before Django is set up.
 
 POSTGRES_ONLY_MESSAGE = (
     "{nodeid} is marked `postgres` and needs PostgreSQL, but the database is {vendor}. "
@@ -131,6 +137,8 @@ class FrozenClock:
 @pytest.fixture
 def clock() -> Iterator[FrozenClock]:
     """The one frozen clock: ``tests.world.NOW`` unless the test moves it."""
+    from tests.world import NOW
+
     with time_machine.travel(NOW, tick=False) as traveller:
         yield FrozenClock(traveller)
 
@@ -144,4 +152,6 @@ def world_history() -> bool:
 @pytest.fixture
 def world(db, clock, world_history) -> World:
     """The bootcamp of ``tests/world.py``, at the world's ``NOW``."""
+    from tests.world import build_world
+
     return build_world(history=world_history)
