@@ -23,15 +23,17 @@ criteria), "Linear regression" (project, due week 6) and "Capstone demo" (milest
 26)); its "Spring" cohort in Europe/Madrid, started four weeks before ``NOW``. The
 "Data Analytics" program (12 weeks) with its "Evening" cohort in America/New_York.
 
-Lena's history (``history=True``, the default; the page tests in ``tests/web`` and
-``tests/browser`` turn it off through the ``world_history`` fixture because they follow a
-learner from a clean slate), all of it made an hour before ``NOW``: a 60-minute log today,
+Lena's history (``history=True``, the default; ``tests/web`` and ``tests/browser`` turn it off
+through the ``world_history`` fixture because they follow a learner from a clean slate, and
+``tests/learners`` because its service tests check that a refusal wrote nothing at all), all
+of it made an hour before ``NOW``: a 60-minute log today,
 "NumPy drills" v1 waiting for review, "Linear regression" approved by Max, a session with
 Max two hours before ``NOW`` that nobody has marked yet, an open help request and one unread
 ``due_soon`` notification.
 
-May import: the factories of ``tests/curriculum``, ``tests/learners``, ``tests/mentors`` and
-product models; nothing from other test folders.
+Built with the per-app factories (``tests/<app>/factories.py``), which stay one module per app
+so they keep the apps' own layering. May import those factories and product models, nothing
+else of the test suite.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from typing import Any
 
 import time_machine
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from curriculum.models import Assignment
@@ -157,9 +158,6 @@ class World:
             "other_mentor": self.other_mentor.user,
             "staff": self.staff,
         }[role]
-
-    def anonymous(self) -> AnonymousUser:
-        return AnonymousUser()
 
     def person(self, username: str):
         """Anyone of the cast by username, fresh from the database: ``world.person("otto")``."""
