@@ -5,17 +5,40 @@
 - ``redis``: the test uses the ``redis_url`` fixture (``REDIS_URL`` or a throwaway server).
 - ``browser`` / ``integration``: see pyproject.toml.
 
+The world and its clock (one of each for every folder):
+
+- ``clock``: time frozen at ``tests.world.NOW`` (time-machine); ``clock.move_to(when)``,
+  ``clock.shift(delta)``, ``with clock.at(when):`` for a test that needs another instant,
+  ``clock.now()`` / ``clock.today(zone)`` to read it.
+- ``world``: the cast and places of ``tests/world.py``, built under ``clock``. A folder turns
+  Lena's history off by overriding ``world_history``; it never defines a second world.
+
 Servers themselves are started by ``tests/services.py`` (standard library only).
 """
 
+from __future__ import annotations
+
+import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 # Playwright drives the browser from an event loop; Django's ORM calls in those tests are sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+import time_machine
+from django.utils import timezone
 
+from curriculum.kernel import clock as product_clock
 from tests.services import ServiceUnavailable, ThrowawayRedis, redis_ping
+
+if TYPE_CHECKING:
+    from tests.world import World
+
+# tests/world.py imports models, so it is imported inside the fixtures: this module is also
+# loaded as a plugin (``-p tests.conftest``) before Django is set up.
 
 POSTGRES_ONLY_MESSAGE = (
     "{nodeid} is marked `postgres` and needs PostgreSQL, but the database is {vendor}. "
@@ -78,3 +101,57 @@ def throwaway_redis():
         yield server
     finally:
         server.close()
+
+
+class FrozenClock:
+    """Time standing still at one instant, moved only by the test."""
+
+    def __init__(self, traveller) -> None:
+        self._traveller = traveller
+
+    def now(self) -> dt.datetime:
+        return timezone.now()
+
+    def today(self, zone: str | dt.tzinfo | None = None) -> dt.date:
+        return product_clock.today(zone)
+
+    def move_to(self, when: dt.datetime | dt.date) -> None:
+        if not isinstance(when, dt.datetime):
+            when = dt.datetime.combine(when, dt.time(12), tzinfo=dt.UTC)
+        self._traveller.move_to(when, tick=False)
+
+    def shift(self, delta: dt.timedelta) -> None:
+        self._traveller.shift(delta)
+
+    @contextmanager
+    def at(self, when: dt.datetime | dt.date) -> Iterator[FrozenClock]:
+        """Stand at ``when`` for a block, then come back to where the clock was."""
+        back = self.now()
+        self.move_to(when)
+        try:
+            yield self
+        finally:
+            self.move_to(back)
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    """The one frozen clock: ``tests.world.NOW`` unless the test moves it."""
+    from tests.world import NOW
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield FrozenClock(traveller)
+
+
+@pytest.fixture
+def world_history() -> bool:
+    """Whether Lena already has a history (see ``tests/world.py``); a folder may say no."""
+    return True
+
+
+@pytest.fixture
+def world(db, clock, world_history) -> World:
+    """The bootcamp of ``tests/world.py``, at the world's ``NOW``."""
+    from tests.world import build_world
+
+    return build_world(history=world_history)

@@ -12,19 +12,19 @@ def test_token_sign_in_then_token_auth(world):
     client = APIClient()
     answer = client.post(
         "/api/v1/auth/token/",
-        {"username": "ada", "password": "pw-Stride-2026"},
+        {"username": "lena", "password": "pw-Stride-2026"},
         format="json",
     )
     assert answer.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {answer.data['token']}")
     me = client.get("/api/v1/me/")
     assert me.status_code == 200
-    assert me.data["username"] == "ada"
+    assert me.data["username"] == "lena"
 
 
 def test_wrong_password_is_a_400_and_no_token(world):
     answer = APIClient().post(
-        "/api/v1/auth/token/", {"username": "ada", "password": "nope"}, format="json"
+        "/api/v1/auth/token/", {"username": "lena", "password": "nope"}, format="json"
     )
     assert answer.status_code == 400
     assert "token" not in answer.data

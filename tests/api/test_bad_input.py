@@ -117,7 +117,10 @@ CASES = [
         L,
         "post",
         "/api/v1/submissions/",
-        lambda w: submission_body(w, deployment_url="https://app.example.com"),
+        # Only the final milestone takes a deployment address.
+        lambda w: submission_body(
+            w, assignment=w.exercise.pk, deployment_url="https://app.example.com"
+        ),
         "deployment_url",
     ),
     (

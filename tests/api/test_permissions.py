@@ -120,7 +120,7 @@ OPERATIONS = [
         "cohort-create",
         "post",
         lambda w: "/api/v1/cohorts/",
-        lambda w: {"program": w.program.pk, "name": "Spring", "start_date": "2026-03-02"},
+        lambda w: {"program": w.program.pk, "name": "Summer", "start_date": "2026-03-02"},
         (401, 403, 403, 403, 403, 201),
     ),
     (
@@ -337,7 +337,7 @@ OPERATIONS = [
         "pairing-create",
         "post",
         lambda w: "/api/v1/pairings/",
-        lambda w: {"enrollment": w.enrollment.pk, "mentor": w.other_mentor.pk},
+        lambda w: {"enrollment": w.enrollment.pk, "mentor": w.spare_mentor.pk},
         (401, 403, 403, 403, 403, 201),
     ),
     (

@@ -2,15 +2,14 @@
 
 Every test gets a ``guarded_page``: it records console errors, uncaught page errors and any
 request to a host other than the live server, aborts those requests, and fails the test if
-any was seen, whichever page it happened on.
+any was seen, whichever page it happened on. The people and places are the one world's
+(``tests/world.py``), without Lena's history.
 """
 
 import os
 from urllib.parse import urlparse
 
 import pytest
-
-from tests.web.conftest import world  # noqa: F401  (the same small bootcamp as the page tests)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -24,6 +23,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture
+def world_history() -> bool:
+    # The flows start from Lena's first log and first submission, as the page tests do.
+    return False
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, sign_out
-from tests.web.conftest import PASSWORD
+from tests.world import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,16 @@
+"""factory_boy factories for the curriculum app's models, and the users every app needs.
+
+One module per app (``tests/curriculum``, ``tests/learners``, ``tests/mentors``), mirroring the
+apps' own layering: learners' factories import these, mentors' import both. ``tests/world.py``
+builds the one world from them; tests use the factories directly only for rows the world does
+not hold (a second cohort for a race, a batch of learners for a query count).
+"""
+
 import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
 
@@ -73,5 +82,5 @@ class CohortFactory(factory.django.DjangoModelFactory):
 
     program = factory.SubFactory(ProgramFactory)
     name = factory.Sequence(lambda n: f"Cohort {n}")
-    start_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(weeks=4))
+    start_date = factory.LazyFunction(lambda: timezone.now().date() - dt.timedelta(weeks=4))
     timezone = "UTC"

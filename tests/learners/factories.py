@@ -1,3 +1,5 @@
+"""factory_boy factories for the learners app's models (see ``tests/curriculum/factories.py``)."""
+
 import factory
 from django.utils import timezone
 

@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -12,36 +11,33 @@ from tests.curriculum.factories import (
     CohortFactory,
     ModuleFactory,
     StaffFactory,
-    UserFactory,
 )
 from tests.learners.factories import (
-    EnrollmentFactory,
     HelpRequestFactory,
     LearnerFactory,
     PauseFactory,
     ProgressLogFactory,
     SubmissionFactory,
 )
-from tests.mentors.factories import MentorFactory, PairingFactory
+from tests.world import NOW
 
 pytestmark = pytest.mark.django_db
 
-NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+# Sam, Lena's enrollment in Spring, and the "Python for ML" module, from the one world.
+@pytest.fixture
+def staff(world):
+    return world.staff
 
 
 @pytest.fixture
-def staff():
-    return StaffFactory()
+def enrollment(world):
+    return world.enrollment
 
 
 @pytest.fixture
-def enrollment():
-    return EnrollmentFactory(cohort=CohortFactory(start_date=dt.date(2026, 2, 2)))
-
-
-@pytest.fixture
-def module(enrollment):
-    return ModuleFactory(program=enrollment.cohort.program)
+def module(world):
+    return world.module
 
 
 def errors_of(excinfo) -> dict:
@@ -77,7 +73,7 @@ def test_enrollment_create(staff):
     assert Enrollment.objects.filter(cohort=cohort, learner=learner).count() == 1
 
 
-def test_enrollment_create_refusals(staff, enrollment):
+def test_enrollment_create_refusals(staff, enrollment, world):
     with pytest.raises(ValidationError) as excinfo:
         services.enrollment_create(
             actor=staff, cohort=enrollment.cohort, learner=enrollment.learner
@@ -85,14 +81,13 @@ def test_enrollment_create_refusals(staff, enrollment):
     assert "learner" in errors_of(excinfo)
     with pytest.raises(PermissionDenied):
         services.enrollment_create(
-            actor=enrollment.learner, cohort=CohortFactory(), learner=enrollment.learner
+            actor=enrollment.learner, cohort=world.other_cohort, learner=enrollment.learner
         )
-    assert Enrollment.objects.count() == 1
+    assert not Enrollment.objects.filter(learner=enrollment.learner).exclude(pk=enrollment.pk)
 
 
-@time_machine.travel(NOON, tick=False)
 def test_enrollment_set_status_graduate_withdraw_reactivate(
-    staff, enrollment, django_capture_on_commit_callbacks
+    clock, staff, enrollment, django_capture_on_commit_callbacks
 ):
     with (
         Received(signals.enrollment_status_changed) as received,
@@ -109,15 +104,14 @@ def test_enrollment_set_status_graduate_withdraw_reactivate(
             )
         services.enrollment_set_status(actor=staff, enrollment=enrollment, status="graduated")
         assert enrollment.status == "graduated"
-        assert enrollment.status_changed_at == NOON
+        assert enrollment.status_changed_at == NOW
         services.enrollment_set_status(actor=staff, enrollment=enrollment, status="withdrawn")
         services.enrollment_set_status(actor=staff, enrollment=enrollment, status="active")
     assert Enrollment.objects.get(pk=enrollment.pk).status == "active"
     assert [c["status"] for c in received.calls] == ["graduated", "withdrawn", "active"]
 
 
-@time_machine.travel(NOON, tick=False)
-def test_reactivating_a_paused_enrollment_ends_the_pause_yesterday(staff, enrollment):
+def test_reactivating_a_paused_enrollment_ends_the_pause_yesterday(staff, enrollment, clock):
     services.enrollment_pause(
         actor=staff,
         enrollment=enrollment,
@@ -136,8 +130,7 @@ def test_reactivating_a_paused_enrollment_ends_the_pause_yesterday(staff, enroll
 # --- Pauses -----------------------------------------------------------------------------------
 
 
-@time_machine.travel(NOON, tick=False)
-def test_enrollment_pause_future_keeps_active_and_counts_days(staff, enrollment):
+def test_enrollment_pause_future_keeps_active_and_counts_days(staff, enrollment, clock):
     pause = services.enrollment_pause(
         actor=staff,
         enrollment=enrollment,
@@ -156,7 +149,6 @@ def test_enrollment_pause_future_keeps_active_and_counts_days(staff, enrollment)
     assert enrollment.paused_days == 15
 
 
-@time_machine.travel(NOON, tick=False)
 @pytest.mark.parametrize(
     ("start", "end", "field"),
     [
@@ -167,7 +159,7 @@ def test_enrollment_pause_future_keeps_active_and_counts_days(staff, enrollment)
         (None, dt.date(2026, 4, 6), "start"),
     ],
 )
-def test_enrollment_pause_refusals(staff, enrollment, start, end, field):
+def test_enrollment_pause_refusals(staff, enrollment, start, end, field, clock):
     PauseFactory(enrollment=enrollment, start=dt.date(2026, 4, 1), end=dt.date(2026, 4, 10))
     with pytest.raises(ValidationError) as excinfo:
         services.enrollment_pause(actor=staff, enrollment=enrollment, start=start, end=end)
@@ -203,8 +195,8 @@ def test_enrollment_pause_refuses_closed_enrollment_and_non_staff(staff, enrollm
     assert not Pause.objects.exists()
 
 
-def test_sync_pause_statuses_follows_the_calendar(staff, enrollment):
-    with time_machine.travel(NOON, tick=False):
+def test_sync_pause_statuses_follows_the_calendar(staff, enrollment, clock):
+    with clock.at(NOW):
         services.enrollment_pause(
             actor=staff,
             enrollment=enrollment,
@@ -212,10 +204,10 @@ def test_sync_pause_statuses_follows_the_calendar(staff, enrollment):
             end=dt.date(2026, 3, 14),
         )
         assert services.enrollment_sync_pause_statuses() == 0
-    with time_machine.travel(NOON + dt.timedelta(days=2), tick=False):
+    with clock.at(NOW + dt.timedelta(days=2)):
         assert services.enrollment_sync_pause_statuses() == 1
         assert Enrollment.objects.get(pk=enrollment.pk).status == "paused"
-    with time_machine.travel(NOON + dt.timedelta(days=5), tick=False):
+    with clock.at(NOW + dt.timedelta(days=5)):
         assert services.enrollment_sync_pause_statuses() == 1
         assert Enrollment.objects.get(pk=enrollment.pk).status == "active"
         assert services.enrollment_sync_pause_statuses() == 0
@@ -224,8 +216,7 @@ def test_sync_pause_statuses_follows_the_calendar(staff, enrollment):
 # --- Progress logs ----------------------------------------------------------------------------
 
 
-@time_machine.travel(NOON, tick=False)
-def test_progress_log_create(enrollment, module):
+def test_progress_log_create(enrollment, module, clock):
     log = services.progress_log_create(
         actor=enrollment.learner,
         enrollment=enrollment,
@@ -238,11 +229,11 @@ def test_progress_log_create(enrollment, module):
     assert ProgressLog.objects.get(pk=log.pk).minutes == 90
 
 
-def test_progress_log_recorded_on_is_the_cohort_local_date(module, enrollment):
+def test_progress_log_recorded_on_is_the_cohort_local_date(module, enrollment, clock):
     cohort = enrollment.cohort
     cohort.timezone = "Pacific/Auckland"  # UTC+13 in March
     cohort.save()
-    with time_machine.travel(dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC), tick=False):
+    with clock.at(dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC)):
         log = services.progress_log_create(
             actor=enrollment.learner,
             enrollment=enrollment,
@@ -253,7 +244,6 @@ def test_progress_log_recorded_on_is_the_cohort_local_date(module, enrollment):
     assert log.recorded_on == dt.date(2026, 3, 11)
 
 
-@time_machine.travel(NOON, tick=False)
 @pytest.mark.parametrize(
     ("kwargs", "field", "message"),
     [
@@ -263,7 +253,7 @@ def test_progress_log_recorded_on_is_the_cohort_local_date(module, enrollment):
         ({"note": "x" * 5001}, "note", None),
     ],
 )
-def test_progress_log_create_field_errors(enrollment, module, kwargs, field, message):
+def test_progress_log_create_field_errors(enrollment, module, kwargs, field, message, clock):
     values = {"logged_on": dt.date(2026, 3, 10), "minutes": 30, **kwargs}
     with pytest.raises(ValidationError) as excinfo:
         services.progress_log_create(
@@ -275,8 +265,7 @@ def test_progress_log_create_field_errors(enrollment, module, kwargs, field, mes
     assert not ProgressLog.objects.exists()
 
 
-@time_machine.travel(NOON, tick=False)
-def test_progress_log_refuses_module_of_another_program(enrollment):
+def test_progress_log_refuses_module_of_another_program(enrollment, clock):
     with pytest.raises(ValidationError) as excinfo:
         services.progress_log_create(
             actor=enrollment.learner,
@@ -289,9 +278,8 @@ def test_progress_log_refuses_module_of_another_program(enrollment):
     assert not ProgressLog.objects.exists()
 
 
-@time_machine.travel(NOON, tick=False)
 @pytest.mark.parametrize("status", ["withdrawn", "graduated"])
-def test_progress_log_refuses_closed_enrollments(enrollment, module, status):
+def test_progress_log_refuses_closed_enrollments(enrollment, module, status, clock):
     Enrollment.objects.filter(pk=enrollment.pk).update(status=status)
     enrollment.refresh_from_db()
     with pytest.raises(ValidationError) as excinfo:
@@ -306,11 +294,9 @@ def test_progress_log_refuses_closed_enrollments(enrollment, module, status):
     assert not ProgressLog.objects.exists()
 
 
-@time_machine.travel(NOON, tick=False)
-def test_progress_log_create_permissions(enrollment, module, staff):
-    mentor = MentorFactory()
-    PairingFactory(enrollment=enrollment, mentor=mentor)
-    for actor in (LearnerFactory(), mentor.user, UserFactory()):
+def test_progress_log_create_permissions(enrollment, module, staff, world):
+    # Even Lena's own mentor may not log for her; nor may a classmate or an outsider.
+    for actor in (world.other_learner, world.mentor.user, world.outsider):
         with pytest.raises(PermissionDenied):
             services.progress_log_create(
                 actor=actor,
@@ -326,8 +312,8 @@ def test_progress_log_create_permissions(enrollment, module, staff):
     assert ProgressLog.objects.count() == 1
 
 
-def test_progress_log_update_and_delete_within_window(enrollment, module, settings):
-    with time_machine.travel(NOON, tick=False):
+def test_progress_log_update_and_delete_within_window(enrollment, module, settings, clock):
+    with clock.at(NOW):
         log = services.progress_log_create(
             actor=enrollment.learner,
             enrollment=enrollment,
@@ -336,7 +322,7 @@ def test_progress_log_update_and_delete_within_window(enrollment, module, settin
             minutes=30,
         )
     window = dt.timedelta(hours=settings.STRIDE_LOG_EDIT_WINDOW_HOURS)
-    with time_machine.travel(NOON + window - dt.timedelta(minutes=1), tick=False):
+    with clock.at(NOW + window - dt.timedelta(minutes=1)):
         updated = services.progress_log_update(
             actor=enrollment.learner, log=log, minutes=45, note="More"
         )
@@ -356,7 +342,7 @@ def test_progress_log_update_and_delete_within_window(enrollment, module, settin
         with pytest.raises(PermissionDenied):
             services.progress_log_update(actor=LearnerFactory(), log=log, minutes=10)
     assert ProgressLog.objects.get(pk=log.pk).minutes == 45
-    with time_machine.travel(NOON + window + dt.timedelta(minutes=1), tick=False):
+    with clock.at(NOW + window + dt.timedelta(minutes=1)):
         with pytest.raises(PermissionDenied):
             services.progress_log_update(actor=enrollment.learner, log=log, minutes=10)
         with pytest.raises(PermissionDenied):
@@ -530,9 +516,8 @@ def test_submission_versions_continue_after_factory_rows(enrollment):
 # --- Help requests ----------------------------------------------------------------------------
 
 
-def test_help_request_create_and_answer(enrollment, django_capture_on_commit_callbacks):
-    mentor = MentorFactory()
-    PairingFactory(enrollment=enrollment, mentor=mentor)
+def test_help_request_create_and_answer(enrollment, world, django_capture_on_commit_callbacks):
+    mentor = world.mentor
     with (
         Received(signals.help_requested) as received,
         django_capture_on_commit_callbacks(execute=True),
@@ -546,7 +531,7 @@ def test_help_request_create_and_answer(enrollment, django_capture_on_commit_cal
     with pytest.raises(PermissionDenied):
         services.help_request_answer(actor=enrollment.learner, help_request=request)
     with pytest.raises(PermissionDenied):
-        services.help_request_answer(actor=MentorFactory().user, help_request=request)
+        services.help_request_answer(actor=world.other_mentor.user, help_request=request)
     answered = services.help_request_answer(
         actor=mentor.user, help_request=request, answer="Let's talk tomorrow"
     )
@@ -572,8 +557,7 @@ def test_help_request_refusals(enrollment):
     assert answered.answer == ""
 
 
-@time_machine.travel(NOON, tick=False)
-def test_reactivating_on_the_first_day_of_a_pause_removes_it(staff, enrollment):
+def test_reactivating_on_the_first_day_of_a_pause_removes_it(staff, enrollment, clock):
     services.enrollment_pause(
         actor=staff, enrollment=enrollment, start=dt.date(2026, 3, 10), end=dt.date(2026, 3, 12)
     )

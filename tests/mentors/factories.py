@@ -1,3 +1,5 @@
+"""factory_boy factories for the mentors app's models (see ``tests/curriculum/factories.py``)."""
+
 import datetime as dt
 
 import factory

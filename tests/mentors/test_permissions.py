@@ -29,25 +29,15 @@ from learners.rules import (
 from mentors import selectors as mentor_selectors
 from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, PAIRING_RULE, REVIEW_RULE
 from tests.curriculum.factories import (
-    AssignmentFactory,
     CohortFactory,
-    ModuleFactory,
-    ProgramFactory,
-    RubricCriterionFactory,
-    StaffFactory,
 )
 from tests.learners.factories import (
     EnrollmentFactory,
-    HelpRequestFactory,
     PauseFactory,
-    ProgressLogFactory,
-    SubmissionFactory,
 )
 from tests.mentors.factories import (
     MentorFactory,
-    MentorSessionFactory,
     PairingFactory,
-    ReviewFactory,
 )
 
 ROLES = ("learner", "other_learner", "own_mentor", "other_mentor", "staff", "anonymous")
@@ -64,44 +54,36 @@ CURRICULUM = {**PERSONAL, "other_mentor": True}
 
 
 @pytest.fixture
-def world(db):
-    program = ProgramFactory()
-    cohort = CohortFactory(program=program)
-    module = ModuleFactory(program=program)
-    assignment = AssignmentFactory(program=program, module=module)
-    criterion = RubricCriterionFactory(assignment=assignment)
-    enrollment = EnrollmentFactory(cohort=cohort)
-    other_enrollment = EnrollmentFactory(cohort=CohortFactory())  # another program and cohort
-    own_mentor = MentorFactory()
-    other_mentor = MentorFactory()
-    pairing = PairingFactory(enrollment=enrollment, mentor=own_mentor)
-    PairingFactory(enrollment=other_enrollment, mentor=other_mentor)
-    submission = SubmissionFactory(enrollment=enrollment, assignment=assignment)
+def matrix(world):
+    """The world's rows seen from every seat: Lena's things, and who sits where. The "other
+    learner" is Una, enrolled in another program (so she reads none of Lena's curriculum), and
+    the "other mentor" is Leo, paired here with Una (so he shares no cohort with Lena)."""
+    PairingFactory(enrollment=world.unpaired_enrollment, mentor=world.spare_mentor)
     objects = {
-        "enrollment": enrollment,
-        "pause": PauseFactory(enrollment=enrollment),
-        "progress_log": ProgressLogFactory(enrollment=enrollment, module=module),
-        "submission": submission,
+        "enrollment": world.enrollment,
+        "pause": PauseFactory(enrollment=world.enrollment),
+        "progress_log": world.log,
+        "submission": world.submission,
         "deployment_check": DeploymentCheck.objects.create(
-            submission=submission, checked_at=timezone.now(), status_code=200, ok=True
+            submission=world.submission, checked_at=timezone.now(), status_code=200, ok=True
         ),
-        "help_request": HelpRequestFactory(enrollment=enrollment),
-        "pairing": pairing,
-        "session": MentorSessionFactory(pairing=pairing),
-        "review": ReviewFactory(submission=submission, reviewer=own_mentor.user),
-        "mentor": own_mentor,
-        "cohort": cohort,
-        "program": program,
-        "module": module,
-        "assignment": assignment,
-        "rubric_criterion": criterion,
+        "help_request": world.help_request,
+        "pairing": world.pairing,
+        "session": world.session,
+        "review": world.review,
+        "mentor": world.mentor,
+        "cohort": world.cohort,
+        "program": world.program,
+        "module": world.module,
+        "assignment": world.exercise,
+        "rubric_criterion": world.criterion,
     }
     users = {
-        "learner": enrollment.learner,
-        "other_learner": other_enrollment.learner,
-        "own_mentor": own_mentor.user,
-        "other_mentor": other_mentor.user,
-        "staff": StaffFactory(),
+        "learner": world.learner,
+        "other_learner": world.unpaired_learner,
+        "own_mentor": world.mentor.user,
+        "other_mentor": world.spare_mentor.user,
+        "staff": world.staff,
         "anonymous": AnonymousUser(),
     }
     return objects, users
@@ -137,8 +119,8 @@ MODELS = {
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("model_name", list(MODELS))
-def test_read_matrix(world, model_name, role, django_assert_max_num_queries):
-    objects, users = world
+def test_read_matrix(matrix, model_name, role, django_assert_max_num_queries):
+    objects, users = matrix
     rule, selector, expected = MODELS[model_name]
     user = users[role]
     obj = objects[model_name]
@@ -153,12 +135,14 @@ def test_read_matrix(world, model_name, role, django_assert_max_num_queries):
     assert len(pks) == len(set(pks))
 
 
-def test_former_mentor_loses_access_and_new_mentor_gains_it(world):
-    objects, users = world
+def test_former_mentor_loses_access_and_new_mentor_gains_it(matrix, world):
+    objects, users = matrix
     pairing = objects["pairing"]
     pairing.ended_at = timezone.now()
     pairing.save()
-    new_mentor = MentorFactory()
+    new_mentor = world.other_mentor
+    new_mentor.capacity = 2
+    new_mentor.save()
     PairingFactory(enrollment=objects["enrollment"], mentor=new_mentor)
     former = users["own_mentor"]
     for name in ("enrollment", "submission", "review", "session", "progress_log"):
@@ -170,8 +154,8 @@ def test_former_mentor_loses_access_and_new_mentor_gains_it(world):
         assert selector(fetched_by=new_mentor.user).filter(pk=obj.pk).exists(), name
 
 
-def test_inactive_mentor_loses_access(world):
-    objects, users = world
+def test_inactive_mentor_loses_access(matrix):
+    objects, users = matrix
     mentor = objects["mentor"]
     mentor.is_active = False
     mentor.save()
@@ -218,15 +202,15 @@ WRITE_CASES = [
 
 
 @pytest.mark.parametrize(("rule", "name", "action", "allowed"), WRITE_CASES)
-def test_write_matrix(world, rule, name, action, allowed):
-    objects, users = world
+def test_write_matrix(matrix, rule, name, action, allowed):
+    objects, users = matrix
     obj = objects[name]
     for role in ROLES:
         assert getattr(rule, f"can_{action}")(users[role], obj) is (role in allowed), role
 
 
-def test_log_edit_window_closes_for_the_learner_not_for_staff(world, settings):
-    objects, users = world
+def test_log_edit_window_closes_for_the_learner_not_for_staff(matrix, settings):
+    objects, users = matrix
     log = objects["progress_log"]
     type(log).objects.filter(pk=log.pk).update(
         created_at=timezone.now() - dt.timedelta(hours=settings.STRIDE_LOG_EDIT_WINDOW_HOURS + 1)

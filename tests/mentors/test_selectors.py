@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -38,14 +37,12 @@ from tests.mentors.factories import (
     PairingFactory,
     ReviewFactory,
 )
+from tests.world import NOW
 
 pytestmark = pytest.mark.django_db
 
-NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
-
-@time_machine.travel(NOON, tick=False)
-def test_review_queue_latest_waiting_oldest_first():
+def test_review_queue_latest_waiting_oldest_first(clock):
     mentor = MentorFactory()
     cohort = CohortFactory()
     assignment = AssignmentFactory(program=cohort.program)
@@ -53,10 +50,10 @@ def test_review_queue_latest_waiting_oldest_first():
     for enrollment in mine:
         PairingFactory(enrollment=enrollment, mentor=mentor)
     old = SubmissionFactory(
-        enrollment=mine[0], assignment=assignment, submitted_at=NOON - dt.timedelta(hours=50)
+        enrollment=mine[0], assignment=assignment, submitted_at=NOW - dt.timedelta(hours=50)
     )
     new = SubmissionFactory(
-        enrollment=mine[1], assignment=assignment, submitted_at=NOON - dt.timedelta(hours=2)
+        enrollment=mine[1], assignment=assignment, submitted_at=NOW - dt.timedelta(hours=2)
     )
     # Reviewed, or superseded, or not waiting: not in the queue.
     SubmissionFactory(enrollment=mine[2], assignment=assignment, status="approved")

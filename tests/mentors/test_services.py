@@ -1,9 +1,7 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from learners.models import Submission
 from mentors import services, signals
@@ -21,10 +19,9 @@ from tests.mentors.factories import (
     MentorUserFactory,
     PairingFactory,
 )
+from tests.world import NOW
 
 pytestmark = pytest.mark.django_db
-
-NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -220,8 +217,7 @@ def test_closing_an_enrollment_frees_the_seat(staff, status):
 # --- Sessions ---------------------------------------------------------------------------------
 
 
-@time_machine.travel(NOON, tick=False)
-def test_session_create_and_lifecycle(django_capture_on_commit_callbacks):
+def test_session_create_and_lifecycle(django_capture_on_commit_callbacks, clock):
     pairing = PairingFactory()
     mentor_user = pairing.mentor.user
     with (
@@ -231,7 +227,7 @@ def test_session_create_and_lifecycle(django_capture_on_commit_callbacks):
         session = services.session_create(
             actor=mentor_user,
             enrollment=pairing.enrollment,
-            scheduled_at=NOON + dt.timedelta(days=1),
+            scheduled_at=NOW + dt.timedelta(days=1),
             duration_minutes=45,
         )
         assert session.pairing == pairing and session.status == "scheduled"
@@ -239,14 +235,14 @@ def test_session_create_and_lifecycle(django_capture_on_commit_callbacks):
             services.session_update(actor=mentor_user, session=session, status="completed")
         assert "status" in errors_of(excinfo)
         services.session_update(
-            actor=mentor_user, session=session, scheduled_at=NOON - dt.timedelta(hours=1)
+            actor=mentor_user, session=session, scheduled_at=NOW - dt.timedelta(hours=1)
         )
         services.session_update(actor=mentor_user, session=session, status="missed")
         services.session_update(
             actor=mentor_user, session=session, status="completed", notes="Learner was late"
         )
         with pytest.raises(ValidationError) as excinfo:
-            services.session_update(actor=mentor_user, session=session, scheduled_at=NOON)
+            services.session_update(actor=mentor_user, session=session, scheduled_at=NOW)
         assert "scheduled_at" in errors_of(excinfo)
         with pytest.raises(ValidationError) as excinfo:
             services.session_update(actor=mentor_user, session=session, status="cancelled")
@@ -256,9 +252,8 @@ def test_session_create_and_lifecycle(django_capture_on_commit_callbacks):
     assert [c["session_id"] for c in received.calls] == [session.pk] * 4
 
 
-@time_machine.travel(NOON, tick=False)
-def test_cancelled_is_final():
-    session = MentorSessionFactory(scheduled_at=NOON + dt.timedelta(days=1))
+def test_cancelled_is_final(clock):
+    session = MentorSessionFactory(scheduled_at=NOW + dt.timedelta(days=1))
     user = session.pairing.mentor.user
     services.session_update(actor=user, session=session, status="cancelled")
     with pytest.raises(ValidationError) as excinfo:
@@ -266,19 +261,17 @@ def test_cancelled_is_final():
     assert "status" in errors_of(excinfo)
 
 
-@time_machine.travel(NOON, tick=False)
-def test_session_create_logs_a_past_session():
+def test_session_create_logs_a_past_session(clock):
     pairing = PairingFactory()
     session = services.session_create(
         actor=StaffFactory(),
         enrollment=pairing.enrollment,
-        scheduled_at=NOON - dt.timedelta(days=2),
+        scheduled_at=NOW - dt.timedelta(days=2),
         status="missed",
     )
     assert session.status == "missed"
 
 
-@time_machine.travel(NOON, tick=False)
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
@@ -290,9 +283,9 @@ def test_session_create_logs_a_past_session():
         ({"scheduled_at": None}, "scheduled_at"),
     ],
 )
-def test_session_create_field_errors(kwargs, field):
+def test_session_create_field_errors(kwargs, field, clock):
     pairing = PairingFactory()
-    values = {"scheduled_at": NOON + dt.timedelta(days=1), **kwargs}
+    values = {"scheduled_at": NOW + dt.timedelta(days=1), **kwargs}
     with pytest.raises(ValidationError) as excinfo:
         services.session_create(actor=pairing.mentor.user, enrollment=pairing.enrollment, **values)
     assert field in errors_of(excinfo)
@@ -301,7 +294,7 @@ def test_session_create_field_errors(kwargs, field):
 
 def test_session_create_permissions_and_pairing_needed():
     pairing = PairingFactory()
-    when = NOON + dt.timedelta(days=1)
+    when = NOW + dt.timedelta(days=1)
     for actor in (MentorFactory().user, pairing.enrollment.learner, UserFactory()):
         with pytest.raises(PermissionDenied):
             services.session_create(actor=actor, enrollment=pairing.enrollment, scheduled_at=when)
@@ -343,8 +336,7 @@ def reviewable():
     return pairing, submission, criteria
 
 
-@time_machine.travel(NOON, tick=False)
-def test_review_create(reviewable, django_capture_on_commit_callbacks):
+def test_review_create(reviewable, django_capture_on_commit_callbacks, clock):
     pairing, submission, criteria = reviewable
     with (
         Received(signals.review_created) as received,
@@ -359,7 +351,7 @@ def test_review_create(reviewable, django_capture_on_commit_callbacks):
         )
     assert review.scores == {str(criteria[0].pk): 3, str(criteria[1].pk): 0}
     fresh = Submission.objects.get(pk=submission.pk)
-    assert (fresh.status, fresh.status_changed_at) == ("changes_requested", NOON)
+    assert (fresh.status, fresh.status_changed_at) == ("changes_requested", NOW)
     assert submission.status == "changes_requested"
     assert received.calls == [{"review_id": review.pk}]
 
@@ -436,29 +428,3 @@ def test_review_permissions(reviewable):
             actor=pairing.mentor.user, submission=submission, verdict="approved", feedback="x"
         )
     assert not Review.objects.exists()
-
-
-def test_review_integrity_error_becomes_validation_error(reviewable, monkeypatch):
-    """A concurrent review slipped in between the check and the insert."""
-    pairing, submission, _ = reviewable
-    real_filter = Review.objects.filter
-
-    def blind_filter(*args, **kwargs):
-        if "submission" in kwargs:  # the pre-check does not see the other writer's row
-            return real_filter(pk__in=[])
-        return real_filter(*args, **kwargs)
-
-    Review.objects.create(
-        submission=submission,
-        reviewer=StaffFactory(),
-        verdict="approved",
-        feedback="first",
-        created_at=NOON,
-    )
-    monkeypatch.setattr(Review.objects, "filter", blind_filter)
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
-        services.review_create(
-            actor=pairing.mentor.user, submission=submission, verdict="approved", feedback="x"
-        )
-    assert "submission" in errors_of(excinfo)
-    assert Review.objects.count() == 1

@@ -23,25 +23,10 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curriculum.models import Program, RubricCriterion
+from curriculum.models import Program
 from learners.models import HelpRequest, ProgressLog
 from mentors.models import MentorSession, Review
 from tests.api.conftest import client_for
-from tests.curriculum.factories import (
-    AssignmentFactory,
-    CohortFactory,
-    ModuleFactory,
-    ProgramFactory,
-    StaffFactory,
-    UserFactory,
-)
-from tests.learners.factories import (
-    EnrollmentFactory,
-    HelpRequestFactory,
-    LearnerFactory,
-    SubmissionFactory,
-)
-from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
 from tests.security.watched import (
     HYPOTHESIS,
     WATCHED_MODELS,
@@ -49,6 +34,7 @@ from tests.security.watched import (
     rolled_back,
     today_iso,
 )
+from tests.world import World
 
 User = get_user_model()
 
@@ -58,83 +44,7 @@ def snapshot() -> dict[str, list[dict]]:
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED_MODELS}
 
 
-# --- The world ------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    program: Any
-    module: Any
-    assignment: Any
-    spare_assignment: Any
-    criterion: Any
-    cohort: Any
-    learner: Any
-    enrollment: Any
-    unpaired_enrollment: Any
-    mentor: Any
-    full_mentor: Any
-    pairing: Any
-    staff: Any
-    log: Any
-    submission: Any
-    session: Any
-    help_request: Any
-    outsider: Any
-    other_outsider: Any
-    other_enrollment: Any
-
-    def user(self, role: str) -> Any:
-        return {"learner": self.learner, "mentor": self.mentor.user, "staff": self.staff}[role]
-
-
-@pytest.fixture
-def world(db) -> World:
-    today = timezone.now().date()
-    program = ProgramFactory(length_weeks=26)
-    module = ModuleFactory(program=program, order=1, start_week=1, end_week=4)
-    assignment = AssignmentFactory(program=program, module=module, order=1, due_week=2)
-    spare = AssignmentFactory(program=program, module=module, order=2, due_week=3)
-    criterion = RubricCriterion.objects.create(
-        assignment=assignment, order=1, name="Correctness", max_score=4
-    )
-    cohort = CohortFactory(program=program, start_date=today - dt.timedelta(weeks=3))
-    learner = LearnerFactory(username="ada")
-    enrollment = EnrollmentFactory(cohort=cohort, learner=learner)
-    unpaired = EnrollmentFactory(cohort=cohort, learner=LearnerFactory(username="cy"))
-    mentor = MentorFactory(user__username="mia", capacity=5)
-    full_mentor = MentorFactory(user__username="fay", capacity=0)
-    pairing = PairingFactory(enrollment=enrollment, mentor=mentor)
-    other_program = ProgramFactory()
-    other_enrollment = EnrollmentFactory(
-        cohort=CohortFactory(program=other_program), learner=LearnerFactory(username="bob")
-    )
-    log = ProgressLog.objects.create(
-        enrollment=enrollment, module=module, logged_on=today, recorded_on=today, minutes=20
-    )
-    return World(
-        program=program,
-        module=module,
-        assignment=assignment,
-        spare_assignment=spare,
-        criterion=criterion,
-        cohort=cohort,
-        learner=learner,
-        enrollment=enrollment,
-        unpaired_enrollment=unpaired,
-        mentor=mentor,
-        full_mentor=full_mentor,
-        pairing=pairing,
-        staff=StaffFactory(username="sam"),
-        log=log,
-        submission=SubmissionFactory(enrollment=enrollment, assignment=assignment),
-        session=MentorSessionFactory(pairing=pairing),
-        help_request=HelpRequestFactory(enrollment=enrollment),
-        outsider=UserFactory(username="newcomer"),
-        other_outsider=UserFactory(username="another"),
-        other_enrollment=other_enrollment,
-    )
-
+# --- The world: the one of tests/world.py (Lena, Max, Mia who is full, Una without a mentor) ---
 
 # --- Bad values by kind of field ------------------------------------------------------------
 

@@ -24,28 +24,6 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curriculum.models import Assignment
-from learners.models import ProgressLog
-from tests.curriculum.factories import (
-    AssignmentFactory,
-    CohortFactory,
-    ModuleFactory,
-    ProgramFactory,
-    RubricCriterionFactory,
-    StaffFactory,
-)
-from tests.learners.factories import (
-    EnrollmentFactory,
-    HelpRequestFactory,
-    LearnerFactory,
-    SubmissionFactory,
-)
-from tests.mentors.factories import (
-    MentorFactory,
-    MentorSessionFactory,
-    MentorUserFactory,
-    PairingFactory,
-)
 from tests.security.watched import (
     HYPOTHESIS,
     WATCHED_MODELS,
@@ -53,6 +31,7 @@ from tests.security.watched import (
     rolled_back,
     today_iso,
 )
+from tests.world import World
 from tracker.models import UserPreferences
 
 User = get_user_model()
@@ -70,75 +49,12 @@ def snapshot() -> dict[str, list[dict]]:
     return rows
 
 
-@dataclass
-class World:
-    cohort: Any
-    module: Any
-    exercise: Any
-    final: Any
-    criteria: list
-    learner: Any
-    enrollment: Any
-    mentor: Any
-    other_mentor: Any
-    unpaired_enrollment: Any
-    staff: Any
-    log: Any
-    submission: Any
-    session: Any
-    help_request: Any
-
-    def user(self, role: str) -> Any:
-        return {"learner": self.learner, "mentor": self.mentor.user, "staff": self.staff}[role]
-
-
-@pytest.fixture
-def world(db) -> World:
-    today = timezone.now().date()
-    program = ProgramFactory(length_weeks=26)
-    cohort = CohortFactory(program=program, start_date=today - dt.timedelta(weeks=4))
-    module = ModuleFactory(program=program, order=1, start_week=1, end_week=4)
-    exercise = AssignmentFactory(program=program, module=module, order=1, due_week=2)
-    final = AssignmentFactory(
-        program=program, module=None, order=2, due_week=26, kind=Assignment.Kind.MILESTONE
-    )
-    criteria = [
-        RubricCriterionFactory(assignment=exercise, order=1, name="Correctness", max_score=4),
-        RubricCriterionFactory(assignment=exercise, order=2, name="Clarity", max_score=3),
-    ]
-    learner = LearnerFactory(username="lena")
-    enrollment = EnrollmentFactory(cohort=cohort, learner=learner)
-    mentor = MentorFactory(user=MentorUserFactory(username="max"), capacity=5)
-    other_mentor = MentorFactory(user=MentorUserFactory(username="mia"), capacity=5)
-    pairing = PairingFactory(enrollment=enrollment, mentor=mentor)
-    unpaired = EnrollmentFactory(cohort=cohort, learner=LearnerFactory(username="una"))
-    log = ProgressLog.objects.create(
-        enrollment=enrollment, module=module, logged_on=today, recorded_on=today, minutes=20
-    )
-    staff = StaffFactory(username="sam")
+@pytest.fixture(autouse=True)
+def preferences_made(world):
     # Pages create a user's preferences row on first view (the calendar link); made up front so
     # the before/after snapshots compare only what the forms write.
     for user in User.objects.all():
         UserPreferences.objects.get_or_create(user=user)
-    return World(
-        cohort=cohort,
-        module=module,
-        exercise=exercise,
-        final=final,
-        criteria=criteria,
-        learner=learner,
-        enrollment=enrollment,
-        mentor=mentor,
-        other_mentor=other_mentor,
-        unpaired_enrollment=unpaired,
-        staff=staff,
-        log=log,
-        submission=SubmissionFactory(enrollment=enrollment, assignment=exercise),
-        session=MentorSessionFactory(
-            pairing=pairing, scheduled_at=timezone.now() - dt.timedelta(hours=2)
-        ),
-        help_request=HelpRequestFactory(enrollment=enrollment),
-    )
 
 
 def encode_form(data: dict[str, str]) -> bytes:
@@ -367,7 +283,7 @@ FORMS: dict[str, PageForm] = {
         lambda w: f"/staff/enrollments/{w.unpaired_enrollment.pk}/pair/",
         "staff",
         lambda c, w: c["form"],
-        lambda w: {"mentor": str(w.other_mentor.pk)},
+        lambda w: {"mentor": str(w.spare_mentor.pk)},
         lambda w: {"mentor": bad_ref()},
     ),
     "pause": PageForm(

@@ -17,7 +17,6 @@ from tests.curriculum.factories import (
     AssignmentFactory,
     CohortFactory,
     ProgramFactory,
-    StaffFactory,
 )
 from tests.learners.factories import EnrollmentFactory, LearnerFactory
 from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
@@ -39,7 +38,9 @@ def token_of(user) -> str:
 
 
 @pytest.fixture
-def world():
+def calendar_people(world):
+    """Beside the world's people, Ada and Bob learn in two programs of their own (so each feed
+    holds exactly one task), with Grace and Alan as mentors. Sam is the world's staff."""
     now = timezone.now()
     start = now.date() - dt.timedelta(weeks=2)
     ada_program = ProgramFactory(name="Ada's program")
@@ -70,7 +71,7 @@ def world():
         pairing=PairingFactory(enrollment=bob_enrollment, mentor=alan),
         scheduled_at=now + dt.timedelta(days=3),
     )
-    staff = StaffFactory(username="sam")
+    staff = world.staff
     for user in (ada, bob, grace.user, alan.user, staff):
         preferences_ensure(user=user)
     return {
@@ -107,7 +108,7 @@ def test_tokens_do_not_repeat_and_use_the_whole_alphabet():
     assert len(set("".join(tokens))) == 64
 
 
-def test_every_user_gets_a_different_token_and_it_fits_the_feed_address(world):
+def test_every_user_gets_a_different_token_and_it_fits_the_feed_address(calendar_people):
     tokens = list(UserPreferences.objects.values_list("calendar_token", flat=True))
     assert len(tokens) == 5
     assert len(set(tokens)) == 5
@@ -133,8 +134,8 @@ def near_misses(token: str) -> list[str]:
     ]
 
 
-def test_unknown_and_near_miss_tokens_are_a_404(world):
-    token = token_of(world["ada"])
+def test_unknown_and_near_miss_tokens_are_a_404(calendar_people):
+    token = token_of(calendar_people["ada"])
     for candidate in near_misses(token):
         assert feed(candidate).status_code == 404, candidate
 
@@ -155,30 +156,30 @@ def test_unknown_and_near_miss_tokens_are_a_404(world):
         "/calendar/_.ics",
     ],
 )
-def test_malformed_feed_addresses_are_a_404(world, path):
+def test_malformed_feed_addresses_are_a_404(calendar_people, path):
     assert Client().get(path).status_code == 404
 
 
-def test_a_signed_in_session_or_an_api_token_is_no_substitute_for_the_feed_token(world):
+def test_a_signed_in_session_or_an_api_token_is_no_substitute_for_the_feed_token(calendar_people):
     session_client = Client()
-    session_client.force_login(world["ada"])
+    session_client.force_login(calendar_people["ada"])
     assert feed(new_calendar_token(), session_client).status_code == 404
-    api_token = Token.objects.create(user=world["ada"])
+    api_token = Token.objects.create(user=calendar_people["ada"])
     api_client = APIClient()
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token.key}")
     assert api_client.get(f"/calendar/{new_calendar_token()}.ics").status_code == 404
     assert api_client.get(f"/calendar/{api_token.key}.ics").status_code == 404
 
 
-def test_a_deactivated_users_feed_is_a_404(world):
-    token = token_of(world["bob"])
-    world["bob"].is_active = False
-    world["bob"].save(update_fields=["is_active"])
+def test_a_deactivated_users_feed_is_a_404(calendar_people):
+    token = token_of(calendar_people["bob"])
+    calendar_people["bob"].is_active = False
+    calendar_people["bob"].save(update_fields=["is_active"])
     assert feed(token).status_code == 404
 
 
-def test_the_feed_is_not_cached_publicly_and_leaks_no_referrer(world):
-    response = feed(token_of(world["ada"]))
+def test_the_feed_is_not_cached_publicly_and_leaks_no_referrer(calendar_people):
+    response = feed(token_of(calendar_people["ada"]))
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]
     assert "public" not in response["Cache-Control"]
@@ -189,9 +190,9 @@ def test_the_feed_is_not_cached_publicly_and_leaks_no_referrer(world):
 
 
 @pytest.mark.parametrize("variant", [str.swapcase, str.upper, str.lower, lambda t: t + " "])
-def test_only_the_exact_token_opens_the_feed(world, variant):
+def test_only_the_exact_token_opens_the_feed(calendar_people, variant):
     # Whatever a database collation would match (case, padding), the final comparison is exact.
-    token = token_of(world["ada"])
+    token = token_of(calendar_people["ada"])
     assert calendar_feed_text(token=token) is not None
     if variant(token) != token:
         assert calendar_feed_text(token=variant(token)) is None
@@ -200,13 +201,13 @@ def test_only_the_exact_token_opens_the_feed(world, variant):
 # --- Rotation -------------------------------------------------------------------------------
 
 
-def test_rotating_through_the_api_ends_the_old_address_at_once(world):
-    old = token_of(world["ada"])
+def test_rotating_through_the_api_ends_the_old_address_at_once(calendar_people):
+    old = token_of(calendar_people["ada"])
     client = APIClient()
-    client.force_authenticate(world["ada"])
+    client.force_authenticate(calendar_people["ada"])
     response = client.post("/api/v1/me/calendar-token/")
     assert response.status_code == 201
-    new = token_of(world["ada"])
+    new = token_of(calendar_people["ada"])
     assert new != old
     assert response.json()["calendar_url"].endswith(f"/calendar/{new}.ics")
     assert feed(old).status_code == 404
@@ -214,34 +215,34 @@ def test_rotating_through_the_api_ends_the_old_address_at_once(world):
     # Rotating again ends the second address too.
     client.post("/api/v1/me/calendar-token/")
     assert feed(new).status_code == 404
-    assert feed(token_of(world["ada"])).status_code == 200
+    assert feed(token_of(calendar_people["ada"])).status_code == 200
 
 
-def test_rotating_on_the_page_ends_the_old_address_at_once(world):
-    old = token_of(world["grace"])
+def test_rotating_on_the_page_ends_the_old_address_at_once(calendar_people):
+    old = token_of(calendar_people["grace"])
     client = Client()
-    client.force_login(world["grace"])
+    client.force_login(calendar_people["grace"])
     # A GET (a followed link, a browser prefetch) never rotates.
     assert client.get("/calendar/rotate/").status_code == 405
-    assert token_of(world["grace"]) == old
+    assert token_of(calendar_people["grace"]) == old
     assert client.post("/calendar/rotate/").status_code == 302
-    new = token_of(world["grace"])
+    new = token_of(calendar_people["grace"])
     assert new != old
     assert feed(old).status_code == 404
     assert feed(new).status_code == 200
 
 
-def test_rotation_touches_only_the_callers_own_token(world):
-    others = {name: token_of(world[name]) for name in ("bob", "grace", "alan", "staff")}
+def test_rotation_touches_only_the_callers_own_token(calendar_people):
+    others = {name: token_of(calendar_people[name]) for name in ("bob", "grace", "alan", "staff")}
     client = APIClient()
-    client.force_authenticate(world["ada"])
+    client.force_authenticate(calendar_people["ada"])
     client.post("/api/v1/me/calendar-token/")
     for name, token in others.items():
-        assert token_of(world[name]) == token
+        assert token_of(calendar_people[name]) == token
         assert feed(token).status_code == 200
 
 
-def test_nobody_signed_out_can_rotate(world):
+def test_nobody_signed_out_can_rotate(calendar_people):
     before = dict(UserPreferences.objects.values_list("user_id", "calendar_token"))
     assert APIClient().post("/api/v1/me/calendar-token/").status_code == 401
     response = Client().post("/calendar/rotate/")
@@ -256,33 +257,35 @@ def uids(body: str) -> set[str]:
     return set(re.findall(r"^UID:(.+?)\r$", body, flags=re.M))
 
 
-def test_a_learners_feed_holds_only_their_own_dates(world):
-    body = feed(token_of(world["ada"])).content.decode()
-    ada_enrollment = world["ada_enrollment"]
+def test_a_learners_feed_holds_only_their_own_dates(calendar_people):
+    body = feed(token_of(calendar_people["ada"])).content.decode()
+    ada_enrollment = calendar_people["ada_enrollment"]
     assert uids(body) == {
-        f"assignment-{ada_enrollment.pk}-{world['ada_task'].pk}@stride",
-        f"session-{world['ada_session'].pk}@stride",
+        f"assignment-{ada_enrollment.pk}-{calendar_people['ada_task'].pk}@stride",
+        f"session-{calendar_people['ada_session'].pk}@stride",
     }
     assert "ADA-ONLY task" in body
     assert "BOB-ONLY task" not in body
     assert "Babbage" not in body and "Turing" not in body
 
 
-def test_a_mentors_feed_holds_only_their_own_sessions(world):
-    body = feed(token_of(world["grace"])).content.decode()
-    assert uids(body) == {f"session-{world['ada_session'].pk}@stride"}
+def test_a_mentors_feed_holds_only_their_own_sessions(calendar_people):
+    body = feed(token_of(calendar_people["grace"])).content.decode()
+    assert uids(body) == {f"session-{calendar_people['ada_session'].pk}@stride"}
     assert "Lovelace" in body
     assert "Babbage" not in body and "BOB-ONLY" not in body and "ADA-ONLY" not in body
 
 
-def test_a_staff_members_feed_is_not_a_window_onto_everyone(world):
-    body = feed(token_of(world["staff"])).content.decode()
+def test_a_staff_members_feed_is_not_a_window_onto_everyone(calendar_people):
+    body = feed(token_of(calendar_people["staff"])).content.decode()
     assert uids(body) == set()
     assert "Lovelace" not in body and "Babbage" not in body
 
 
-def test_one_users_token_never_opens_another_users_feed(world):
-    bodies = {name: feed(token_of(world[name])).content.decode() for name in ("ada", "bob")}
+def test_one_users_token_never_opens_another_users_feed(calendar_people):
+    bodies = {
+        name: feed(token_of(calendar_people[name])).content.decode() for name in ("ada", "bob")
+    }
     assert not uids(bodies["ada"]) & uids(bodies["bob"])
-    assert f"session-{world['bob_session'].pk}@stride" in uids(bodies["bob"])
-    assert f"session-{world['bob_session'].pk}@stride" not in uids(bodies["ada"])
+    assert f"session-{calendar_people['bob_session'].pk}@stride" in uids(bodies["bob"])
+    assert f"session-{calendar_people['bob_session'].pk}@stride" not in uids(bodies["ada"])

@@ -3,57 +3,45 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from mentors.models import MentorSession
-from tests.curriculum.factories import AssignmentFactory, CohortFactory, ProgramFactory
-from tests.learners.factories import EnrollmentFactory, LearnerFactory, PauseFactory
-from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
+from tests.learners.factories import PauseFactory
+from tests.mentors.factories import MentorSessionFactory
 from tracker.calendar import calendar_path, calendar_token_rotate, escape_text, fold
 from tracker.models import UserPreferences
-
-START = dt.date(2026, 1, 5)
-NOW = dt.datetime(2026, 2, 2, 12, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 @pytest.fixture
-def world():
-    program = ProgramFactory()
-    homework = AssignmentFactory(
-        program=program, module__program=program, title="Fit; evaluate, report", due_week=2
+def feeds(world):
+    """Lena's and Max's feeds, from the world: the exercise renamed so its title needs
+    escaping, Lena paused for the cohort's first three days, and Otto's session cancelled."""
+    homework = world.exercise
+    homework.title = "Fit; evaluate, report"
+    homework.save()
+    PauseFactory(
+        enrollment=world.enrollment,
+        start=world.cohort.start_date,
+        end=world.cohort.start_date + dt.timedelta(days=2),
     )
-    cohort = CohortFactory(program=program, start_date=START, name="Spring, 2026")
-    learner = LearnerFactory(first_name="Ada", last_name="Lovelace")
-    enrollment = EnrollmentFactory(cohort=cohort, learner=learner)
-    mentor = MentorFactory(user__first_name="Grace", user__last_name="Hopper")
-    pairing = PairingFactory(enrollment=enrollment, mentor=mentor)
-    session = MentorSessionFactory(
-        pairing=pairing, scheduled_at=dt.datetime(2026, 2, 3, 15, 30, tzinfo=dt.UTC)
-    )
-    other_enrollment = EnrollmentFactory(cohort=cohort, learner__first_name="Someone")
     other_session = MentorSessionFactory(
-        pairing=PairingFactory(enrollment=other_enrollment),
-        scheduled_at=dt.datetime(2026, 2, 4, 9, tzinfo=dt.UTC),
+        pairing=world.other_pairing,
+        scheduled_at=timezone.now() + dt.timedelta(days=1),
         status=MentorSession.Status.CANCELLED,
     )
     return {
         "homework": homework,
-        "learner": learner,
-        "enrollment": enrollment,
-        "mentor": mentor,
-        "session": session,
-        "other_enrollment": other_enrollment,
+        "learner": world.learner,
+        "enrollment": world.enrollment,
+        "mentor": world.mentor,
+        "session": world.session,
+        "other_enrollment": world.other_enrollment,
         "other_session": other_session,
+        "assignments": world.program.assignments.count(),
     }
 
 
@@ -66,10 +54,9 @@ def unfold(body: str) -> str:
     return body.replace("\r\n ", "")
 
 
-def test_learner_feed_has_due_dates_and_sessions_only_of_their_own(client, world):
-    enrollment, homework = world["enrollment"], world["homework"]
-    PauseFactory(enrollment=enrollment, start=START, end=START + dt.timedelta(days=2))
-    response = feed(client, world["learner"])
+def test_learner_feed_has_due_dates_and_sessions_only_of_their_own(client, feeds):
+    enrollment, homework = feeds["enrollment"], feeds["homework"]
+    response = feed(client, feeds["learner"])
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     body = response.content.decode()
@@ -77,36 +64,38 @@ def test_learner_feed_has_due_dates_and_sessions_only_of_their_own(client, world
     assert body.endswith("END:VCALENDAR\r\n")
     text = unfold(body)
     assert f"UID:assignment-{enrollment.pk}-{homework.pk}@stride" in text
-    # Due two weeks after the start, three paused days later.
-    assert "DTSTART;VALUE=DATE:20260122" in text
+    # Due two weeks after the start (2026-02-10), three paused days later.
+    assert "DTSTART;VALUE=DATE:20260227" in text
     assert "SUMMARY:Due: Fit\\; evaluate\\, report" in text
-    assert f"UID:session-{world['session'].pk}@stride" in text
-    assert "DTSTART:20260203T153000Z" in text
-    assert "DTEND:20260203T160000Z" in text
-    assert "Mentor session with Grace Hopper" in text
-    assert f"session-{world['other_session'].pk}@" not in text
-    assert f"assignment-{world['other_enrollment'].pk}-" not in text
-    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == 2
+    assert f"UID:session-{feeds['session'].pk}@stride" in text
+    # Two hours before the world's noon, thirty minutes long.
+    assert "DTSTART:20260310T100000Z" in text
+    assert "DTEND:20260310T103000Z" in text
+    assert "Mentor session with Max Mentor" in text
+    assert f"session-{feeds['other_session'].pk}@" not in text
+    assert f"assignment-{feeds['other_enrollment'].pk}-" not in text
+    # One due date per assignment of the program, and the one session.
+    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == feeds["assignments"] + 1
 
 
-def test_mentor_feed_has_their_sessions_and_no_due_dates(client, world):
-    text = unfold(feed(client, world["mentor"].user).content.decode())
-    assert f"UID:session-{world['session'].pk}@stride" in text
-    assert "Mentoring session with Ada Lovelace" in text
+def test_mentor_feed_has_their_sessions_and_no_due_dates(client, feeds):
+    text = unfold(feed(client, feeds["mentor"].user).content.decode())
+    assert f"UID:session-{feeds['session'].pk}@stride" in text
+    assert "Mentoring session with Lena Learner" in text
     assert "assignment-" not in text
-    assert f"session-{world['other_session'].pk}@" not in text
+    assert f"session-{feeds['other_session'].pk}@" not in text
 
 
-def test_uids_are_stable_between_fetches(client, world):
-    first = feed(client, world["learner"]).content
-    second = feed(client, world["learner"]).content
+def test_uids_are_stable_between_fetches(client, feeds):
+    first = feed(client, feeds["learner"]).content
+    second = feed(client, feeds["learner"]).content
     assert first == second
 
 
-def test_unknown_or_rotated_token_is_404(client, world):
+def test_unknown_or_rotated_token_is_404(client, feeds):
     assert client.get("/calendar/not-a-real-token.ics").status_code == 404
     assert client.get("/calendar/x.ics").status_code == 404
-    learner = world["learner"]
+    learner = feeds["learner"]
     preferences, _ = UserPreferences.objects.get_or_create(user=learner)
     old_path = calendar_path(preferences)
     assert client.get(old_path).status_code == 200
@@ -122,13 +111,13 @@ def test_unknown_or_rotated_token_is_404(client, world):
     assert client.get(calendar_path(rotated)).status_code == 404
 
 
-def test_only_get_and_no_login_needed(client, world):
-    preferences, _ = UserPreferences.objects.get_or_create(user=world["learner"])
+def test_only_get_and_no_login_needed(client, feeds):
+    preferences, _ = UserPreferences.objects.get_or_create(user=feeds["learner"])
     assert client.post(calendar_path(preferences)).status_code == 405
 
 
 def test_rotate_creates_preferences_and_refuses_anonymous(world):
-    user = LearnerFactory()
+    user = world.outsider
     preferences = calendar_token_rotate(actor=user)
     assert preferences.user == user
     assert len(preferences.calendar_token) >= 40

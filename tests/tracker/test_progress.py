@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -39,9 +38,8 @@ def detail_of(enrollment):
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+def frozen_clock(clock):
+    clock.move_to(NOW)
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -204,11 +202,11 @@ def test_overdue_milestone_fires_only_for_a_past_unapproved_milestone(cohort, pr
 
 
 @pytest.mark.parametrize(("days_ago", "inactive"), [(6, False), (7, True), (20, True)])
-def test_inactive_counts_days_since_the_last_log(cohort, days_ago, inactive):
+def test_inactive_counts_days_since_the_last_log(cohort, days_ago, inactive, clock):
     enrollment = EnrollmentFactory(cohort=cohort)
     Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=at(START - dt.timedelta(days=3)))
     logged_on = TODAY - dt.timedelta(days=days_ago)
-    with time_machine.travel(at(logged_on), tick=False):
+    with clock.at(at(logged_on)):
         ProgressLogFactory(
             enrollment=enrollment, module=cohort.program.modules.first(), logged_on=logged_on
         )
@@ -226,11 +224,11 @@ def test_inactive_without_any_log_counts_from_the_enrollment(cohort):
     assert result[old.pk].last_activity_at is None
 
 
-def test_paused_days_do_not_count_towards_inactivity(cohort):
+def test_paused_days_do_not_count_towards_inactivity(cohort, clock):
     enrollment = EnrollmentFactory(cohort=cohort)
     Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=at(START))
     logged_on = TODAY - dt.timedelta(days=10)
-    with time_machine.travel(at(logged_on), tick=False):
+    with clock.at(at(logged_on)):
         ProgressLogFactory(
             enrollment=enrollment, module=cohort.program.modules.first(), logged_on=logged_on
         )
@@ -243,7 +241,7 @@ def test_paused_days_do_not_count_towards_inactivity(cohort):
     # A paused learner is never "inactive".
     Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.PAUSED)
     Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=at(START - dt.timedelta(9)))
-    with time_machine.travel(at(TODAY + dt.timedelta(days=30)), tick=False):
+    with clock.at(at(TODAY + dt.timedelta(days=30))):
         assert "inactive" not in progress_of(enrollment).risk_reasons
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from unittest import mock
 
 import pytest
-import time_machine
 
 from tests.curriculum.factories import (
     AssignmentFactory,
@@ -43,21 +42,14 @@ class Bootcamp:
 
 
 @pytest.fixture(name="frozen")
-def frozen_fixture():
-    """``frozen(moment)`` moves the one clock to ``moment`` and keeps it there."""
-    travellers = []
+def frozen_fixture(clock):
+    """``frozen(moment)`` moves the one clock (the root ``clock``) to ``moment``."""
 
     def move(moment: dt.datetime):
-        if travellers:
-            travellers.pop().stop()
-        traveller = time_machine.travel(moment, tick=False)
-        traveller.start()
-        travellers.append(traveller)
+        clock.move_to(moment)
         return moment
 
-    yield move
-    while travellers:
-        travellers.pop().stop()
+    return move
 
 
 @pytest.fixture(name="bootcamp")

@@ -4,7 +4,6 @@ import datetime as dt
 from io import StringIO
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
@@ -64,9 +63,8 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(FROZEN_AT, tick=False):
-        yield
+def frozen(clock):
+    clock.move_to(FROZEN_AT)
 
 
 @pytest.fixture
