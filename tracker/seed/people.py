@@ -39,56 +39,29 @@ class MentorProfile:
     bio: str
 
 
+# fmt: off
 MENTOR_PROFILES = (
-    MentorProfile(
-        "Priya",
-        "Raman",
-        "Europe/Berlin",
-        8,
-        ("python", "statistics", "data cleaning", "regression"),
-        "Data scientist for ten years in retail forecasting; loves a well-tested pipeline.",
-    ),
-    MentorProfile(
-        "Tomás",
-        "Herrera",
-        "America/New_York",
-        10,
-        ("deep learning", "computer vision", "pytorch"),
-        "Computer-vision engineer; shipped models to phones and factory floors.",
-    ),
-    MentorProfile(
-        "Aiko",
-        "Watanabe",
-        "Asia/Tokyo",
-        6,
-        ("nlp", "information retrieval", "transformers"),
-        "Search and NLP engineer; builds retrieval systems for legal documents.",
-    ),
-    MentorProfile(
-        "Lukas",
-        "Meyer",
-        "Europe/London",
-        12,
-        ("mlops", "big data", "deployment", "spark", "anomaly detection"),
-        "ML platform lead; Spark, feature stores and model serving at scale.",
-    ),
-    MentorProfile(
-        "Nadia",
-        "Boateng",
-        "Africa/Lagos",
-        9,
-        ("tree ensembles", "unsupervised learning", "statistics"),
-        "Credit-risk modeller turned teacher; gradient boosting is her happy place.",
-    ),
-    MentorProfile(
-        "Marco",
-        "Bianchi",
-        "America/Sao_Paulo",
-        8,
-        ("deployment", "apis", "python", "software engineering"),
-        "Backend engineer who now deploys other people's models behind fast APIs.",
-    ),
+    MentorProfile("Priya", "Raman", "Europe/Berlin", 8,
+                  ("python", "statistics", "data cleaning", "regression"),
+                  "Data scientist for ten years in retail forecasting; "
+                  "loves a well-tested pipeline."),
+    MentorProfile("Tomás", "Herrera", "America/New_York", 10,
+                  ("deep learning", "computer vision", "pytorch"),
+                  "Computer-vision engineer; shipped models to phones and factory floors."),
+    MentorProfile("Aiko", "Watanabe", "Asia/Tokyo", 6,
+                  ("nlp", "information retrieval", "transformers"),
+                  "Search and NLP engineer; builds retrieval systems for legal documents."),
+    MentorProfile("Lukas", "Meyer", "Europe/London", 12,
+                  ("mlops", "big data", "deployment", "spark", "anomaly detection"),
+                  "ML platform lead; Spark, feature stores and model serving at scale."),
+    MentorProfile("Nadia", "Boateng", "Africa/Lagos", 9,
+                  ("tree ensembles", "unsupervised learning", "statistics"),
+                  "Credit-risk modeller turned teacher; gradient boosting is her happy place."),
+    MentorProfile("Marco", "Bianchi", "America/Sao_Paulo", 8,
+                  ("deployment", "apis", "python", "software engineering"),
+                  "Backend engineer who now deploys other people's models behind fast APIs."),
 )
+# fmt: on
 
 
 def mentor_profile(number: int) -> MentorProfile:
