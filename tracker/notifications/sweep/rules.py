@@ -100,52 +100,28 @@ def enrollment_reminders(
             pair = (enrollment_id, assignment_id)
             if isinstance(text, DueSoonText):
                 if pair not in facts.submitted:
-                    yield Reminder(
-                        learner,
-                        Kind.DUE_SOON,
-                        text.subject,
-                        text.body,
-                        link,
-                        f"due_soon:{enrollment_id}:{assignment_id}:{text.due_on}",
-                    )
+                    key = f"due_soon:{enrollment_id}:{assignment_id}:{text.due_on}"
+                    yield Reminder(learner, Kind.DUE_SOON, text.subject, text.body, link, key)
             elif pair not in facts.approved:
-                prefix = f"overdue:{enrollment_id}:{assignment_id}:w{text.week_overdue}"
+                key = f"overdue:{enrollment_id}:{assignment_id}:w{text.week_overdue}"
                 yield Reminder(
-                    learner, Kind.OVERDUE, text.subject, text.body, link, f"{prefix}:learner"
+                    learner, Kind.OVERDUE, text.subject, text.body, link, f"{key}:learner"
                 )
                 if mentor:
                     yield Reminder(
-                        mentor,
-                        Kind.OVERDUE,
-                        text.mentor_subject,
-                        text.mentor_body,
-                        link,
-                        f"{prefix}:mentor:{mentor}",
-                    )
+                        mentor, Kind.OVERDUE, text.mentor_subject, text.mentor_body, link,
+                        f"{key}:mentor:{mentor}",
+                    )  # fmt: skip
 
         enrolled_on = when.local_time(row["enrolled_at"], zone_name).date()
         baseline = max(d for d in (row["last_logged_on"], start, enrolled_on) if d is not None)
         idle = (today - baseline).days
         if idle >= inactive_days:
-            prefix = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
+            key = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
             said = inactive_text(idle, baseline)
-            yield Reminder(
-                learner,
-                Kind.INACTIVE,
-                said.learner.subject,
-                said.learner.body,
-                f"{link}#log",
-                f"{prefix}:learner",
-            )
+            yield Reminder(learner, Kind.INACTIVE, *said.learner, f"{link}#log", f"{key}:learner")
             if mentor and idle >= mentor_inactive_days:
-                yield Reminder(
-                    mentor,
-                    Kind.INACTIVE,
-                    said.mentor.subject,
-                    said.mentor.body,
-                    link,
-                    f"{prefix}:mentor:{mentor}",
-                )
+                yield Reminder(mentor, Kind.INACTIVE, *said.mentor, link, f"{key}:mentor:{mentor}")
 
 
 # --- review_waiting, session_upcoming ---------------------------------------------------------
@@ -156,31 +132,19 @@ def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]
         hours = int((when.now - submitted_at).total_seconds() // 3600)
         link = f"/submissions/{submission_id}/"
         said = review_waiting_text(
-            title=title,
-            version=version,
-            submitted_at=submitted_at,
-            hours=hours,
+            title=title, version=version, submitted_at=submitted_at, hours=hours,
             has_mentor=bool(mentor),
-        )
+        )  # fmt: skip
+        base = f"review_waiting:{submission_id}"
         if mentor:
             yield Reminder(
-                mentor,
-                Kind.REVIEW_WAITING,
-                said.mentor.subject,
-                said.mentor.body,
-                link,
-                f"review_waiting:{submission_id}:mentor:{mentor}",
+                mentor, Kind.REVIEW_WAITING, *said.mentor, link, f"{base}:mentor:{mentor}"
             )
         if submitted_at <= when.now - staff_step:
             for member in staff:
-                yield Reminder(
-                    member["id"],
-                    Kind.REVIEW_WAITING,
-                    said.staff.subject,
-                    said.staff.body,
-                    link,
-                    f"review_waiting:{submission_id}:staff:{member['id']}",
-                )
+                recipient = member["id"]
+                key = f"{base}:staff:{recipient}"
+                yield Reminder(recipient, Kind.REVIEW_WAITING, *said.staff, link, key)
 
 
 def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
@@ -191,19 +155,10 @@ def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
             (session.learner_id, session.learner_zone),
             (session.mentor_user_id, session.mentor_zone),
         ):
-            said = session_upcoming_text(
-                session.duration_minutes,
-                when.local_time(session.scheduled_at, zone_name),
-                zone_name,
-            )
-            yield Reminder(
-                recipient,
-                Kind.SESSION_UPCOMING,
-                said.subject,
-                said.body,
-                link,
-                f"session_upcoming:{session.session_id}:{recipient}",
-            )
+            local_start = when.local_time(session.scheduled_at, zone_name)
+            said = session_upcoming_text(session.duration_minutes, local_start, zone_name)
+            key = f"session_upcoming:{session.session_id}:{recipient}"
+            yield Reminder(recipient, Kind.SESSION_UPCOMING, *said, link, key)
 
 
 # --- weekly_digest ----------------------------------------------------------------------------
@@ -235,11 +190,4 @@ def weekly_digests(due: list[tuple[int, bool, str]], counts: DigestCounts):
             )
             link = "/reviews/queue/"
         said = weekly_digest_text(week, figures)
-        yield Reminder(
-            user_id,
-            Kind.WEEKLY_DIGEST,
-            said.subject,
-            said.body,
-            link,
-            f"weekly_digest:{user_id}:{week}",
-        )
+        yield Reminder(user_id, Kind.WEEKLY_DIGEST, *said, link, f"weekly_digest:{user_id}:{week}")
