@@ -1,17 +1,9 @@
 """Invitations: the email a new account gets to choose its password, sent through the outbox.
 
-``invitation_create`` / ``invitations_create`` write one ``Notification`` of kind ``invitation``
-per person and cohort (dedupe key ``invitation:<user id>:<cohort id>``) in the caller's
-transaction. After the commit the rows' emails are handed to the same delivery tasks as every
-reminder (``outbox.publish_emails``), which send each exactly once (the row's ``email_state`` is the
-lock; docs/OPERATIONS.md). Nothing is sent inside the caller's request or transaction, and a
-rolled-back caller leaves neither a row nor an email.
-
-The set-your-password link is built when the email is rendered (``emails.invitation_url``),
-never stored: a reset token is valid for ``PASSWORD_RESET_TIMEOUT`` only, and it must not sit
-readable in the notifications table.
-
-May import the lower apps, the kernel and ``tracker.models``; the roster room calls it.
+One ``invitation`` notification per person and cohort, written in the caller's transaction and
+emailed after commit like every reminder: a rolled-back caller leaves neither row nor email.
+The set-your-password link is made when the email is rendered, never stored: its token expires
+and must not sit in the notifications table. The roster room calls it.
 """
 
 from __future__ import annotations

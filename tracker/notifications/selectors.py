@@ -1,8 +1,4 @@
-"""Reads of notifications and preferences; none of them writes.
-
-Offers ``notification_list``, ``notification_unread_count``, ``preferences_for`` and
-``default_timezone_for``.
-"""
+"""Reads of notifications and preferences; none of them writes."""
 
 from django.db.models import QuerySet
 

@@ -1,11 +1,5 @@
-"""The sweep's reads: set-based, a fixed handful of queries per chunk of enrollments (keyset
-pages by id) or per partition, whatever the number of enrollments.
-
-Offers ``Context`` (per-sweep lookups), ``enrollment_pages``, ``chunk_facts``,
-``waiting_submissions``, ``upcoming_sessions``, ``digest_recipients``, ``digest_counts`` and
-the id ``partitions``. Imports the models and the progress read helpers (``raw_rows``,
-nothing that writes).
-"""
+"""The sweep's reads: a fixed handful of queries per chunk of enrollments (keyset pages by id)
+or per partition, whatever the number of enrollments. Nothing here writes."""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
 """Who is reminded of what, and at most how often: the contract's reminder table as code.
 
-Offers ``Reminder`` (one row to create) and one generator per kind family:
-``enrollment_reminders`` (``due_soon``, ``overdue``, ``inactive``), ``review_waiting``,
-``session_upcoming``, ``digests_due`` and ``weekly_digests``. Each reminder's dedupe key
-encodes the contract's "at most" column, so the same reminder made twice (two sweeps, a replay
-of a past day) is one row. Pure: they decide over rows the reads gave them; no database.
+Each reminder's dedupe key encodes the "at most" column, so the same reminder made twice is one
+row. Pure: decides over the rows the reads gave; no database.
 """
 
 from __future__ import annotations

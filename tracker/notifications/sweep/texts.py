@@ -1,10 +1,5 @@
-"""What each reminder of the sweep says: subjects and bodies, as named types.
-
-Offers one function per kind (``assignment_text`` for ``due_soon`` and ``overdue``,
-``inactive_text``, ``review_waiting_text``, ``session_upcoming_text``, ``weekly_digest_text``)
-and the types they return. Pure: no database, no clock (the caller passes the dates). The
-types are NamedTuples because the sweep makes hundreds of thousands of them.
-"""
+"""What each sweep reminder says. Pure (no database, no clock); NamedTuples, since the sweep
+makes hundreds of thousands of them."""
 
 from __future__ import annotations
 

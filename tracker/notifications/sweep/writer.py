@@ -1,14 +1,9 @@
-"""Writing the sweep's reminders: bounded batches, one insert statement, a second connection.
+"""Writing the sweep's reminders: bounded batches, one statement each, on a second connection.
 
-Offers ``Writer`` and ``SweepResult``. Each batch is its own transaction and one statement,
-``INSERT … SELECT … FROM <the batch as JSON> ON CONFLICT (dedupe_key) DO NOTHING RETURNING id,
-dedupe_key`` (PostgreSQL, and SQLite from 3.35): the unique key, not a read before the write,
-decides what is new, and ``RETURNING`` tells this sweep's rows from a concurrent sweep's. A dry
-run inserts nothing and reads which keys are still free instead.
-
-Every row of one sweep carries the same stamp as ``created_at`` and ``email_enqueued_at``; the
-result names the rows made (ids in ``[first_id, last_id]`` with that stamp), which is how their
-emails are handed out afterwards (``tracker.notifications.outbox``).
+``INSERT … SELECT … FROM <batch as JSON> ON CONFLICT (dedupe_key) DO NOTHING RETURNING``: the
+unique key decides what is new, and ``RETURNING`` tells this sweep's rows from a concurrent
+one's. A dry run reads which keys are free instead. One sweep stamps all its rows alike
+(``created_at``, ``email_enqueued_at``), which is how the outbox finds them afterwards.
 """
 
 from __future__ import annotations
