@@ -1,12 +1,9 @@
 """Build (or top up) the demo: program, staff, mentors, one cohort ten weeks in, learners.
 
-Accounts, enrollments, pauses and pairings go in with ``bulk_create``; the high-volume history
-(sessions, progress logs, submissions, reviews, help requests) as plain tuples through
-``tracker.seed.rows``, so ten thousand learners take seconds, not minutes. The one password
-hash is computed once and shared. Idempotent: the program, the cohort and every
-account are found by their stable names, and only learners without an enrollment in the demo
-cohort get a history, so a second run adds nothing and ``--learners N`` with a larger N adds
-the missing ones.
+Accounts go in with ``bulk_create`` (one shared password hash), the high-volume history as
+plain tuples (``tracker.seed.rows``), so ten thousand learners take seconds. Idempotent: every
+row is found by a stable name and only learners not yet in the demo cohort get a history, so a
+rerun adds nothing and a larger ``--learners N`` adds the missing ones.
 """
 
 from __future__ import annotations
@@ -97,13 +94,8 @@ class SeedResult:
 
 @contextlib.contextmanager
 def explicit_timestamps(*model_fields: models.DateTimeField) -> Iterator[None]:
-    """Let bulk inserts keep the historical ``created_at``-style values the seed computed.
-
-    ``auto_now``/``auto_now_add`` overwrite any value on insert; a demo history needs rows that
-    were "created" weeks ago, so the flags are lifted for the duration of the seed (a
-    single-threaded management command) and restored. The history tables written as tuples
-    (``tracker.seed.rows``) take their timestamps as given and need no such help.
-    """
+    """Lift ``auto_now``/``auto_now_add`` for the seed (a single-threaded command): its
+    history needs rows "created" weeks ago. Tuple-written tables need no such help."""
     saved = [(f, f.auto_now, f.auto_now_add) for f in model_fields]
     try:
         for f in model_fields:
@@ -114,19 +106,13 @@ def explicit_timestamps(*model_fields: models.DateTimeField) -> Iterator[None]:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-def _timestamp_fields() -> list[models.DateTimeField]:
-    return [
-        Enrollment._meta.get_field("enrolled_at"),
-        Pause._meta.get_field("created_at"),
-    ]
-
-
 def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResult:
     """Create or top up the demo data; returns what the accounts are."""
     if learners < 0:
         raise ValueError("learners must be zero or more")
     password_hash = make_password(password)
-    with transaction.atomic(), explicit_timestamps(*_timestamp_fields()):
+    stamped = Enrollment._meta.get_field("enrolled_at"), Pause._meta.get_field("created_at")
+    with transaction.atomic(), explicit_timestamps(*stamped):
         program = ensure_program()
         staff = _ensure_staff(password_hash)
         cohort = _ensure_cohort(program)
@@ -269,19 +255,17 @@ def _mentor_accounts(password_hash: str, wanted: int) -> tuple[list[Mentor], int
     have_profile = set(
         Mentor.objects.filter(user__username__in=usernames).values_list("user__username", flat=True)
     )
-    new_mentors = []
-    for username, profile in profiles.items():
-        if username in have_profile:
-            continue
-        new_mentors.append(
-            Mentor(
-                user=users[username],
-                capacity=profile.capacity,
-                expertise=list(profile.expertise),
-                timezone=profile.timezone,
-                bio=profile.bio,
-            )
+    new_mentors = [
+        Mentor(
+            user=users[username],
+            capacity=profile.capacity,
+            expertise=list(profile.expertise),
+            timezone=profile.timezone,
+            bio=profile.bio,
         )
+        for username, profile in profiles.items()
+        if username not in have_profile
+    ]
     Mentor.objects.bulk_create(new_mentors, batch_size=BATCH_SIZE)
     mentors = list(
         Mentor.objects.filter(user__username__in=usernames)
@@ -403,19 +387,18 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
     for owner, pairing in zip(owners, pairings, strict=True):
         pairing_ids[owner].append(pairing.pk)
 
-    sessions: list[SessionRow] = []
-    logs: list[LogRow] = []
-    submission_plans: list[SubmissionPlan] = []
-    help_requests: list[HelpRequestRow] = []
-    for plan, enrollment, chain, ids in zip(
-        plans, enrollments, pairing_plans, pairing_ids, strict=True
-    ):
-        activity = plan_activity(ctx, plan, enrollment.pk, chain, ids)
-        sessions += activity.sessions
-        logs += activity.logs
-        submission_plans += activity.submissions
-        help_requests += activity.help_requests
-    _write_activity(sessions, logs, submission_plans, help_requests)
+    activities = [
+        plan_activity(ctx, plan, enrollment.pk, chain, ids)
+        for plan, enrollment, chain, ids in zip(
+            plans, enrollments, pairing_plans, pairing_ids, strict=True
+        )
+    ]
+    _write_activity(
+        [row for activity in activities for row in activity.sessions],
+        [row for activity in activities for row in activity.logs],
+        [row for activity in activities for row in activity.submissions],
+        [row for activity in activities for row in activity.help_requests],
+    )
 
 
 def _write_activity(
@@ -424,8 +407,7 @@ def _write_activity(
     submission_plans: list[SubmissionPlan],
     help_requests: Iterable[HelpRequestRow],
 ) -> dict[tuple[int, int, int], int]:
-    """Write the planned history of some new enrollments; returns each submission's id by its
-    (enrollment, assignment, version) key."""
+    """Write the planned history of new enrollments; returns each submission's id by its key."""
     RowTable(MentorSession, SessionRow).insert(sessions)
     RowTable(ProgressLog, LogRow).insert(logs)
     RowTable(Submission, SubmissionRow).insert(plan.submission for plan in submission_plans)
@@ -434,12 +416,8 @@ def _write_activity(
         enrollment_id__in={plan.submission.enrollment_id for plan in submission_plans}
     ).values_list("enrollment_id", "assignment_id", "version", "pk")
     ids = {(enrollment, assignment, version): pk for enrollment, assignment, version, pk in saved}
-    reviews: list[ReviewRow] = []
-    for plan in submission_plans:
-        review = plan.review(ids[plan.submission.key])
-        if review is not None:
-            reviews.append(review)
-    RowTable(Review, ReviewRow).insert(reviews)
+    reviews = (plan.review(ids[plan.submission.key]) for plan in submission_plans)
+    RowTable(Review, ReviewRow).insert(review for review in reviews if review is not None)
     RowTable(HelpRequest, HelpRequestRow).insert(help_requests)
     return ids
 
