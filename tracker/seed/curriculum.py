@@ -153,14 +153,9 @@ MILESTONES: tuple[tuple[str, int, int, str], ...] = (
     ("Capstone deployed API or web service", 26, FINAL_MILESTONE_WEIGHT,
      "The model live behind a public HTTP endpoint; submit its deployment URL."),
 )
+FINAL_PRESENTATION = ("Capstone final presentation", 26, PROJECT_WEIGHT,
+                      "A 15-minute demo and talk to the cohort and mentors.")
 # fmt: on
-
-FINAL_PRESENTATION = (
-    "Capstone final presentation",
-    26,
-    PROJECT_WEIGHT,
-    "A 15-minute demo and talk to the cohort and mentors.",
-)
 PRESENTATION_RUBRIC = (
     ("Story", "The problem, the approach and the result are clear to a non-specialist."),
     ("Demo", "The deployed service works live."),

@@ -76,12 +76,8 @@ def mentor_profile(number: int) -> MentorProfile:
 @dataclass(frozen=True)
 class Story:
     """How one demo learner's ten weeks went; the progress engine turns it into pace and risk.
-
-    ``target`` is the pace the history aims at: ``ahead`` (about 18 points over the schedule),
-    ``on_track`` (on the schedule), ``slipping`` (about 17 points under: at risk) and ``behind``
-    (far under). The flags add one risk reason each; ``quiet_days`` is how long ago the learner
-    last did anything (from 7 days on the engine calls it ``inactive``).
-    """
+    ``target`` is the pace aimed at (``TARGET_DELTA``: points over or under the schedule); each
+    flag adds one risk reason; ``quiet_days`` since the last activity (7+ is ``inactive``)."""
 
     target: str
     label: str

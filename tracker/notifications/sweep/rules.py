@@ -43,7 +43,6 @@ class Reminder(NamedTuple):
     dedupe_key: str
 
 
-# --- due_soon, overdue, inactive --------------------------------------------------------------
 def enrollment_reminders(
     rows: list[dict], facts: ChunkFacts, when: SweepClock, context: Context
 ) -> Iterable[Reminder]:
@@ -121,7 +120,6 @@ def enrollment_reminders(
                 yield Reminder(mentor, Kind.INACTIVE, *said.mentor, link, f"{key}:mentor:{mentor}")
 
 
-# --- review_waiting, session_upcoming ---------------------------------------------------------
 def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]):
     """The mentor once per submission after 48 hours, every staff member once after 96."""
     staff_step = dt.timedelta(hours=settings.STRIDE_REVIEW_ESCALATE_HOURS)
@@ -158,7 +156,6 @@ def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
             yield Reminder(recipient, Kind.SESSION_UPCOMING, *said, link, key)
 
 
-# --- weekly_digest ----------------------------------------------------------------------------
 def digests_due(
     recipients: dict[int, tuple[str, bool]], when: SweepClock
 ) -> list[tuple[int, bool, str]]:
