@@ -337,62 +337,47 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
     )
 
     # Active learners take a seat; a withdrawn learner's pairing is history and takes none.
-    pairing_plans: list[PairingPlan] = []
-    pairings: list[Pairing] = []
-    owners: list[int] = []  # index into plans for each pairing row
-    for index, plan in enumerate(plans):
+    chains: list[list[Pairing]] = []
+    for plan, enrollment in zip(plans, enrollments, strict=True):
         if plan.withdrawn_at is None:
             mentor = next(seats)
             mentor.active += 1
+            end = (None, "")
         else:
             mentor = mentors[plan.number % len(mentors)]
-        chain = [mentor]
-        starts = [plan.enrolled_at]
-        reasons = []
+            end = (plan.withdrawn_at, "Learner withdrew")
+        # (mentor, started, ended, end reason) of each pairing, the last one's end as planned.
+        chain = [(mentor, plan.enrolled_at, *end)]
         if plan.story.repaired:
             # The first mentor left after four weeks; the pairing stays as history.
             first = mentors[(mentors.index(mentor) + 1) % len(mentors)]
             if first.pk != mentor.pk:
-                chain = [first, mentor]
-                starts.append(ctx.local(ctx.start_date + 28 * DAY, 12))
-                reasons = ["Mentor's time zone no longer fits the learner's schedule"]
-        plan_pairings = PairingPlan(
-            mentor_ids=[m.pk for m in chain],
-            mentor_user_ids=[m.user_id for m in chain],
-            starts=starts,
-            ended_at=plan.withdrawn_at,
-            end_reasons=reasons,
-        )
-        pairing_plans.append(plan_pairings)
-        for i, m in enumerate(chain):
-            if i < len(chain) - 1:
-                ended_at, end_reason = starts[i + 1], reasons[i]
-            elif plan.withdrawn_at is not None:
-                ended_at, end_reason = plan.withdrawn_at, "Learner withdrew"
-            else:
-                ended_at, end_reason = None, ""
-            pairings.append(
+                moved = ctx.local(ctx.start_date + 28 * DAY, 12)
+                reason = "Mentor's time zone no longer fits the learner's schedule"
+                chain = [(first, plan.enrolled_at, moved, reason), (mentor, moved, *end)]
+        chains.append(
+            [
                 Pairing(
-                    enrollment=enrollments[index],
+                    enrollment=enrollment,
                     mentor=m,
-                    started_at=starts[i],
-                    ended_at=ended_at,
-                    end_reason=end_reason,
+                    started_at=started,
+                    ended_at=ended,
+                    end_reason=reason,
                     created_by=staff,
                 )
-            )
-            owners.append(index)
-    Pairing.objects.bulk_create(pairings, batch_size=BATCH_SIZE)
-    pairing_ids: list[list[int]] = [[] for _ in plans]
-    for owner, pairing in zip(owners, pairings, strict=True):
-        pairing_ids[owner].append(pairing.pk)
+                for m, started, ended, reason in chain
+            ]
+        )
+    Pairing.objects.bulk_create([p for chain in chains for p in chain], batch_size=BATCH_SIZE)
 
     activities = [
-        plan_activity(ctx, plan, enrollment.pk, chain, ids)
-        for plan, enrollment, chain, ids in zip(
-            plans, enrollments, pairing_plans, pairing_ids, strict=True
+        plan_activity(
+            ctx, plan, enrollment.pk,
+            PairingPlan([p.pk for p in chain], [p.mentor.user_id for p in chain],
+                        [p.started_at for p in chain]),
         )
-    ]
+        for plan, enrollment, chain in zip(plans, enrollments, chains, strict=True)
+    ]  # fmt: skip
     _write_activity(
         [row for activity in activities for row in activity.sessions],
         [row for activity in activities for row in activity.logs],
@@ -486,10 +471,8 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
             end_reason="Learner withdrew" if withdrew else "Graduated",
             created_by=staff,
         )
-        chain = PairingPlan(
-            mentor_ids=[mentor.pk], mentor_user_ids=[mentor.user_id], starts=[plan.enrolled_at]
-        )
-        activity = plan_activity(ctx, plan, enrollment.pk, chain, [pairing.pk])
+        chain = PairingPlan([pairing.pk], [mentor.user_id], [plan.enrolled_at])
+        activity = plan_activity(ctx, plan, enrollment.pk, chain)
         sessions += [s for s in activity.sessions if s.status != SCHEDULED]
         logs += activity.logs
         for item in activity.submissions:

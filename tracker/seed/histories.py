@@ -155,14 +155,11 @@ class SeedContext:
 
 @dataclass
 class PairingPlan:
-    """The mentors of one enrollment over time; the last one is active unless ``ended_at``."""
+    """The saved pairings of one enrollment over time (pairing i ends when i + 1 starts)."""
 
-    mentor_ids: list[int]
+    ids: list[int]
     mentor_user_ids: list[int]
-    # When each pairing started; pairing i ends when pairing i + 1 starts.
     starts: list[dt.datetime]
-    ended_at: dt.datetime | None = None
-    end_reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -276,7 +273,6 @@ def plan_activity(
     plan: EnrollmentPlan,
     enrollment_id: int,
     pairings: PairingPlan,
-    pairing_ids: list[int],
 ) -> Activity:
     """Sessions, progress logs, submissions with reviews and help requests of one learner."""
     story = plan.story
@@ -294,14 +290,14 @@ def plan_activity(
                 index = i
         return index
 
-    sessions = _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng)
+    sessions = _sessions(ctx, plan, enrollment_id, pairings, pairing_at, rng)
     logs = _logs(ctx, plan, enrollment_id, pauses, cutoff, rng)
     submissions = _submissions(ctx, plan, enrollment_id, pairings, pairing_at, pauses, cutoff, rng)
     help_requests = _help_requests(ctx, plan, enrollment_id, pairings, rng)
     return Activity(sessions, logs, submissions, help_requests)
 
 
-def _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng):
+def _sessions(ctx, plan, enrollment_id, pairings, pairing_at, rng):
     story = plan.story
     weekday_offset = plan.number % 5
     hour = 15 + plan.number % 4
@@ -339,7 +335,7 @@ def _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng):
         created = max(created, pairings.starts[pairing_index])
         updated = min(max(moment + HOUR, created), ctx.now)
         minutes = 45 if index == 0 else 30
-        pairing_id = pairing_ids[pairing_index]
+        pairing_id = pairings.ids[pairing_index]
         sessions.append(
             SessionRow(enrollment_id, pairing_id, moment, minutes, status, notes, created, updated)
         )
