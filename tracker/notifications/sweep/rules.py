@@ -114,10 +114,10 @@ def enrollment_reminders(
         idle = (today - baseline).days
         if idle >= inactive_days:
             key = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
-            said = inactive_text(idle, baseline)
-            yield Reminder(learner, Kind.INACTIVE, *said.learner, f"{link}#log", f"{key}:learner")
+            to_learner, to_mentor = inactive_text(idle, baseline)
+            yield Reminder(learner, Kind.INACTIVE, *to_learner, f"{link}#log", f"{key}:learner")
             if mentor and idle >= mentor_inactive_days:
-                yield Reminder(mentor, Kind.INACTIVE, *said.mentor, link, f"{key}:mentor:{mentor}")
+                yield Reminder(mentor, Kind.INACTIVE, *to_mentor, link, f"{key}:mentor:{mentor}")
 
 
 def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]):
@@ -126,20 +126,18 @@ def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]
     for submission_id, version, submitted_at, title, mentor in waiting:
         hours = int((when.now - submitted_at).total_seconds() // 3600)
         link = f"/submissions/{submission_id}/"
-        said = review_waiting_text(
+        to_mentor, to_staff = review_waiting_text(
             title=title, version=version, submitted_at=submitted_at, hours=hours,
             has_mentor=bool(mentor),
         )  # fmt: skip
         base = f"review_waiting:{submission_id}"
         if mentor:
-            yield Reminder(
-                mentor, Kind.REVIEW_WAITING, *said.mentor, link, f"{base}:mentor:{mentor}"
-            )
+            yield Reminder(mentor, Kind.REVIEW_WAITING, *to_mentor, link, f"{base}:mentor:{mentor}")
         if submitted_at <= when.now - staff_step:
             for member in staff:
                 recipient = member["id"]
                 key = f"{base}:staff:{recipient}"
-                yield Reminder(recipient, Kind.REVIEW_WAITING, *said.staff, link, key)
+                yield Reminder(recipient, Kind.REVIEW_WAITING, *to_staff, link, key)
 
 
 def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):

@@ -27,17 +27,8 @@ from .rules import Reminder
 WRITE_BATCH = 10000
 KEY_LOOKUP_BATCH = 900
 _INSERT_COLUMNS = (
-    "recipient_id",
-    "kind",
-    "subject",
-    "body",
-    "link",
-    "dedupe_key",
-    "created_at",
-    "email_enqueued_at",
-    "email_state",
-    "email_attempts",
-    "email_error",
+    *("recipient_id", "kind", "subject", "body", "link", "dedupe_key"),  # from the batch
+    *("created_at", "email_enqueued_at", "email_state", "email_attempts", "email_error"),
 )
 # The batch travels as one JSON array of rows; what unpacks it into rows is the only thing
 # the two databases spell differently.
