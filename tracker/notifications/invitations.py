@@ -50,14 +50,9 @@ def _row(user: Any, cohort: Cohort, now: Any) -> Notification:
 def invitations_create(
     *, users: Iterable[Any], cohort: Cohort, invited_by: Any
 ) -> list[Notification]:
-    """The invitation of each of ``users`` to ``cohort`` (staff only), one per person and cohort,
-    in the order given (a person named twice once): a person invited before keeps the first row
-    and gets no second email.
-
-    Runs in the caller's transaction; the new rows' emails are published once it commits. The
-    new rows are written in bulk: the unique dedupe key stays the guarantee, and a concurrent
-    writer of the same key makes the caller's transaction fail whole rather than send twice.
-    """
+    """The invitation of each of ``users`` to ``cohort`` (staff only), in the order given; a
+    person invited before keeps the first row and gets no second email. Written in bulk: a
+    concurrent writer of the same key fails the caller's transaction rather than send twice."""
     if not is_staff(invited_by):
         raise PermissionDenied("Only staff invite people.")
     by_key = {invitation_key(user, cohort): user for user in users}

@@ -1,12 +1,8 @@
-"""Backup and restore of the configured database, for ``bin/backup`` and ``bin/restore``.
+"""Backup and restore of the app's database (``DATABASE_URL``, else ``var/stride.sqlite3``).
 
-Standard library only (no Django import), so it runs before the app can start, e.g. to restore
-a database the app cannot read. The database is the one the app uses: ``DATABASE_URL``, or the
-default SQLite file in ``STRIDE_VAR_DIR`` (``var/``).
-
-- PostgreSQL: ``pg_dump --format=custom`` / ``pg_restore --clean --if-exists`` in one
-  transaction. The password travels in ``PGPASSWORD``, never on a command line.
-- SQLite: SQLite's online backup API, consistent while the app keeps running.
+Standard library only, so it runs where the app cannot start. PostgreSQL: ``pg_dump`` /
+``pg_restore`` in one transaction, the password in ``PGPASSWORD``, never on a command line.
+SQLite: the online backup API, consistent while the app runs.
 """
 
 from __future__ import annotations

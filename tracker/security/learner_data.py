@@ -1,10 +1,8 @@
 """One learner's data: export it whole (JSON), or erase the person while keeping the numbers.
 
-Both are staff-only services, each in one transaction, each leaving an entry in the admin's log
-(``LogEntry``) that names the staff member who ran it. Erasure anonymises rather than deletes:
-statuses, minutes, versions and dates stay, so cohort progress and program insights stay true;
-every piece of free text that could say who the learner was is blanked, in the live rows and in
-their audit history alike.
+Staff-only services, one transaction each, logged in the admin's ``LogEntry``. Erasure
+anonymises: statuses, minutes and dates stay so progress and insights stay true; free text that
+could name the learner is blanked, in the live rows and their audit history alike.
 """
 
 from __future__ import annotations

@@ -35,13 +35,8 @@ def run_sweep(
     keep_reminders: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
-    """One sweep over enrollments with ids in ``[lo, hi)`` (all when not given); returns what
-    it created (``include_global``: the weekly digests too, which belong to no enrollment).
-
-    ``day`` replays a past day: every recipient's local date is that day, and nothing already
-    created is created (or sent) again. The new rows' emails are published once the caller's
-    transaction commits.
-    """
+    """One sweep over enrollments with ids in ``[lo, hi)`` (default all), plus the weekly
+    digests with ``include_global``; ``day`` replays a past day (nothing is made twice)."""
     when = SweepClock.for_day(day)
     writer = Writer(dry_run=dry_run, keep=keep_reminders or dry_run)
     try:

@@ -162,11 +162,8 @@ def insert_ignoring_duplicates(
     reminders: list[Reminder], stamp: dt.datetime
 ) -> list[tuple[int, str]]:
     """Insert the rows whose dedupe key is free; return ``(id, dedupe_key)`` of those inserted.
-
-    The statement ``bulk_create(ignore_conflicts=True)`` issues, minus the per-field model
-    machinery (which costs more than the database at sweep volumes), plus ``RETURNING``; the
-    whole batch is one parameter (a JSON array), so one statement takes any batch size.
-    """
+    ``bulk_create(ignore_conflicts=True)`` plus ``RETURNING``, minus the per-field model work
+    that costs more than the database at sweep volumes; the batch is one JSON parameter."""
     table = connection.ops.quote_name(Notification._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in _INSERT_COLUMNS)
     source, fields = _JSON_ROWS[connection.vendor]
