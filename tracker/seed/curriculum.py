@@ -6,7 +6,10 @@ program manager's edits in the admin survive a second ``seed_demo``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.db import models
 
 from curriculum.models import Assignment, Module, Program, RubricCriterion
 
@@ -214,68 +217,65 @@ def ensure_program() -> Program:
             "description": PROGRAM_DESCRIPTION,
         },
     )
-    modules = {module.title: module for module in program.modules.all()}
-    missing_modules = []
-    for order, spec in enumerate((*MODULES, CAPSTONE_MODULE), start=1):
-        if spec.title in modules:
-            continue
-        module = Module(
-            program=program,
-            order=order,
-            title=spec.title,
-            description=spec.description,
-            expected_hours=spec.expected_hours,
-            start_week=spec.start_week,
-            end_week=spec.end_week,
-        )
-        module.full_clean()
-        missing_modules.append(module)
-    Module.objects.bulk_create(missing_modules)
-    modules = {module.title: module for module in program.modules.all()}
+    have = set(program.modules.values_list("title", flat=True))
+    _create_valid(
+        Module,
+        [
+            Module(
+                program=program,
+                order=order,
+                title=spec.title,
+                description=spec.description,
+                expected_hours=spec.expected_hours,
+                start_week=spec.start_week,
+                end_week=spec.end_week,
+            )
+            for order, spec in enumerate((*MODULES, CAPSTONE_MODULE), start=1)
+            if spec.title not in have
+        ],
+    )
 
+    modules = {module.title: module for module in program.modules.all()}
     assignments = {assignment.title: assignment for assignment in program.assignments.all()}
     next_order = max((a.order for a in assignments.values()), default=0) + 1
-    missing_assignments = []
-    for spec in assignment_specs():
-        if spec.title in assignments:
-            continue
-        assignment = Assignment(
-            program=program,
-            module=modules.get(spec.module_title),
-            order=next_order,
-            title=spec.title,
-            description=spec.description,
-            kind=spec.kind,
-            due_week=spec.due_week,
-            weight=spec.weight,
-        )
-        assignment.full_clean()
-        missing_assignments.append(assignment)
-        next_order += 1
-    Assignment.objects.bulk_create(missing_assignments)
+    missing = [spec for spec in assignment_specs() if spec.title not in assignments]
+    _create_valid(
+        Assignment,
+        [
+            Assignment(
+                program=program,
+                module=modules.get(spec.module_title),
+                order=order,
+                title=spec.title,
+                description=spec.description,
+                kind=spec.kind,
+                due_week=spec.due_week,
+                weight=spec.weight,
+            )
+            for order, spec in enumerate(missing, start=next_order)
+        ],
+    )
 
-    specs_by_title = {spec.title: spec for spec in assignment_specs()}
-    existing_criteria = set(
+    rubrics = {spec.title: spec.rubric for spec in assignment_specs()}
+    have = set(
         RubricCriterion.objects.filter(assignment__program=program).values_list(
             "assignment_id", "name"
         )
     )
-    missing_criteria = []
-    for assignment in program.assignments.all():
-        spec = specs_by_title.get(assignment.title)
-        if spec is None:
-            continue
-        for order, (name, description) in enumerate(spec.rubric, start=1):
-            if (assignment.pk, name) in existing_criteria:
-                continue
-            missing_criteria.append(
-                RubricCriterion(
-                    assignment=assignment,
-                    order=order,
-                    name=name,
-                    description=description,
-                    max_score=4,
-                )
-            )
-    RubricCriterion.objects.bulk_create(missing_criteria)
+    RubricCriterion.objects.bulk_create(
+        RubricCriterion(
+            assignment=assignment, order=order, name=name, description=description, max_score=4
+        )
+        for assignment in program.assignments.all()
+        for order, (name, description) in enumerate(rubrics.get(assignment.title, ()), start=1)
+        if (assignment.pk, name) not in have
+    )
     return program
+
+
+def _create_valid(model: type[models.Model], rows: Iterable[models.Model]) -> None:
+    """Validate every row, then insert them together."""
+    rows = list(rows)
+    for row in rows:
+        row.full_clean()
+    model.objects.bulk_create(rows)
