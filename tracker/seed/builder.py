@@ -429,13 +429,8 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
     final_milestone = max(
         (a for a in ctx.assignments if a.kind == "milestone"), key=lambda a: a.due_week
     )
-    existing = _demo_users(
-        {
-            username: learner_name(number + 500)
-            for number, username in enumerate(usernames, start=1)
-        },
-        password_hash,
-    )
+    names = {username: learner_name(n + 500) for n, username in enumerate(usernames, start=1)}
+    existing = _demo_users(names, password_hash)
 
     sessions: list[SessionRow] = []
     logs: list[LogRow] = []
@@ -443,12 +438,8 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
     checks: list[tuple[tuple[int, int, int], dt.datetime]] = []
     for number, username in enumerate(usernames, start=1):
         withdrew = number == ALUMNI
-        story = Story(
-            "slipping" if withdrew else ("ahead" if number % 3 == 0 else "on_track"),
-            "alumni",
-            quiet_days=0,
-            withdrawn=withdrew,
-        )
+        target = "slipping" if withdrew else ("ahead" if number % 3 == 0 else "on_track")
+        story = Story(target, "alumni", quiet_days=0, withdrawn=withdrew)
         # Numbers apart from the live cohort's, so the alumni get histories of their own.
         plan = plan_enrollment(ctx, 1000 + number, story)
         if withdrew:
