@@ -122,22 +122,18 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> str:
     if not claimed:
         return "busy"
 
+    ours = Notification.objects.filter(pk=notification.pk, email_state=State.SENDING)
     try:
         build_email(notification).send(fail_silently=False)
     except Exception as exc:
         error = f"{exc.__class__.__name__}: {exc}"[:500]
         if is_transient(exc) and not final_attempt:
-            Notification.objects.filter(pk=notification.pk, email_state=State.SENDING).update(
-                email_state=State.PENDING, email_claimed_at=None, email_error=error
-            )
+            ours.update(email_state=State.PENDING, email_claimed_at=None, email_error=error)
             raise TransientEmailError(error) from exc
         logger.error("Email for notification %s failed for good: %s", notification.pk, error)
-        Notification.objects.filter(pk=notification.pk, email_state=State.SENDING).update(
-            email_state=State.FAILED, email_claimed_at=None, email_error=error
-        )
+        ours.update(email_state=State.FAILED, email_claimed_at=None, email_error=error)
         return "failed"
-
-    Notification.objects.filter(pk=notification.pk, email_state=State.SENDING).update(
+    ours.update(
         email_state=State.SENT, emailed_at=clock.now(), email_claimed_at=None, email_error=""
     )
     return "sent"
