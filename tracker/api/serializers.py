@@ -390,11 +390,21 @@ class CohortProgressRowSerializer(ProgressFieldsSerializer):
     status = enum_field(Enrollment.Status.choices)
 
 
-class ModuleProgressSerializer(serializers.Serializer):
+class ModuleFields(serializers.Serializer):
     module = serializers.IntegerField()
     title = serializers.CharField()
     order = serializers.IntegerField()
     expected_hours = serializers.IntegerField()
+
+
+class AssignmentFields(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = enum_field(Assignment.Kind.choices)
+    module = serializers.IntegerField(allow_null=True)
+
+
+class ModuleProgressSerializer(ModuleFields):
     minutes_logged = serializers.IntegerField()
     percent_complete = serializers.FloatField()
     status = enum_field(["not_started", "in_progress", "complete"])
@@ -408,11 +418,7 @@ CELL_STATUSES = [
 ]
 
 
-class AssignmentProgressSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = enum_field(Assignment.Kind.choices)
-    module = serializers.IntegerField(allow_null=True)
+class AssignmentProgressSerializer(AssignmentFields):
     weight = serializers.IntegerField()
     due_date = serializers.DateField()
     status = enum_field(CELL_STATUSES)
@@ -459,11 +465,7 @@ class CohortMatrixSerializer(serializers.Serializer):
     cells = MatrixCellSerializer(many=True)
 
 
-class ModuleInsightSerializer(serializers.Serializer):
-    module = serializers.IntegerField()
-    title = serializers.CharField()
-    order = serializers.IntegerField()
-    expected_hours = serializers.IntegerField()
+class ModuleInsightSerializer(ModuleFields):
     learners_logging = serializers.IntegerField()
     median_minutes = serializers.FloatField(allow_null=True)
     median_vs_expected = serializers.FloatField(
@@ -477,11 +479,7 @@ class ModuleInsightSerializer(serializers.Serializer):
     completion_rate = serializers.FloatField(allow_null=True, help_text="0-1")
 
 
-class AssignmentInsightSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = enum_field(Assignment.Kind.choices)
-    module = serializers.IntegerField(allow_null=True)
+class AssignmentInsightSerializer(AssignmentFields):
     due_week = serializers.IntegerField()
     weight = serializers.IntegerField()
     learners_due = serializers.IntegerField()

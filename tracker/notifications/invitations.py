@@ -59,12 +59,13 @@ def invitations_create(
     if not by_key:
         return []
     keys = list(by_key)
-    existing: dict[str, Notification] = {}
-    for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
+    existing = {
+        row.dedupe_key: row
+        for start in range(0, len(keys), KEY_LOOKUP_CHUNK)
         for row in Notification.objects.filter(
             dedupe_key__in=keys[start : start + KEY_LOOKUP_CHUNK]
-        ):
-            existing[row.dedupe_key] = row
+        )
+    }
     now = clock.now()
     with transaction.atomic():
         new = Notification.objects.bulk_create(

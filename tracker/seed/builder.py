@@ -184,10 +184,10 @@ def _context(program: Program, cohort: Cohort) -> SeedContext:
     modules = list(program.modules.order_by("order"))
     capstone = next((m for m in modules if m.title == CAPSTONE_MODULE.title), modules[-1])
     regular = [m for m in modules if m.pk != capstone.pk]
-    week_modules = []
-    for week in range(1, program.length_weeks + 1):
-        covering = [m for m in regular if m.start_week <= week <= m.end_week]
-        week_modules.append(covering[0].pk if covering else capstone.pk)
+    week_modules = [
+        next((m.pk for m in regular if m.start_week <= week <= m.end_week), capstone.pk)
+        for week in range(1, program.length_weeks + 1)
+    ]
     zone = ZoneInfo(cohort.timezone)
     return SeedContext(
         start_date=cohort.start_date,

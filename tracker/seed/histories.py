@@ -284,11 +284,8 @@ def plan_activity(
         cutoff = min(cutoff, plan.withdrawn_at - HOUR)
 
     def pairing_at(moment: dt.datetime) -> int:
-        index = 0
-        for i, start in enumerate(pairings.starts):
-            if start <= moment:
-                index = i
-        return index
+        """The index of the pairing in force at ``moment``."""
+        return max((i for i, start in enumerate(pairings.starts) if start <= moment), default=0)
 
     sessions = _sessions(ctx, plan, enrollment_id, pairings, pairing_at, rng)
     logs = _logs(ctx, plan, enrollment_id, pauses, cutoff, rng)

@@ -54,11 +54,8 @@ def in_range(queryset, lo: int | None, hi: int | None, *, field_name: str = "enr
 
 
 def active_count(lo: int | None, hi: int | None) -> int:
-    return (
-        in_range(Enrollment.objects.all(), lo, hi, field_name="id")
-        .filter(status=Enrollment.Status.ACTIVE)
-        .count()
-    )
+    active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    return in_range(active, lo, hi, field_name="id").count()
 
 
 def enrollment_pages(lo: int | None, hi: int | None) -> Iterator[list[dict]]:
