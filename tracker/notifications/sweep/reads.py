@@ -82,11 +82,8 @@ def _enrollment_rows(queryset) -> Iterable[dict]:
         .order_by("-logged_on")
         .values("logged_on")[:1]
     )
-    mentor_user = Pairing.objects.filter(
-        enrollment_id=OuterRef("pk"), ended_at__isnull=True
-    ).values("mentor__user_id")[:1]
     return queryset.annotate(
-        last_logged_on=Subquery(last_log), mentor_user_id=Subquery(mentor_user)
+        last_logged_on=Subquery(last_log), mentor_user_id=Subquery(_active_mentor_user("pk"))
     ).values(
         "id",
         "status",
@@ -137,10 +134,11 @@ def chunk_facts(rows: list[dict]) -> ChunkFacts:
     return facts
 
 
-def _active_mentor_user():
-    return Pairing.objects.filter(
-        enrollment_id=OuterRef("enrollment_id"), ended_at__isnull=True
-    ).values("mentor__user_id")[:1]
+def _active_mentor_user(enrollment: str = "enrollment_id"):
+    """The user id of the active mentor of the outer row's enrollment."""
+    return Pairing.objects.filter(enrollment_id=OuterRef(enrollment), ended_at__isnull=True).values(
+        "mentor__user_id"
+    )[:1]
 
 
 def waiting_submissions(lo, hi, *, submitted_before: dt.datetime):
