@@ -10,14 +10,7 @@ from rest_framework import serializers
 
 from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
-from learners.models import (
-    DeploymentCheck,
-    Enrollment,
-    HelpRequest,
-    Pause,
-    ProgressLog,
-    Submission,
-)
+from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from tracker.api.fields import enum_field
 from tracker.models import Notification, UserPreferences

@@ -25,14 +25,7 @@ from django.db.models import Count, Q
 from curriculum.kernel import clock
 from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
-from learners.models import (
-    DeploymentCheck,
-    Enrollment,
-    HelpRequest,
-    Pause,
-    ProgressLog,
-    Submission,
-)
+from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
 
 from .curriculum import CAPSTONE_MODULE, ensure_program
@@ -52,14 +45,7 @@ from .histories import (
     plan_activity,
     plan_enrollment,
 )
-from .people import (
-    STAFF_NAME,
-    STAFF_USERNAME,
-    Story,
-    learner_name,
-    mentor_profile,
-    story_of,
-)
+from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
