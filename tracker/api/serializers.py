@@ -217,16 +217,12 @@ class SubmissionSerializer(OutputSerializer):
 class QueuedSubmissionSerializer(SubmissionSerializer):
     """A submission waiting for review, with who sent it and for what."""
 
-    learner = serializers.SerializerMethodField()
+    learner = UserBriefSerializer(source="enrollment.learner", read_only=True)
     assignment_title = serializers.CharField(source="assignment.title", read_only=True)
     cohort = serializers.IntegerField(source="enrollment.cohort_id", read_only=True)
 
     class Meta(SubmissionSerializer.Meta):
         fields = [*SubmissionSerializer.Meta.fields, "learner", "assignment_title", "cohort"]
-
-    @extend_schema_field(UserBriefSerializer)
-    def get_learner(self, submission: Submission) -> dict:
-        return UserBriefSerializer(submission.enrollment.learner).data
 
 
 class HelpRequestSerializer(OutputSerializer):
