@@ -3,7 +3,8 @@
 Public face: the names below. Inside: ``services``/``selectors``, ``events`` (reminders a write
 causes), ``sweep/`` (the periodic ones), ``outbox`` and ``delivery`` (each email sent once),
 ``emails``. Tasks are published by name through ``tracker.jobs``, never by importing
-``tracker.tasks``. May import the models, the lower apps, the kernel and ``tracker.progress``.
+``tracker.tasks``. May import the models, the lower apps, the kernel, ``tracker.progress``
+reads and ``tracker.jobs``.
 """
 
 from .rules import NOTIFICATION_RULE

@@ -3,7 +3,8 @@
 One ``invitation`` notification per person and cohort, written in the caller's transaction and
 emailed after commit like every reminder: a rolled-back caller leaves neither row nor email.
 The set-your-password link is made when the email is rendered, never stored: its token expires
-and must not sit in the notifications table. The roster room calls it.
+and must not sit in the notifications table. May import the lower apps, the kernel and
+``tracker.models``; the roster room calls it.
 """
 
 from __future__ import annotations

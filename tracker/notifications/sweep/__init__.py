@@ -1,5 +1,8 @@
 """The reminder sweep: every due reminder for every enrollment, set-based.
 
+Offers ``run_sweep``, ``run_periodic_sweep`` (one sweep, or a partition task per id range),
+``partitions`` and ``SweepResult``.
+
 ``clock`` (the sweep's instant and each zone's day), ``reads`` (a fixed handful of queries per
 chunk of enrollments), ``rules`` (who is reminded of what, how often: the dedupe keys),
 ``texts`` (the words), ``writer`` (``INSERT … ON CONFLICT DO NOTHING RETURNING``). Memory stays

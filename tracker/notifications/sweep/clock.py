@@ -1,4 +1,5 @@
-"""The sweep's notion of time: one instant, each zone's local date, and a replayed past day."""
+"""The sweep's notion of time: one instant, each zone's local date, and a replayed past day.
+Imports the kernel's clock and zones only."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The sweep's reads: a fixed handful of queries per chunk of enrollments (keyset pages by id)
-or per partition, whatever the number of enrollments. Nothing here writes."""
+or per partition, whatever the number of enrollments. Imports the models and the progress
+read helpers; nothing here writes."""
 
 from __future__ import annotations
 
