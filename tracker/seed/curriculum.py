@@ -47,6 +47,7 @@ class ModuleSpec:
     rubric: tuple[tuple[str, str], ...] = STANDARD_RUBRIC
 
 
+# Title, first and last week, expected hours; description; two exercises; the closing project.
 # fmt: off
 MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec(

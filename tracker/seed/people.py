@@ -39,6 +39,7 @@ class MentorProfile:
     bio: str
 
 
+# First and last name, time zone, capacity; expertise; bio.
 # fmt: off
 MENTOR_PROFILES = (
     MentorProfile("Priya", "Raman", "Europe/Berlin", 8,
