@@ -138,19 +138,15 @@ _ENUM_CLASSES: dict[tuple[bool, tuple[str, ...]], type] = {}
 
 
 def enum_field(choices: Any, *, strict: bool = True, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field whose schema is an inline ``enum`` of its values.
-
-    Several models share field names with different words (``status``, ``kind``); inline enums
-    keep drf-spectacular from inventing colliding component names for them.
-    """
+    """A choice field whose schema is an inline ``enum`` of its values: models share field
+    names with different words (``status``, ``kind``), which named enums would collide on."""
     values = tuple(
         str(choice[0] if isinstance(choice, list | tuple) else choice) for choice in choices
     )
     key = (strict, values)
     if key not in _ENUM_CLASSES:
         base = StrictChoiceField if strict else serializers.ChoiceField
-        # Wrapped in allOf so the enum stays inline: drf-spectacular's enum hook would otherwise
-        # name every "status" set alike and warn about the collisions.
+        # In allOf, so drf-spectacular's enum hook leaves it inline.
         schema = {
             "allOf": [{"type": "string", "enum": list(values)}],
             "description": "One of: " + ", ".join(f"`{value}`" for value in values) + ".",

@@ -1,7 +1,8 @@
 """The API's list filters: foreign keys by id, status words, and a few flags.
 
 Ids use a strict integer field (``?cohort=abc`` is a 400, not an empty list) and flags are
-``true``/``false`` choices, so a malformed filter never silently widens a list.
+``true``/``false`` choices, so a malformed filter never silently widens a list. Every filter
+is declared, so the sets name no model: the view's queryset decides what is filtered.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from django import forms
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from curriculum.models import Assignment, Cohort, Module, Program
-from learners.models import Enrollment, HelpRequest, ProgressLog, Submission
-from mentors.models import Mentor, MentorSession, Pairing, Review
+from curriculum.models import Assignment
+from learners.models import Enrollment, Submission
+from mentors.models import MentorSession, Review
 from tracker.models import Notification
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
@@ -70,17 +71,9 @@ class FlagFilter(filters.ChoiceFilter):
 class ProgramFilter(StrictFilterSet):
     slug = filters.CharFilter()
 
-    class Meta:
-        model = Program
-        fields = ["slug"]
-
 
 class ModuleFilter(StrictFilterSet):
     program = IdFilter(field_name="program_id")
-
-    class Meta:
-        model = Module
-        fields = ["program"]
 
 
 class AssignmentFilter(StrictFilterSet):
@@ -88,17 +81,9 @@ class AssignmentFilter(StrictFilterSet):
     module = IdFilter(field_name="module_id")
     kind = filters.ChoiceFilter(choices=Assignment.Kind.choices)
 
-    class Meta:
-        model = Assignment
-        fields = ["program", "module", "kind"]
-
 
 class CohortFilter(StrictFilterSet):
     program = IdFilter(field_name="program_id")
-
-    class Meta:
-        model = Cohort
-        fields = ["program"]
 
 
 class EnrollmentFilter(StrictFilterSet):
@@ -106,17 +91,9 @@ class EnrollmentFilter(StrictFilterSet):
     learner = IdFilter(field_name="learner_id")
     status = filters.ChoiceFilter(choices=Enrollment.Status.choices)
 
-    class Meta:
-        model = Enrollment
-        fields = ["cohort", "learner", "status"]
-
 
 class MentorFilter(StrictFilterSet):
     is_active = FlagFilter(field_name="is_active")
-
-    class Meta:
-        model = Mentor
-        fields = ["is_active"]
 
 
 class PairingFilter(StrictFilterSet):
@@ -124,10 +101,6 @@ class PairingFilter(StrictFilterSet):
     mentor = IdFilter(field_name="mentor_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
     active = FlagFilter(field_name="ended_at__isnull")
-
-    class Meta:
-        model = Pairing
-        fields = ["enrollment", "mentor", "cohort", "active"]
 
 
 class ProgressLogFilter(StrictFilterSet):
@@ -137,10 +110,6 @@ class ProgressLogFilter(StrictFilterSet):
     logged_after = filters.DateFilter(field_name="logged_on", lookup_expr="gte")
     logged_before = filters.DateFilter(field_name="logged_on", lookup_expr="lte")
 
-    class Meta:
-        model = ProgressLog
-        fields = ["enrollment", "module", "cohort", "logged_after", "logged_before"]
-
 
 class SubmissionFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
@@ -148,19 +117,11 @@ class SubmissionFilter(StrictFilterSet):
     cohort = IdFilter(field_name="enrollment__cohort_id")
     status = filters.ChoiceFilter(choices=Submission.Status.choices)
 
-    class Meta:
-        model = Submission
-        fields = ["enrollment", "assignment", "cohort", "status"]
-
 
 class HelpRequestFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="enrollment_id")
     cohort = IdFilter(field_name="enrollment__cohort_id")
     open = FlagFilter(field_name="answered_at__isnull")
-
-    class Meta:
-        model = HelpRequest
-        fields = ["enrollment", "cohort", "open"]
 
 
 class ReviewFilter(StrictFilterSet):
@@ -168,17 +129,11 @@ class ReviewFilter(StrictFilterSet):
     enrollment = IdFilter(field_name="submission__enrollment_id")
     verdict = filters.ChoiceFilter(choices=Review.Verdict.choices)
 
-    class Meta:
-        model = Review
-        fields = ["submission", "enrollment", "verdict"]
-
 
 class ReviewQueueFilter(StrictFilterSet):
     cohort = IdFilter(field_name="enrollment__cohort_id")
     enrollment = IdFilter(field_name="enrollment_id")
     assignment = IdFilter(field_name="assignment_id")
-
-    # No Meta.model: the queue lives on the reviews viewset but lists submissions.
 
 
 class SessionFilter(StrictFilterSet):
@@ -189,18 +144,10 @@ class SessionFilter(StrictFilterSet):
     scheduled_after = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
     scheduled_before = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lte")
 
-    class Meta:
-        model = MentorSession
-        fields = ["enrollment", "cohort", "mentor", "status", "scheduled_after", "scheduled_before"]
-
 
 class NotificationFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=Notification.Kind.choices)
     unread = FlagFilter(field_name="read_at__isnull")
-
-    class Meta:
-        model = Notification
-        fields = ["kind", "unread"]
 
 
 class CohortProgressFilter(StrictFilterSet):
@@ -211,8 +158,6 @@ class CohortProgressFilter(StrictFilterSet):
         method="keep_all",
     )
     status = filters.ChoiceFilter(choices=Enrollment.Status.choices)
-
-    # No Meta.model: the view's own queryset is of cohorts, the filtered one of enrollments.
 
     def keep_all(self, queryset, name, value):
         # Pace is not a column: the view filters the computed rows after the engine runs.

@@ -10,14 +10,7 @@ from rest_framework import serializers
 
 from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
-from learners.models import (
-    DeploymentCheck,
-    Enrollment,
-    HelpRequest,
-    Pause,
-    ProgressLog,
-    Submission,
-)
+from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from tracker.api.fields import enum_field
 from tracker.models import Notification, UserPreferences
@@ -25,13 +18,19 @@ from tracker.models import Notification, UserPreferences
 User = get_user_model()
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+# A model's ``Meta.fields``, every one read-only. (A comment: drf-spectacular would show a
+# docstring as every subclass's description.)
+class OutputSerializer(serializers.ModelSerializer):
+    def get_extra_kwargs(self) -> dict[str, dict[str, Any]]:
+        return {name: {"read_only": True} for name in self.Meta.fields}
+
+
+class UserBriefSerializer(OutputSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
         model = User
         fields = ["id", "username", "name"]
-        read_only_fields = fields
 
     def get_name(self, user: Any) -> str:
         return display_name(user)
@@ -40,13 +39,6 @@ class UserBriefSerializer(serializers.ModelSerializer):
 class MentorBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
-
-
-def mentor_brief(mentor: Mentor | None) -> dict | None:
-    if mentor is None:
-        return None
-    user = mentor.user
-    return {"id": mentor.pk, "name": display_name(user)}
 
 
 def active_mentor(enrollment: Enrollment) -> Mentor | None:
@@ -59,14 +51,13 @@ def active_mentor(enrollment: Enrollment) -> Mentor | None:
 
 
 # --- Curriculum -------------------------------------------------------------------------------
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(OutputSerializer):
     class Meta:
         model = Program
         fields = ["id", "name", "slug", "description", "length_weeks", "created_at"]
-        read_only_fields = fields
 
 
-class ModuleSerializer(serializers.ModelSerializer):
+class ModuleSerializer(OutputSerializer):
     class Meta:
         model = Module
         fields = [
@@ -79,17 +70,15 @@ class ModuleSerializer(serializers.ModelSerializer):
             "start_week",
             "end_week",
         ]
-        read_only_fields = fields
 
 
-class RubricCriterionSerializer(serializers.ModelSerializer):
+class RubricCriterionSerializer(OutputSerializer):
     class Meta:
         model = RubricCriterion
         fields = ["id", "order", "name", "description", "max_score"]
-        read_only_fields = fields
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(OutputSerializer):
     kind = enum_field(Assignment.Kind.choices, read_only=True)
     rubric = RubricCriterionSerializer(source="rubric_criteria", many=True, read_only=True)
 
@@ -107,7 +96,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "weight",
             "rubric",
         ]
-        read_only_fields = fields
 
 
 class ProgramDetailSerializer(ProgramSerializer):
@@ -116,29 +104,26 @@ class ProgramDetailSerializer(ProgramSerializer):
 
     class Meta(ProgramSerializer.Meta):
         fields = [*ProgramSerializer.Meta.fields, "modules", "assignments"]
-        read_only_fields = fields
 
 
-class CohortSerializer(serializers.ModelSerializer):
+class CohortSerializer(OutputSerializer):
     end_date = serializers.DateField(read_only=True)
 
     class Meta:
         model = Cohort
         fields = ["id", "program", "name", "start_date", "end_date", "timezone", "created_at"]
-        read_only_fields = fields
 
 
 # --- Learners ---------------------------------------------------------------------------------
-class PauseSerializer(serializers.ModelSerializer):
+class PauseSerializer(OutputSerializer):
     days = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Pause
         fields = ["id", "enrollment", "start", "end", "days", "reason", "created_at"]
-        read_only_fields = fields
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
+class EnrollmentSerializer(OutputSerializer):
     learner = UserBriefSerializer(read_only=True)
     mentor = serializers.SerializerMethodField()
     pauses = PauseSerializer(many=True, read_only=True)
@@ -157,14 +142,14 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "paused_days",
             "pauses",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(MentorBriefSerializer(allow_null=True))
     def get_mentor(self, enrollment: Enrollment) -> dict | None:
-        return mentor_brief(active_mentor(enrollment))
+        mentor = active_mentor(enrollment)
+        return None if mentor is None else {"id": mentor.pk, "name": display_name(mentor.user)}
 
 
-class ProgressLogSerializer(serializers.ModelSerializer):
+class ProgressLogSerializer(OutputSerializer):
     class Meta:
         model = ProgressLog
         fields = [
@@ -177,17 +162,15 @@ class ProgressLogSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
 
 
-class DeploymentCheckSerializer(serializers.ModelSerializer):
+class DeploymentCheckSerializer(OutputSerializer):
     class Meta:
         model = DeploymentCheck
         fields = ["checked_at", "status_code", "ok", "latency_ms", "error"]
-        read_only_fields = fields
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(OutputSerializer):
     reviewer = UserBriefSerializer(read_only=True)
     scores = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     verdict = enum_field(Review.Verdict.choices, read_only=True)
@@ -195,10 +178,9 @@ class ReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = Review
         fields = ["id", "submission", "reviewer", "verdict", "feedback", "scores", "created_at"]
-        read_only_fields = fields
 
 
-class SubmissionSerializer(serializers.ModelSerializer):
+class SubmissionSerializer(OutputSerializer):
     deployment_checks = DeploymentCheckSerializer(many=True, read_only=True)
     review = serializers.SerializerMethodField()
     status = enum_field(Submission.Status.choices, read_only=True)
@@ -222,7 +204,6 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "deployment_checks",
             "review",
         ]
-        read_only_fields = fields
 
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, submission: Submission) -> dict | None:
@@ -236,28 +217,22 @@ class SubmissionSerializer(serializers.ModelSerializer):
 class QueuedSubmissionSerializer(SubmissionSerializer):
     """A submission waiting for review, with who sent it and for what."""
 
-    learner = serializers.SerializerMethodField()
+    learner = UserBriefSerializer(source="enrollment.learner", read_only=True)
     assignment_title = serializers.CharField(source="assignment.title", read_only=True)
     cohort = serializers.IntegerField(source="enrollment.cohort_id", read_only=True)
 
     class Meta(SubmissionSerializer.Meta):
         fields = [*SubmissionSerializer.Meta.fields, "learner", "assignment_title", "cohort"]
-        read_only_fields = fields
-
-    @extend_schema_field(UserBriefSerializer)
-    def get_learner(self, submission: Submission) -> dict:
-        return UserBriefSerializer(submission.enrollment.learner).data
 
 
-class HelpRequestSerializer(serializers.ModelSerializer):
+class HelpRequestSerializer(OutputSerializer):
     class Meta:
         model = HelpRequest
         fields = ["id", "enrollment", "message", "created_at", "answered_at", "answer"]
-        read_only_fields = fields
 
 
 # --- Mentors ----------------------------------------------------------------------------------
-class MentorSerializer(serializers.ModelSerializer):
+class MentorSerializer(OutputSerializer):
     user = UserBriefSerializer(read_only=True)
     active_learners = serializers.IntegerField(read_only=True)
     expertise = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -274,10 +249,9 @@ class MentorSerializer(serializers.ModelSerializer):
             "bio",
             "is_active",
         ]
-        read_only_fields = fields
 
 
-class PairingSerializer(serializers.ModelSerializer):
+class PairingSerializer(OutputSerializer):
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -291,10 +265,9 @@ class PairingSerializer(serializers.ModelSerializer):
             "end_reason",
             "is_active",
         ]
-        read_only_fields = fields
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(OutputSerializer):
     mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
     status = enum_field(MentorSession.Status.choices, read_only=True)
 
@@ -312,18 +285,16 @@ class SessionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = fields
 
 
 # --- Tracker ----------------------------------------------------------------------------------
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(OutputSerializer):
     is_read = serializers.SerializerMethodField()
     kind = enum_field(Notification.Kind.choices, read_only=True)
 
     class Meta:
         model = Notification
         fields = ["id", "kind", "subject", "body", "link", "created_at", "read_at", "is_read"]
-        read_only_fields = fields
 
     def get_is_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
@@ -333,7 +304,7 @@ class MarkedReadSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
 
 
-class PreferencesSerializer(serializers.ModelSerializer):
+class PreferencesSerializer(OutputSerializer):
     email_muted_kinds = serializers.ListField(
         child=enum_field(Notification.Kind.choices),
         read_only=True,
@@ -349,7 +320,6 @@ class PreferencesSerializer(serializers.ModelSerializer):
             "quiet_hours_end",
             "email_muted_kinds",
         ]
-        read_only_fields = fields
 
 
 class MeSerializer(serializers.Serializer):
@@ -409,11 +379,21 @@ class CohortProgressRowSerializer(ProgressFieldsSerializer):
     status = enum_field(Enrollment.Status.choices)
 
 
-class ModuleProgressSerializer(serializers.Serializer):
+class ModuleFields(serializers.Serializer):
     module = serializers.IntegerField()
     title = serializers.CharField()
     order = serializers.IntegerField()
     expected_hours = serializers.IntegerField()
+
+
+class AssignmentFields(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = enum_field(Assignment.Kind.choices)
+    module = serializers.IntegerField(allow_null=True)
+
+
+class ModuleProgressSerializer(ModuleFields):
     minutes_logged = serializers.IntegerField()
     percent_complete = serializers.FloatField()
     status = enum_field(["not_started", "in_progress", "complete"])
@@ -427,11 +407,7 @@ CELL_STATUSES = [
 ]
 
 
-class AssignmentProgressSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = enum_field(Assignment.Kind.choices)
-    module = serializers.IntegerField(allow_null=True)
+class AssignmentProgressSerializer(AssignmentFields):
     weight = serializers.IntegerField()
     due_date = serializers.DateField()
     status = enum_field(CELL_STATUSES)
@@ -478,11 +454,7 @@ class CohortMatrixSerializer(serializers.Serializer):
     cells = MatrixCellSerializer(many=True)
 
 
-class ModuleInsightSerializer(serializers.Serializer):
-    module = serializers.IntegerField()
-    title = serializers.CharField()
-    order = serializers.IntegerField()
-    expected_hours = serializers.IntegerField()
+class ModuleInsightSerializer(ModuleFields):
     learners_logging = serializers.IntegerField()
     median_minutes = serializers.FloatField(allow_null=True)
     median_vs_expected = serializers.FloatField(
@@ -496,11 +468,7 @@ class ModuleInsightSerializer(serializers.Serializer):
     completion_rate = serializers.FloatField(allow_null=True, help_text="0-1")
 
 
-class AssignmentInsightSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = enum_field(Assignment.Kind.choices)
-    module = serializers.IntegerField(allow_null=True)
+class AssignmentInsightSerializer(AssignmentFields):
     due_week = serializers.IntegerField()
     weight = serializers.IntegerField()
     learners_due = serializers.IntegerField()

@@ -1,14 +1,10 @@
 """Notifications: the reminder outbox, its sweep, email delivery and user preferences.
 
-The public face: ``notify``, ``notification_mark_read``, ``notification_mark_all_read``,
-``notification_list``, ``notification_unread_count``, ``preferences_for`` (a read: stored or
-default preferences), ``preferences_update``, ``preferences_ensure`` and ``NOTIFICATION_RULE``.
-
-Inside: ``services`` (writes), ``selectors`` (reads), ``events`` (reminders caused by a write),
-``sweep/`` (the periodic reminders), ``delivery`` (one email, exactly once), ``outbox`` (handing
-emails to the broker, and the flush), ``emails`` (the messages). Work modules publish tasks by
-name through ``tracker.jobs`` and never import ``tracker.tasks``. May import the models, the
-lower apps, the kernel, ``tracker.progress`` reads and ``tracker.jobs``.
+Public face: the names below. Inside: ``services``/``selectors``, ``events`` (reminders a write
+causes), ``sweep/`` (the periodic ones), ``outbox`` and ``delivery`` (each email sent once),
+``emails``. Tasks are published by name through ``tracker.jobs``, never by importing
+``tracker.tasks``. May import the models, the lower apps, the kernel, ``tracker.progress``
+reads and ``tracker.jobs``.
 """
 
 from .rules import NOTIFICATION_RULE

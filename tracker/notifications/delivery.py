@@ -1,14 +1,9 @@
-"""Sending one notification's email exactly once (the task ``tracker.tasks.deliver_notification``
-calls ``deliver`` and retries on ``TransientEmailError``).
+"""Sending one notification's email exactly once (``tracker.tasks.deliver_notification``).
 
-The row's ``email_state`` is the lock. A delivery claims the row with one conditional UPDATE
-(``pending`` → ``sending``, attempts + 1); only the task whose UPDATE changed the row sends, and
-it marks the row ``sent`` right after the mail server accepted the message. A duplicate task (a
-second publish, a redelivered message, a doubled beat) finds the row claimed or sent and returns.
-A worker killed between claim and mark leaves a ``sending`` row behind; once its claim is older
-than the lease (longer than the task's hard time limit, so its owner is surely dead) the outbox
-flush (``outbox``) hands it back to ``pending`` and publishes it again. docs/OPERATIONS.md has
-the whole argument. Publishes nothing itself; returns what happened.
+The row's ``email_state`` is the lock: one conditional UPDATE claims it (``pending`` →
+``sending``) and only the claimant sends, then marks it ``sent``. Duplicate tasks find it
+claimed or sent. A claim older than the lease (longer than the task's hard time limit) belongs
+to a dead worker; the outbox flush hands it back. docs/OPERATIONS.md has the argument.
 """
 
 from __future__ import annotations
@@ -16,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-import socket
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -53,19 +47,11 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, smtplib.SMTPResponseException):
         # 4xx replies are temporary by definition (RFC 5321); 5xx are final.
         return 400 <= exc.smtp_code < 500
-    return isinstance(
-        exc,
-        smtplib.SMTPServerDisconnected
-        | smtplib.SMTPConnectError
-        | ConnectionError
-        | TimeoutError
-        | socket.timeout
-        | socket.gaierror
-        | OSError,
-    )
+    # Network failures: smtplib's disconnects, DNS, timeouts and refused connections are all
+    # OSErrors.
+    return isinstance(exc, OSError)
 
 
-# --- quiet hours ------------------------------------------------------------------------------
 def quiet_window_end(preferences: UserPreferences, now: dt.datetime) -> dt.datetime | None:
     """When ``now`` falls in the recipient's quiet hours, the UTC instant they end; else None."""
     start, end = preferences.quiet_hours_start, preferences.quiet_hours_end
@@ -85,13 +71,9 @@ def quiet_window_end(preferences: UserPreferences, now: dt.datetime) -> dt.datet
     return dt.datetime.combine(end_day, end, tzinfo=zone).astimezone(dt.UTC)
 
 
-# --- delivery ---------------------------------------------------------------------------------
 def deliver(notification_id: int, *, final_attempt: bool = False) -> str:
-    """Send the email of one notification if it is still owed; return what happened.
-
-    Raises TransientEmailError when the send failed in a retryable way (the row is released
-    back to ``pending`` first, so the retry can claim it again).
-    """
+    """Send the email of one notification if it is still owed; return what happened. A
+    retryable failure releases the row to ``pending`` and raises TransientEmailError."""
     now = clock.now()
     notification = (
         Notification.objects.select_related("recipient", "recipient__preferences")
@@ -140,22 +122,18 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> str:
     if not claimed:
         return "busy"
 
+    ours = Notification.objects.filter(pk=notification.pk, email_state=State.SENDING)
     try:
         build_email(notification).send(fail_silently=False)
     except Exception as exc:
         error = f"{exc.__class__.__name__}: {exc}"[:500]
         if is_transient(exc) and not final_attempt:
-            Notification.objects.filter(pk=notification.pk, email_state=State.SENDING).update(
-                email_state=State.PENDING, email_claimed_at=None, email_error=error
-            )
+            ours.update(email_state=State.PENDING, email_claimed_at=None, email_error=error)
             raise TransientEmailError(error) from exc
         logger.error("Email for notification %s failed for good: %s", notification.pk, error)
-        Notification.objects.filter(pk=notification.pk, email_state=State.SENDING).update(
-            email_state=State.FAILED, email_claimed_at=None, email_error=error
-        )
+        ours.update(email_state=State.FAILED, email_claimed_at=None, email_error=error)
         return "failed"
-
-    Notification.objects.filter(pk=notification.pk, email_state=State.SENDING).update(
+    ours.update(
         email_state=State.SENT, emailed_at=clock.now(), email_claimed_at=None, email_error=""
     )
     return "sent"

@@ -1,10 +1,11 @@
 """Reminders caused by events (a review saved, help asked, work submitted, a session missed).
 
-Each function takes an id, re-reads the rows, and calls ``notify`` with a dedupe key that
-encodes the contract's "at most" column, so a repeated signal never notifies twice.
+Each takes an id, re-reads, and notifies with a dedupe key encoding the contract's "at most".
 """
 
 from __future__ import annotations
+
+from itertools import takewhile
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -97,11 +98,9 @@ def submission_received(submission_id: int) -> Notification | None:
 
 
 def missed_sessions(session_id: int) -> list[Notification]:
-    """Tell staff when the last N decided sessions of a pairing were all missed.
-
-    Cancelled and still-scheduled sessions do not break or extend a streak. The streak is
-    named by its first missed session, so it is reported once however long it grows.
-    """
+    """Tell staff when the last N decided sessions of a pairing were all missed (cancelled or
+    scheduled ones neither break nor extend a streak). The streak is named by its first
+    missed session, so it is reported once however long it grows."""
     session = MentorSession.objects.filter(pk=session_id).values("pairing_id").first()
     if session is None:
         return []
@@ -114,11 +113,8 @@ def missed_sessions(session_id: int) -> list[Notification]:
         .order_by("-scheduled_at", "-id")
         .values_list("id", "status")[:50]
     )
-    streak: list[int] = []
-    for decided_id, status in decided:
-        if status != MentorSession.Status.MISSED:
-            break
-        streak.append(decided_id)
+    missed = MentorSession.Status.MISSED
+    streak = [pk for pk, _ in takewhile(lambda row: row[1] == missed, decided)]
     if len(streak) < streak_length:
         return []
     pairing = Pairing.objects.select_related("mentor__user", "enrollment__learner").get(

@@ -1,17 +1,10 @@
 """Invitations: the email a new account gets to choose its password, sent through the outbox.
 
-``invitation_create`` / ``invitations_create`` write one ``Notification`` of kind ``invitation``
-per person and cohort (dedupe key ``invitation:<user id>:<cohort id>``) in the caller's
-transaction. After the commit the rows' emails are handed to the same delivery tasks as every
-reminder (``outbox.publish_emails``), which send each exactly once (the row's ``email_state`` is the
-lock; docs/OPERATIONS.md). Nothing is sent inside the caller's request or transaction, and a
-rolled-back caller leaves neither a row nor an email.
-
-The set-your-password link is built when the email is rendered (``emails.invitation_url``),
-never stored: a reset token is valid for ``PASSWORD_RESET_TIMEOUT`` only, and it must not sit
-readable in the notifications table.
-
-May import the lower apps, the kernel and ``tracker.models``; the roster room calls it.
+One ``invitation`` notification per person and cohort, written in the caller's transaction and
+emailed after commit like every reminder: a rolled-back caller leaves neither row nor email.
+The set-your-password link is made when the email is rendered, never stored: its token expires
+and must not sit in the notifications table. May import the lower apps, the kernel and
+``tracker.models``; the roster room calls it.
 """
 
 from __future__ import annotations
@@ -58,26 +51,22 @@ def _row(user: Any, cohort: Cohort, now: Any) -> Notification:
 def invitations_create(
     *, users: Iterable[Any], cohort: Cohort, invited_by: Any
 ) -> list[Notification]:
-    """The invitation of each of ``users`` to ``cohort`` (staff only), one per person and cohort,
-    in the order given (a person named twice once): a person invited before keeps the first row
-    and gets no second email.
-
-    Runs in the caller's transaction; the new rows' emails are published once it commits. The
-    new rows are written in bulk: the unique dedupe key stays the guarantee, and a concurrent
-    writer of the same key makes the caller's transaction fail whole rather than send twice.
-    """
+    """The invitation of each of ``users`` to ``cohort`` (staff only), in the order given; a
+    person invited before keeps the first row and gets no second email. Written in bulk: a
+    concurrent writer of the same key fails the caller's transaction rather than send twice."""
     if not is_staff(invited_by):
         raise PermissionDenied("Only staff invite people.")
     by_key = {invitation_key(user, cohort): user for user in users}
     if not by_key:
         return []
     keys = list(by_key)
-    existing: dict[str, Notification] = {}
-    for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
+    existing = {
+        row.dedupe_key: row
+        for start in range(0, len(keys), KEY_LOOKUP_CHUNK)
         for row in Notification.objects.filter(
             dedupe_key__in=keys[start : start + KEY_LOOKUP_CHUNK]
-        ):
-            existing[row.dedupe_key] = row
+        )
+    }
     now = clock.now()
     with transaction.atomic():
         new = Notification.objects.bulk_create(

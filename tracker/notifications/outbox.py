@@ -1,14 +1,8 @@
-"""Handing notification emails to the broker, and the outbox flush that catches up.
+"""Handing notification emails to the broker, and the flush that catches up.
 
-Offers ``publish_emails`` (delivery tasks for rows, stamping ``email_enqueued_at``),
-``publish_each`` (one delivery task per id of a batch), ``publish_sweep_emails`` and
-``hand_out_sweep_emails`` (a sweep's rows: one message per sweep, batched on a worker),
-``outbox_due`` and ``flush_outbox``. Tasks are published by name through ``tracker.jobs``;
-nothing here imports the task module.
-
-Publishing never raises: when the broker is away the rows stay pending, and the flush (every
-minute, ``tracker.tasks.flush_outbox``) publishes every due email that no task carries.
-Publishing a row twice is harmless: the delivery claim (``delivery``) sends it once.
+Publishing never raises: with the broker away the rows stay pending and the flush (every
+minute) publishes every due email no task carries. Publishing twice is harmless: the delivery
+claim sends once. A sweep's rows go out as one message, batched on a worker.
 """
 
 from __future__ import annotations
@@ -38,11 +32,8 @@ SWEEP_PUBLISH_PAGE = 2000
 
 
 def publish_emails(notification_ids: Sequence[int]) -> int:
-    """Publish delivery tasks for these rows; return how many ids were handed to the broker.
-
-    At the first broker error it stops, and the rows stay pending for the outbox flush. Runs
-    from ``on_commit`` callbacks and on workers, after the rows are committed.
-    """
+    """Publish delivery tasks for these committed rows; return how many went to the broker.
+    At the first broker error it stops: the rest stay pending for the flush."""
     ids = [int(pk) for pk in notification_ids]
     published = 0
     for start in range(0, len(ids), PUBLISH_BATCH_SIZE):
@@ -62,8 +53,7 @@ def publish_emails(notification_ids: Sequence[int]) -> int:
 
 
 def publish_each(notification_ids: Sequence[int]) -> int:
-    """One delivery task per id of a batch (each with its own retries); the number published.
-    Publishing twice is harmless: the delivery claim lets one through."""
+    """One delivery task per id of a batch (each with its own retries); the number published."""
     return sum(
         jobs.publish(jobs.DELIVER_NOTIFICATION, args=[int(notification_id)])
         for notification_id in notification_ids
@@ -71,13 +61,9 @@ def publish_each(notification_ids: Sequence[int]) -> int:
 
 
 def publish_sweep_emails(*, first_id: int, last_id: int, stamp: dt.datetime) -> None:
-    """Once the sweep's rows are committed, publish one task that hands out their emails:
-    rows with ids in ``[first_id, last_id]`` stamped ``email_enqueued_at = stamp``.
-
-    A sweep creates up to hundreds of thousands of rows; one message suffices, the batching
-    happens on a worker (``hand_out_sweep_emails``). When the broker is away the rows' stamp
-    ages and the outbox flush publishes them once it is older than the claim lease.
-    """
+    """After commit, publish one task handing out the emails of a sweep's rows (ids in
+    ``[first_id, last_id]`` stamped ``stamp``). Should the broker be away, the stamp ages and the
+    flush takes the rows once it is older than the claim lease."""
     jobs.publish_on_commit(
         jobs.DELIVER_SWEEP_NOTIFICATIONS, args=[first_id, last_id, stamp.isoformat()]
     )
@@ -97,15 +83,10 @@ def hand_out_sweep_emails(
 def publish_sweep_rows(
     first_id: int, last_id: int, enqueued_at: dt.datetime, *, budget_seconds: float = 60.0
 ) -> tuple[int, int | None]:
-    """Publish the emails of one sweep's rows (ids in ``[first_id, last_id]`` stamped
-    ``email_enqueued_at = enqueued_at`` and still pending), in pages, for at most about
-    ``budget_seconds``. Returns ``(published, next_first_id)``, ``next_first_id`` None when
-    done (or the broker failed: the outbox flush then has the rest once the stamp is older
-    than the lease).
-
-    Rows of other writers in the id range (events, a concurrent sweep) carry another stamp and
-    are left to their own publisher.
-    """
+    """Publish, in pages, for about ``budget_seconds``, the emails of a sweep's pending rows
+    (other writers' rows in the range carry another stamp). Returns ``(published,
+    next_first_id)``, the latter None when done or when the broker failed (the flush has the
+    rest)."""
     deadline = time.monotonic() + budget_seconds
     rows = Notification.objects.filter(
         id__lte=last_id, email_state=State.PENDING, email_enqueued_at=enqueued_at
@@ -137,11 +118,8 @@ def outbox_due(now: dt.datetime | None = None):
 
 
 def flush_outbox(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
-    """Release claims of dead workers and publish every due email that no task carries.
-
-    Covers rows created while the broker was down, quiet-hour deferrals that came due, and
-    deliveries whose worker died. Returns the number of rows published.
-    """
+    """Release dead workers' claims and publish every due email no task carries (the broker was
+    down, quiet hours ended, a worker died); returns the number published."""
     now = now or clock.now()
     released = Notification.objects.filter(
         email_state=State.SENDING, email_claimed_at__lt=now - claim_lease()

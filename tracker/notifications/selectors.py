@@ -1,8 +1,4 @@
-"""Reads of notifications and preferences; none of them writes.
-
-Offers ``notification_list``, ``notification_unread_count``, ``preferences_for`` and
-``default_timezone_for``.
-"""
+"""Reads of notifications and preferences; none of them writes."""
 
 from django.db.models import QuerySet
 
@@ -14,11 +10,8 @@ from .rules import NOTIFICATION_RULE
 
 
 def notification_list(*, fetched_by) -> QuerySet[Notification]:
-    """The caller's own notifications, newest first (an inbox: staff see their own too).
-
-    Staff may open anyone's notification by id (the rule allows it); the list stays personal
-    so an inbox never fills with other people's reminders.
-    """
+    """The caller's own notifications, newest first: personal even for staff, who may still
+    open anyone's by id (the rule allows it)."""
     if not (fetched_by and fetched_by.is_authenticated):
         return Notification.objects.none()
     return Notification.objects.filter(
@@ -47,11 +40,7 @@ def default_timezone_for(user) -> str:
 
 
 def preferences_for(user) -> UserPreferences:
-    """The user's stored preferences, or the defaults (unsaved) when they never saved any.
-
-    Writes nothing: rows are made by ``preferences_update`` (and ``preferences_ensure`` where a
-    stored row is needed, e.g. for the calendar feed's token).
-    """
+    """The user's stored preferences, or the defaults (unsaved): a read writes nothing."""
     try:
         return user.preferences
     except UserPreferences.DoesNotExist:

@@ -1,11 +1,7 @@
 """Writes of notifications and preferences.
 
-Offers ``notify``, ``notification_mark_read``, ``notification_mark_all_read``,
-``preferences_update`` and ``preferences_ensure``. A notification row is created once per
-dedupe key (the unique index is the guarantee); its email is published only after the row is
-committed (``outbox.publish_emails`` from ``transaction.on_commit``). Publishing never blocks a
-web request for long and never raises: when the broker is away the row simply stays pending
-and the outbox flush (``tracker.tasks.flush_outbox``) publishes it later.
+A notification is created once per dedupe key (the unique index decides) and its email is
+published after commit; when the broker is away the row stays pending for the outbox flush.
 """
 
 from __future__ import annotations
@@ -31,14 +27,11 @@ PREFERENCE_FIELDS = (
 )
 
 
-# --- notifications ----------------------------------------------------------------------------
 def notify(
     *, recipient, kind: str, subject: str, body: str, link: str, dedupe_key: str
 ) -> Notification | None:
-    """Create the notification for ``dedupe_key`` unless it exists; email it after commit.
-
-    Returns the new row, or None when the key was already used (the reminder was given before).
-    """
+    """Create the notification for ``dedupe_key`` and email it after commit; None when the key
+    was used before (the reminder was given)."""
     if kind not in Notification.Kind.values:
         raise ValidationError({"kind": [f"“{kind}” is not a notification kind."]})
     notification = Notification(
@@ -80,11 +73,9 @@ def notification_mark_all_read(*, actor) -> int:
         )
 
 
-# --- preferences ------------------------------------------------------------------------------
 def preferences_ensure(*, user) -> UserPreferences:
-    """The user's stored preferences, created with the defaults (``preferences_for``) if there
-    are none yet: for what needs a stored row, such as the calendar feed's token, which must
-    exist before its address is shown."""
+    """The user's stored preferences, created with the defaults if missing: for what needs a
+    stored row, such as the calendar feed's token."""
     if not (user and user.is_authenticated):
         raise PermissionDenied("Sign in to have preferences.")
     preferences = UserPreferences.objects.filter(user_id=user.pk).first()
@@ -132,7 +123,7 @@ def preferences_update(*, actor, **fields) -> UserPreferences:
             setattr(preferences, name, value)
         if (preferences.quiet_hours_start is None) != (preferences.quiet_hours_end is None):
             missing = (
-                "quiet_hours_end" if preferences.quiet_hours_end is None else ("quiet_hours_start")
+                "quiet_hours_end" if preferences.quiet_hours_end is None else "quiet_hours_start"
             )
             raise ValidationError({missing: ["Give both ends of the quiet hours, or neither."]})
         preferences.full_clean()

@@ -1,12 +1,8 @@
-"""Backup and restore of the configured database, for ``bin/backup`` and ``bin/restore``.
+"""Backup and restore of the app's database (``DATABASE_URL``, else ``var/stride.sqlite3``).
 
-Standard library only (no Django import), so it runs before the app can start, e.g. to restore
-a database the app cannot read. The database is the one the app uses: ``DATABASE_URL``, or the
-default SQLite file in ``STRIDE_VAR_DIR`` (``var/``).
-
-- PostgreSQL: ``pg_dump --format=custom`` / ``pg_restore --clean --if-exists`` in one
-  transaction. The password travels in ``PGPASSWORD``, never on a command line.
-- SQLite: SQLite's online backup API, consistent while the app keeps running.
+Standard library only, so it runs where the app cannot start. PostgreSQL: ``pg_dump`` /
+``pg_restore`` in one transaction, the password in ``PGPASSWORD``, never on a command line.
+SQLite: the online backup API, consistent while the app runs.
 """
 
 from __future__ import annotations
@@ -17,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -68,15 +65,9 @@ def configured_database(environ: dict[str, str] | None = None) -> Database:
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise BackupError("DATABASE_URL names no database.")
-        env = {}
-        if parts.hostname:
-            env["PGHOST"] = unquote(parts.hostname)
-        if parts.port:
-            env["PGPORT"] = str(parts.port)
-        if parts.username:
-            env["PGUSER"] = unquote(parts.username)
-        if parts.password:
-            env["PGPASSWORD"] = unquote(parts.password)
+        given = {"PGHOST": parts.hostname, "PGPORT": parts.port, "PGUSER": parts.username}
+        given["PGPASSWORD"] = parts.password
+        env = {name: unquote(str(value)) for name, value in given.items() if value}
         for key, values in parse_qs(parts.query).items():
             if key in LIBPQ_PARAMETERS and values:
                 env[LIBPQ_PARAMETERS[key]] = values[-1]
@@ -128,17 +119,8 @@ def backup(target: Path, database: Database) -> Path:
     partial.chmod(0o600)
     try:
         if database.engine == "postgresql":
-            _run(
-                [
-                    _tool("pg_dump"),
-                    "--format=custom",
-                    "--no-owner",
-                    "--no-privileges",
-                    f"--file={partial}",
-                    f"--dbname={database.name}",
-                ],
-                database,
-            )
+            flags = ["--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"]
+            _run([_tool("pg_dump"), *flags, f"--dbname={database.name}"], database)
         else:
             source_path = _sqlite_path(database)
             if not source_path.exists():
@@ -156,18 +138,11 @@ def restore(source: Path, database: Database) -> None:
     if not source.is_file():
         raise BackupError(f"No backup file at {source}.")
     if database.engine == "postgresql":
+        flags = (
+            "--clean --if-exists --no-owner --no-privileges --single-transaction --exit-on-error"
+        )
         _run(
-            [
-                _tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--exit-on-error",
-                f"--dbname={database.name}",
-                str(source),
-            ],
+            [_tool("pg_restore"), *flags.split(), f"--dbname={database.name}", str(source)],
             database,
         )
         return
@@ -188,15 +163,13 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def _sqlite_copy(source_path: Path, target_path: Path) -> None:
-    source = sqlite3.connect(source_path)
-    target = sqlite3.connect(target_path)
-    try:
+    with (
+        closing(sqlite3.connect(source_path)) as source,
+        closing(sqlite3.connect(target_path)) as target,
+    ):
         source.execute("PRAGMA busy_timeout = 20000")
         target.execute("PRAGMA busy_timeout = 20000")
         source.backup(target)
-    finally:
-        target.close()
-        source.close()
 
 
 def main_backup(argv: list[str]) -> int:

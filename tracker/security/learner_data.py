@@ -1,10 +1,8 @@
 """One learner's data: export it whole (JSON), or erase the person while keeping the numbers.
 
-Both are staff-only services, each in one transaction, each leaving an entry in the admin's log
-(``LogEntry``) that names the staff member who ran it. Erasure anonymises rather than deletes:
-statuses, minutes, versions and dates stay, so cohort progress and program insights stay true;
-every piece of free text that could say who the learner was is blanked, in the live rows and in
-their audit history alike.
+Staff-only services, one transaction each, logged in the admin's ``LogEntry``. Erasure
+anonymises: statuses, minutes and dates stay so progress and insights stay true; free text that
+could name the learner is blanked, in the live rows and their audit history alike.
 """
 
 from __future__ import annotations
@@ -61,11 +59,11 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _row(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: _value(getattr(obj, name)) for name in fields}
+def _row(obj: Any, fields: str) -> dict[str, Any]:
+    """``fields``, space-separated, of ``obj`` as JSON-ready values."""
+    return {name: _value(getattr(obj, name)) for name in fields.split()}
 
 
-# --- Export ---------------------------------------------------------------------------------
 def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
     """Everything Stride holds about ``user`` as a learner, as JSON-ready data."""
     _require_staff(actor)
@@ -76,49 +74,30 @@ def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
             .order_by("id")
         )
         enrollment_ids = [e.pk for e in enrollments]
+        theirs = {"enrollment_id__in": enrollment_ids}
         preferences = UserPreferences.objects.filter(user_id=user.pk).first()
         submissions = list(
-            Submission.objects.filter(enrollment_id__in=enrollment_ids)
+            Submission.objects.filter(**theirs)
             .select_related("assignment", "review__reviewer")
             .prefetch_related("deployment_checks")
             .order_by("enrollment_id", "assignment_id", "version")
         )
+        profile = "id username first_name last_name email is_active date_joined last_login"
+        preference_fields = (
+            "timezone email_reminders email_muted_kinds quiet_hours_start quiet_hours_end"
+        )
+        sessions = MentorSession.objects.filter(**theirs).order_by("scheduled_at", "id")
+        help_requests = HelpRequest.objects.filter(**theirs).order_by("created_at", "id")
+        notifications = Notification.objects.filter(recipient_id=user.pk)
         data = {
             "format": "stride-learner-export/1",
             "exported_at": _value(clock.now()),
             "exported_by": actor.get_username(),
-            "profile": {
-                **_row(
-                    user,
-                    (
-                        "id",
-                        "username",
-                        "first_name",
-                        "last_name",
-                        "email",
-                        "is_active",
-                        "date_joined",
-                        "last_login",
-                    ),
-                ),
-            },
-            "preferences": (
-                _row(
-                    preferences,
-                    (
-                        "timezone",
-                        "email_reminders",
-                        "email_muted_kinds",
-                        "quiet_hours_start",
-                        "quiet_hours_end",
-                    ),
-                )
-                if preferences
-                else None
-            ),
+            "profile": _row(user, profile),
+            "preferences": _row(preferences, preference_fields) if preferences else None,
             "enrollments": [
                 {
-                    **_row(e, ("id", "status", "enrolled_at", "status_changed_at", "paused_days")),
+                    **_row(e, "id status enrolled_at status_changed_at paused_days"),
                     "cohort": {
                         "id": e.cohort_id,
                         "name": e.cohort.name,
@@ -126,14 +105,11 @@ def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
                         "start_date": _value(e.cohort.start_date),
                     },
                     "pauses": [
-                        _row(p, ("start", "end", "reason", "created_at"))
+                        _row(p, "start end reason created_at")
                         for p in Pause.objects.filter(enrollment_id=e.pk).order_by("start")
                     ],
                     "pairings": [
-                        {
-                            "mentor": str(p.mentor),
-                            **_row(p, ("started_at", "ended_at", "end_reason")),
-                        }
+                        {"mentor": str(p.mentor), **_row(p, "started_at ended_at end_reason")}
                         for p in Pairing.objects.filter(enrollment_id=e.pk)
                         .select_related("mentor__user")
                         .order_by("started_at")
@@ -143,35 +119,26 @@ def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
             ],
             "progress_logs": [
                 {
-                    **_row(log, ("id", "enrollment_id", "logged_on", "minutes", "note")),
+                    **_row(log, "id enrollment_id logged_on minutes note"),
                     "module": log.module.title,
                     "created_at": _value(log.created_at),
                 }
-                for log in ProgressLog.objects.filter(enrollment_id__in=enrollment_ids)
+                for log in ProgressLog.objects.filter(**theirs)
                 .select_related("module")
                 .order_by("logged_on", "id")
             ],
             "submissions": [_submission(s) for s in submissions],
             "sessions": [
-                _row(
-                    s,
-                    ("id", "enrollment_id", "scheduled_at", "duration_minutes", "status", "notes"),
-                )
-                for s in MentorSession.objects.filter(enrollment_id__in=enrollment_ids).order_by(
-                    "scheduled_at", "id"
-                )
+                _row(s, "id enrollment_id scheduled_at duration_minutes status notes")
+                for s in sessions
             ],
             "help_requests": [
-                _row(h, ("id", "enrollment_id", "message", "created_at", "answered_at", "answer"))
-                for h in HelpRequest.objects.filter(enrollment_id__in=enrollment_ids).order_by(
-                    "created_at", "id"
-                )
+                _row(h, "id enrollment_id message created_at answered_at answer")
+                for h in help_requests
             ],
             "notifications": [
-                _row(n, ("id", "kind", "subject", "body", "link", "created_at", "read_at"))
-                for n in Notification.objects.filter(recipient_id=user.pk).order_by(
-                    "created_at", "id"
-                )
+                _row(n, "id kind subject body link created_at read_at")
+                for n in notifications.order_by("created_at", "id")
             ],
         }
         audit_log(
@@ -190,38 +157,27 @@ def _submission(submission: Submission) -> dict[str, Any]:
         review = submission.review
     except Review.DoesNotExist:
         review = None
+    fields = (
+        "id enrollment_id version url note deployment_url status submitted_at status_changed_at"
+    )
     return {
-        **_row(
-            submission,
-            (
-                "id",
-                "enrollment_id",
-                "version",
-                "url",
-                "note",
-                "deployment_url",
-                "status",
-                "submitted_at",
-                "status_changed_at",
-            ),
-        ),
+        **_row(submission, fields),
         "assignment": {"id": submission.assignment_id, "title": submission.assignment.title},
         "review": (
             {
                 "reviewer": display_name(review.reviewer),
-                **_row(review, ("verdict", "feedback", "scores", "created_at")),
+                **_row(review, "verdict feedback scores created_at"),
             }
             if review
             else None
         ),
         "deployment_checks": [
-            _row(c, ("checked_at", "status_code", "ok", "latency_ms", "error"))
+            _row(c, "checked_at status_code ok latency_ms error")
             for c in submission.deployment_checks.all()
         ],
     }
 
 
-# --- Erasure --------------------------------------------------------------------------------
 def _blank(rows: Iterable[Any], fields: tuple[str, ...]) -> int:
     """Blank ``fields`` on each row, one save per row so the audit trail records the erasure
     (a queryset ``update()`` would bypass it)."""
@@ -253,24 +209,16 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         enrollment_ids = list(
             Enrollment.objects.filter(learner_id=user.pk).values_list("pk", flat=True)
         )
-        by_enrollment = Q(enrollment_id__in=enrollment_ids)
+        theirs = Q(enrollment_id__in=enrollment_ids)
+        reviews = Review.objects.filter(submission__enrollment_id__in=enrollment_ids)
         counts = {
-            "pauses": _blank(Pause.objects.filter(by_enrollment), ERASED_TEXT[Pause]),
-            "progress_logs": _blank(
-                ProgressLog.objects.filter(by_enrollment), ERASED_TEXT[ProgressLog]
-            ),
-            "submissions": _blank(
-                Submission.objects.filter(by_enrollment), ERASED_TEXT[Submission]
-            ),
-            "reviews": _blank(
-                Review.objects.filter(submission__enrollment_id__in=enrollment_ids),
-                ERASED_TEXT[Review],
-            ),
-            "pairings": _blank(Pairing.objects.filter(by_enrollment), ERASED_TEXT[Pairing]),
-            "sessions": _blank(MentorSession.objects.filter(by_enrollment), ("notes",)),
-            "help_requests": _blank(
-                HelpRequest.objects.filter(by_enrollment), ("message", "answer")
-            ),
+            "pauses": _blank(Pause.objects.filter(theirs), ERASED_TEXT[Pause]),
+            "progress_logs": _blank(ProgressLog.objects.filter(theirs), ERASED_TEXT[ProgressLog]),
+            "submissions": _blank(Submission.objects.filter(theirs), ERASED_TEXT[Submission]),
+            "reviews": _blank(reviews, ERASED_TEXT[Review]),
+            "pairings": _blank(Pairing.objects.filter(theirs), ERASED_TEXT[Pairing]),
+            "sessions": _blank(MentorSession.objects.filter(theirs), ("notes",)),
+            "help_requests": _blank(HelpRequest.objects.filter(theirs), ("message", "answer")),
         }
         DeploymentCheck.objects.filter(submission__enrollment_id__in=enrollment_ids).update(
             error=""
@@ -279,7 +227,8 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         for model, fields in ERASED_TEXT.items():
             history = model.history.model.objects
             if model is Review:
-                history = history.filter(submission_id__in=_submission_ids(enrollment_ids))
+                submissions = Submission.objects.filter(theirs).values("pk")
+                history = history.filter(submission_id__in=submissions)
             else:
                 history = history.filter(enrollment_id__in=enrollment_ids)
             history.update(**dict.fromkeys(fields, ""))
@@ -296,15 +245,12 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
             calendar_token=new_calendar_token(),
         )
         if identifiers:
-            AccessAttempt.objects.filter(username__in=identifiers).delete()
-            AccessLog.objects.filter(username__in=identifiers).delete()
-            AccessFailureLog.objects.filter(username__in=identifiers).delete()
+            for attempts in (AccessAttempt, AccessLog, AccessFailureLog):
+                attempts.objects.filter(username__in=identifiers).delete()
 
         erased_name = f"erased-{user.pk}"
         user.username = erased_name
-        user.first_name = ""
-        user.last_name = ""
-        user.email = ""
+        user.first_name = user.last_name = user.email = ""
         user.is_active = False
         user.set_unusable_password()
         user.save()
@@ -324,12 +270,6 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
             + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items()),
         )
     return counts
-
-
-def _submission_ids(enrollment_ids: list[int]) -> list[int]:
-    return list(
-        Submission.objects.filter(enrollment_id__in=enrollment_ids).values_list("pk", flat=True)
-    )
 
 
 def _scrub_mentions(user_id: int, identifiers: set[str]) -> int:

@@ -1,12 +1,9 @@
 """Build (or top up) the demo: program, staff, mentors, one cohort ten weeks in, learners.
 
-Accounts, enrollments, pauses and pairings go in with ``bulk_create``; the high-volume history
-(sessions, progress logs, submissions, reviews, help requests) as plain tuples through
-``tracker.seed.rows``, so ten thousand learners take seconds, not minutes. The one password
-hash is computed once and shared. Idempotent: the program, the cohort and every
-account are found by their stable names, and only learners without an enrollment in the demo
-cohort get a history, so a second run adds nothing and ``--learners N`` with a larger N adds
-the missing ones.
+Accounts go in with ``bulk_create`` (one shared password hash), the high-volume history as
+plain tuples (``tracker.seed.rows``), so ten thousand learners take seconds. Idempotent: every
+row is found by a stable name and only learners not yet in the demo cohort get a history, so a
+rerun adds nothing and a larger ``--learners N`` adds the missing ones.
 """
 
 from __future__ import annotations
@@ -28,14 +25,7 @@ from django.db.models import Count, Q
 from curriculum.kernel import clock
 from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
-from learners.models import (
-    DeploymentCheck,
-    Enrollment,
-    HelpRequest,
-    Pause,
-    ProgressLog,
-    Submission,
-)
+from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
 
 from .curriculum import CAPSTONE_MODULE, ensure_program
@@ -55,14 +45,7 @@ from .histories import (
     plan_activity,
     plan_enrollment,
 )
-from .people import (
-    STAFF_NAME,
-    STAFF_USERNAME,
-    Story,
-    learner_name,
-    mentor_profile,
-    story_of,
-)
+from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
@@ -97,13 +80,8 @@ class SeedResult:
 
 @contextlib.contextmanager
 def explicit_timestamps(*model_fields: models.DateTimeField) -> Iterator[None]:
-    """Let bulk inserts keep the historical ``created_at``-style values the seed computed.
-
-    ``auto_now``/``auto_now_add`` overwrite any value on insert; a demo history needs rows that
-    were "created" weeks ago, so the flags are lifted for the duration of the seed (a
-    single-threaded management command) and restored. The history tables written as tuples
-    (``tracker.seed.rows``) take their timestamps as given and need no such help.
-    """
+    """Lift ``auto_now``/``auto_now_add`` for the seed (a single-threaded command): its
+    history needs rows "created" weeks ago. Tuple-written tables need no such help."""
     saved = [(f, f.auto_now, f.auto_now_add) for f in model_fields]
     try:
         for f in model_fields:
@@ -114,19 +92,13 @@ def explicit_timestamps(*model_fields: models.DateTimeField) -> Iterator[None]:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-def _timestamp_fields() -> list[models.DateTimeField]:
-    return [
-        Enrollment._meta.get_field("enrolled_at"),
-        Pause._meta.get_field("created_at"),
-    ]
-
-
 def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResult:
     """Create or top up the demo data; returns what the accounts are."""
     if learners < 0:
         raise ValueError("learners must be zero or more")
     password_hash = make_password(password)
-    with transaction.atomic(), explicit_timestamps(*_timestamp_fields()):
+    stamped = Enrollment._meta.get_field("enrolled_at"), Pause._meta.get_field("created_at")
+    with transaction.atomic(), explicit_timestamps(*stamped):
         program = ensure_program()
         staff = _ensure_staff(password_hash)
         cohort = _ensure_cohort(program)
@@ -198,10 +170,10 @@ def _context(program: Program, cohort: Cohort) -> SeedContext:
     modules = list(program.modules.order_by("order"))
     capstone = next((m for m in modules if m.title == CAPSTONE_MODULE.title), modules[-1])
     regular = [m for m in modules if m.pk != capstone.pk]
-    week_modules = []
-    for week in range(1, program.length_weeks + 1):
-        covering = [m for m in regular if m.start_week <= week <= m.end_week]
-        week_modules.append(covering[0].pk if covering else capstone.pk)
+    week_modules = [
+        next((m.pk for m in regular if m.start_week <= week <= m.end_week), capstone.pk)
+        for week in range(1, program.length_weeks + 1)
+    ]
     zone = ZoneInfo(cohort.timezone)
     return SeedContext(
         start_date=cohort.start_date,
@@ -269,19 +241,17 @@ def _mentor_accounts(password_hash: str, wanted: int) -> tuple[list[Mentor], int
     have_profile = set(
         Mentor.objects.filter(user__username__in=usernames).values_list("user__username", flat=True)
     )
-    new_mentors = []
-    for username, profile in profiles.items():
-        if username in have_profile:
-            continue
-        new_mentors.append(
-            Mentor(
-                user=users[username],
-                capacity=profile.capacity,
-                expertise=list(profile.expertise),
-                timezone=profile.timezone,
-                bio=profile.bio,
-            )
+    new_mentors = [
+        Mentor(
+            user=users[username],
+            capacity=profile.capacity,
+            expertise=list(profile.expertise),
+            timezone=profile.timezone,
+            bio=profile.bio,
         )
+        for username, profile in profiles.items()
+        if username not in have_profile
+    ]
     Mentor.objects.bulk_create(new_mentors, batch_size=BATCH_SIZE)
     mentors = list(
         Mentor.objects.filter(user__username__in=usernames)
@@ -353,69 +323,53 @@ def _create_chunk(ctx, cohort, staff, numbers, mentors, seats, password_hash) ->
     )
 
     # Active learners take a seat; a withdrawn learner's pairing is history and takes none.
-    pairing_plans: list[PairingPlan] = []
-    pairings: list[Pairing] = []
-    owners: list[int] = []  # index into plans for each pairing row
-    for index, plan in enumerate(plans):
+    chains: list[list[Pairing]] = []
+    for plan, enrollment in zip(plans, enrollments, strict=True):
         if plan.withdrawn_at is None:
             mentor = next(seats)
             mentor.active += 1
+            end = (None, "")
         else:
             mentor = mentors[plan.number % len(mentors)]
-        chain = [mentor]
-        starts = [plan.enrolled_at]
-        reasons = []
+            end = (plan.withdrawn_at, "Learner withdrew")
+        # (mentor, started, ended, end reason) of each pairing, the last one's end as planned.
+        chain = [(mentor, plan.enrolled_at, *end)]
         if plan.story.repaired:
             # The first mentor left after four weeks; the pairing stays as history.
             first = mentors[(mentors.index(mentor) + 1) % len(mentors)]
             if first.pk != mentor.pk:
-                chain = [first, mentor]
-                starts.append(ctx.local(ctx.start_date + 28 * DAY, 12))
-                reasons = ["Mentor's time zone no longer fits the learner's schedule"]
-        plan_pairings = PairingPlan(
-            mentor_ids=[m.pk for m in chain],
-            mentor_user_ids=[m.user_id for m in chain],
-            starts=starts,
-            ended_at=plan.withdrawn_at,
-            end_reasons=reasons,
-        )
-        pairing_plans.append(plan_pairings)
-        for i, m in enumerate(chain):
-            if i < len(chain) - 1:
-                ended_at, end_reason = starts[i + 1], reasons[i]
-            elif plan.withdrawn_at is not None:
-                ended_at, end_reason = plan.withdrawn_at, "Learner withdrew"
-            else:
-                ended_at, end_reason = None, ""
-            pairings.append(
+                moved = ctx.local(ctx.start_date + 28 * DAY, 12)
+                reason = "Mentor's time zone no longer fits the learner's schedule"
+                chain = [(first, plan.enrolled_at, moved, reason), (mentor, moved, *end)]
+        chains.append(
+            [
                 Pairing(
-                    enrollment=enrollments[index],
+                    enrollment=enrollment,
                     mentor=m,
-                    started_at=starts[i],
-                    ended_at=ended_at,
-                    end_reason=end_reason,
+                    started_at=started,
+                    ended_at=ended,
+                    end_reason=reason,
                     created_by=staff,
                 )
-            )
-            owners.append(index)
-    Pairing.objects.bulk_create(pairings, batch_size=BATCH_SIZE)
-    pairing_ids: list[list[int]] = [[] for _ in plans]
-    for owner, pairing in zip(owners, pairings, strict=True):
-        pairing_ids[owner].append(pairing.pk)
+                for m, started, ended, reason in chain
+            ]
+        )
+    Pairing.objects.bulk_create([p for chain in chains for p in chain], batch_size=BATCH_SIZE)
 
-    sessions: list[SessionRow] = []
-    logs: list[LogRow] = []
-    submission_plans: list[SubmissionPlan] = []
-    help_requests: list[HelpRequestRow] = []
-    for plan, enrollment, chain, ids in zip(
-        plans, enrollments, pairing_plans, pairing_ids, strict=True
-    ):
-        activity = plan_activity(ctx, plan, enrollment.pk, chain, ids)
-        sessions += activity.sessions
-        logs += activity.logs
-        submission_plans += activity.submissions
-        help_requests += activity.help_requests
-    _write_activity(sessions, logs, submission_plans, help_requests)
+    activities = [
+        plan_activity(
+            ctx, plan, enrollment.pk,
+            PairingPlan([p.pk for p in chain], [p.mentor.user_id for p in chain],
+                        [p.started_at for p in chain]),
+        )
+        for plan, enrollment, chain in zip(plans, enrollments, chains, strict=True)
+    ]  # fmt: skip
+    _write_activity(
+        [row for activity in activities for row in activity.sessions],
+        [row for activity in activities for row in activity.logs],
+        [row for activity in activities for row in activity.submissions],
+        [row for activity in activities for row in activity.help_requests],
+    )
 
 
 def _write_activity(
@@ -424,8 +378,7 @@ def _write_activity(
     submission_plans: list[SubmissionPlan],
     help_requests: Iterable[HelpRequestRow],
 ) -> dict[tuple[int, int, int], int]:
-    """Write the planned history of some new enrollments; returns each submission's id by its
-    (enrollment, assignment, version) key."""
+    """Write the planned history of new enrollments; returns each submission's id by its key."""
     RowTable(MentorSession, SessionRow).insert(sessions)
     RowTable(ProgressLog, LogRow).insert(logs)
     RowTable(Submission, SubmissionRow).insert(plan.submission for plan in submission_plans)
@@ -434,12 +387,8 @@ def _write_activity(
         enrollment_id__in={plan.submission.enrollment_id for plan in submission_plans}
     ).values_list("enrollment_id", "assignment_id", "version", "pk")
     ids = {(enrollment, assignment, version): pk for enrollment, assignment, version, pk in saved}
-    reviews: list[ReviewRow] = []
-    for plan in submission_plans:
-        review = plan.review(ids[plan.submission.key])
-        if review is not None:
-            reviews.append(review)
-    RowTable(Review, ReviewRow).insert(reviews)
+    reviews = (plan.review(ids[plan.submission.key]) for plan in submission_plans)
+    RowTable(Review, ReviewRow).insert(review for review in reviews if review is not None)
     RowTable(HelpRequest, HelpRequestRow).insert(help_requests)
     return ids
 
@@ -466,13 +415,8 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
     final_milestone = max(
         (a for a in ctx.assignments if a.kind == "milestone"), key=lambda a: a.due_week
     )
-    existing = _demo_users(
-        {
-            username: learner_name(number + 500)
-            for number, username in enumerate(usernames, start=1)
-        },
-        password_hash,
-    )
+    names = {username: learner_name(n + 500) for n, username in enumerate(usernames, start=1)}
+    existing = _demo_users(names, password_hash)
 
     sessions: list[SessionRow] = []
     logs: list[LogRow] = []
@@ -480,12 +424,8 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
     checks: list[tuple[tuple[int, int, int], dt.datetime]] = []
     for number, username in enumerate(usernames, start=1):
         withdrew = number == ALUMNI
-        story = Story(
-            "slipping" if withdrew else ("ahead" if number % 3 == 0 else "on_track"),
-            "alumni",
-            quiet_days=0,
-            withdrawn=withdrew,
-        )
+        target = "slipping" if withdrew else ("ahead" if number % 3 == 0 else "on_track")
+        story = Story(target, "alumni", quiet_days=0, withdrawn=withdrew)
         # Numbers apart from the live cohort's, so the alumni get histories of their own.
         plan = plan_enrollment(ctx, 1000 + number, story)
         if withdrew:
@@ -508,10 +448,8 @@ def _ensure_past_cohort(program, staff, mentors, password_hash) -> list[str]:
             end_reason="Learner withdrew" if withdrew else "Graduated",
             created_by=staff,
         )
-        chain = PairingPlan(
-            mentor_ids=[mentor.pk], mentor_user_ids=[mentor.user_id], starts=[plan.enrolled_at]
-        )
-        activity = plan_activity(ctx, plan, enrollment.pk, chain, [pairing.pk])
+        chain = PairingPlan([pairing.pk], [mentor.user_id], [plan.enrolled_at])
+        activity = plan_activity(ctx, plan, enrollment.pk, chain)
         sessions += [s for s in activity.sessions if s.status != SCHEDULED]
         logs += activity.logs
         for item in activity.submissions:

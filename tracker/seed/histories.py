@@ -1,10 +1,8 @@
 """Turn a learner's ``Story`` into rows: pauses, sessions, progress logs, submissions, reviews.
 
-Everything here is deterministic for a given learner number and clock, works on plain values,
-returns rows as ``NamedTuple``s named after the models' columns and never queries the
-database: the builder writes the rows in bulk (``tracker.seed.rows``). Histories are laid out
-against the learner's real (pause-shifted) due dates and today's date, so a cohort topped up
-weeks later still gets learners with the intended pace.
+Deterministic per learner number and clock, no database: rows are ``NamedTuple``s named after
+the models' columns, for the builder to write in bulk. Histories follow the learner's
+pause-shifted due dates and today, so a cohort topped up weeks later still has every pace.
 """
 
 from __future__ import annotations
@@ -63,7 +61,7 @@ SUBMITTED = Submission.Status.SUBMITTED.value
 APPROVED = Review.Verdict.APPROVED.value
 
 
-# --- rows, one type per table; the field names are the model's attribute names ---------------
+# Rows, one type per table; the field names are the model's attribute names.
 class SessionRow(NamedTuple):  # mentors.MentorSession
     enrollment_id: int
     pairing_id: int
@@ -157,14 +155,11 @@ class SeedContext:
 
 @dataclass
 class PairingPlan:
-    """The mentors of one enrollment over time; the last one is active unless ``ended_at``."""
+    """The saved pairings of one enrollment over time (pairing i ends when i + 1 starts)."""
 
-    mentor_ids: list[int]
+    ids: list[int]
     mentor_user_ids: list[int]
-    # When each pairing started; pairing i ends when pairing i + 1 starts.
     starts: list[dt.datetime]
-    ended_at: dt.datetime | None = None
-    end_reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -244,13 +239,7 @@ def plan_enrollment(ctx: SeedContext, number: int, story: Story) -> EnrollmentPl
         status = Enrollment.Status.WITHDRAWN
         status_changed_at = withdrawn_at
     return EnrollmentPlan(
-        number=number,
-        story=story,
-        status=status,
-        enrolled_at=enrolled_at,
-        status_changed_at=status_changed_at,
-        pause=pause,
-        withdrawn_at=withdrawn_at,
+        number, story, status, enrolled_at, status_changed_at, pause, withdrawn_at
     )
 
 
@@ -284,7 +273,6 @@ def plan_activity(
     plan: EnrollmentPlan,
     enrollment_id: int,
     pairings: PairingPlan,
-    pairing_ids: list[int],
 ) -> Activity:
     """Sessions, progress logs, submissions with reviews and help requests of one learner."""
     story = plan.story
@@ -296,20 +284,17 @@ def plan_activity(
         cutoff = min(cutoff, plan.withdrawn_at - HOUR)
 
     def pairing_at(moment: dt.datetime) -> int:
-        index = 0
-        for i, start in enumerate(pairings.starts):
-            if start <= moment:
-                index = i
-        return index
+        """The index of the pairing in force at ``moment``."""
+        return max((i for i, start in enumerate(pairings.starts) if start <= moment), default=0)
 
-    sessions = _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng)
+    sessions = _sessions(ctx, plan, enrollment_id, pairings, pairing_at, rng)
     logs = _logs(ctx, plan, enrollment_id, pauses, cutoff, rng)
     submissions = _submissions(ctx, plan, enrollment_id, pairings, pairing_at, pauses, cutoff, rng)
     help_requests = _help_requests(ctx, plan, enrollment_id, pairings, rng)
     return Activity(sessions, logs, submissions, help_requests)
 
 
-def _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng):
+def _sessions(ctx, plan, enrollment_id, pairings, pairing_at, rng):
     story = plan.story
     weekday_offset = plan.number % 5
     hour = 15 + plan.number % 4
@@ -345,17 +330,11 @@ def _sessions(ctx, plan, enrollment_id, pairings, pairing_ids, pairing_at, rng):
         notes = rng.choice(SESSION_NOTES) if status == COMPLETED else ""
         created = min(moment - 6 * DAY, ctx.now - HOUR)
         created = max(created, pairings.starts[pairing_index])
+        updated = min(max(moment + HOUR, created), ctx.now)
+        minutes = 45 if index == 0 else 30
+        pairing_id = pairings.ids[pairing_index]
         sessions.append(
-            SessionRow(
-                enrollment_id=enrollment_id,
-                pairing_id=pairing_ids[pairing_index],
-                scheduled_at=moment,
-                duration_minutes=45 if index == 0 else 30,
-                status=status,
-                notes=notes,
-                created_at=created,
-                updated_at=min(max(moment + HOUR, created), ctx.now),
-            )
+            SessionRow(enrollment_id, pairing_id, moment, minutes, status, notes, created, updated)
         )
     return sessions
 
@@ -386,18 +365,9 @@ def _logs(ctx, plan, enrollment_id, pauses, cutoff, rng):
             if story.target == "ahead":
                 minutes += 30
             created = min(ctx.local(day, 21, rng.randrange(60)), cutoff)
-            logs.append(
-                LogRow(
-                    enrollment_id=enrollment_id,
-                    module_id=module_id,
-                    logged_on=day,
-                    minutes=minutes,
-                    note=rng.choice(LOG_NOTES),
-                    recorded_on=day,
-                    created_at=created,
-                    updated_at=created,
-                )
-            )
+            note = rng.choice(LOG_NOTES)
+            # Recorded on the day it was logged, and never edited since.
+            logs.append(LogRow(enrollment_id, module_id, day, minutes, note, day, created, created))
         day += DAY
     return logs
 
@@ -445,11 +415,29 @@ def _submissions(ctx, plan, enrollment_id, pairings, pairing_at, pauses, cutoff,
         fate.setdefault(approved, "waiting")
 
     def version(index, number, submitted, verdict="", reviewed=None) -> SubmissionPlan:
-        return _version(
-            ctx, plan.number, enrollment_id, ctx.assignments[index], number, submitted,
-            verdict, reviewed, pairings.mentor_user_ids[pairing_at(reviewed)] if reviewed else None,
-            rng,
-        )  # fmt: skip
+        """One submitted version and, when ``verdict`` is given, its review."""
+        assignment = ctx.assignments[index]
+        submission = SubmissionRow(
+            enrollment_id=enrollment_id,
+            assignment_id=assignment.id,
+            version=number,
+            url=f"https://github.com/demo-learner{plan.number}/ml-bootcamp/tree/main/{assignment.id}",
+            note="" if number == 1 else "Addressed the review comments.",
+            status=verdict or SUBMITTED,
+            submitted_at=submitted,
+            status_changed_at=reviewed or submitted,
+        )
+        if not verdict:
+            return SubmissionPlan(submission)
+        approved = verdict == APPROVED
+        return SubmissionPlan(
+            submission=submission,
+            review_verdict=verdict,
+            review_at=reviewed,
+            reviewer_id=pairings.mentor_user_ids[pairing_at(reviewed)],
+            scores=_scores(assignment, rng, approved),
+            feedback=rng.choice(APPROVED_FEEDBACK if approved else CHANGES_FEEDBACK),
+        )
 
     plans: list[SubmissionPlan] = []
     cap = cutoff
@@ -491,42 +479,6 @@ def _review_time(ctx: SeedContext, submitted: dt.datetime, rng: random.Random) -
     if reviewed > ctx.now - 15 * MINUTE:
         reviewed = submitted + (ctx.now - submitted) / 2
     return reviewed
-
-
-def _version(
-    ctx: SeedContext,
-    number: int,
-    enrollment_id: int,
-    assignment: AssignmentInfo,
-    version: int,
-    submitted_at: dt.datetime,
-    verdict: str,
-    reviewed_at: dt.datetime | None,
-    reviewer_id: int | None,
-    rng: random.Random,
-) -> SubmissionPlan:
-    """One submitted version and, when ``verdict`` is given, its review."""
-    submission = SubmissionRow(
-        enrollment_id=enrollment_id,
-        assignment_id=assignment.id,
-        version=version,
-        url=f"https://github.com/demo-learner{number}/ml-bootcamp/tree/main/{assignment.id}",
-        note="" if version == 1 else "Addressed the review comments.",
-        status=verdict or SUBMITTED,
-        submitted_at=submitted_at,
-        status_changed_at=reviewed_at or submitted_at,
-    )
-    if not verdict:
-        return SubmissionPlan(submission)
-    approved = verdict == APPROVED
-    return SubmissionPlan(
-        submission=submission,
-        review_verdict=verdict,
-        review_at=reviewed_at,
-        reviewer_id=reviewer_id,
-        scores=_scores(assignment, rng, approved),
-        feedback=rng.choice(APPROVED_FEEDBACK if approved else CHANGES_FEEDBACK),
-    )
 
 
 def _help_requests(ctx, plan, enrollment_id, pairings, rng):

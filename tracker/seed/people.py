@@ -39,56 +39,30 @@ class MentorProfile:
     bio: str
 
 
+# First and last name, time zone, capacity; expertise; bio.
+# fmt: off
 MENTOR_PROFILES = (
-    MentorProfile(
-        "Priya",
-        "Raman",
-        "Europe/Berlin",
-        8,
-        ("python", "statistics", "data cleaning", "regression"),
-        "Data scientist for ten years in retail forecasting; loves a well-tested pipeline.",
-    ),
-    MentorProfile(
-        "Tomás",
-        "Herrera",
-        "America/New_York",
-        10,
-        ("deep learning", "computer vision", "pytorch"),
-        "Computer-vision engineer; shipped models to phones and factory floors.",
-    ),
-    MentorProfile(
-        "Aiko",
-        "Watanabe",
-        "Asia/Tokyo",
-        6,
-        ("nlp", "information retrieval", "transformers"),
-        "Search and NLP engineer; builds retrieval systems for legal documents.",
-    ),
-    MentorProfile(
-        "Lukas",
-        "Meyer",
-        "Europe/London",
-        12,
-        ("mlops", "big data", "deployment", "spark", "anomaly detection"),
-        "ML platform lead; Spark, feature stores and model serving at scale.",
-    ),
-    MentorProfile(
-        "Nadia",
-        "Boateng",
-        "Africa/Lagos",
-        9,
-        ("tree ensembles", "unsupervised learning", "statistics"),
-        "Credit-risk modeller turned teacher; gradient boosting is her happy place.",
-    ),
-    MentorProfile(
-        "Marco",
-        "Bianchi",
-        "America/Sao_Paulo",
-        8,
-        ("deployment", "apis", "python", "software engineering"),
-        "Backend engineer who now deploys other people's models behind fast APIs.",
-    ),
+    MentorProfile("Priya", "Raman", "Europe/Berlin", 8,
+                  ("python", "statistics", "data cleaning", "regression"),
+                  "Data scientist for ten years in retail forecasting; "
+                  "loves a well-tested pipeline."),
+    MentorProfile("Tomás", "Herrera", "America/New_York", 10,
+                  ("deep learning", "computer vision", "pytorch"),
+                  "Computer-vision engineer; shipped models to phones and factory floors."),
+    MentorProfile("Aiko", "Watanabe", "Asia/Tokyo", 6,
+                  ("nlp", "information retrieval", "transformers"),
+                  "Search and NLP engineer; builds retrieval systems for legal documents."),
+    MentorProfile("Lukas", "Meyer", "Europe/London", 12,
+                  ("mlops", "big data", "deployment", "spark", "anomaly detection"),
+                  "ML platform lead; Spark, feature stores and model serving at scale."),
+    MentorProfile("Nadia", "Boateng", "Africa/Lagos", 9,
+                  ("tree ensembles", "unsupervised learning", "statistics"),
+                  "Credit-risk modeller turned teacher; gradient boosting is her happy place."),
+    MentorProfile("Marco", "Bianchi", "America/Sao_Paulo", 8,
+                  ("deployment", "apis", "python", "software engineering"),
+                  "Backend engineer who now deploys other people's models behind fast APIs."),
 )
+# fmt: on
 
 
 def mentor_profile(number: int) -> MentorProfile:
@@ -103,12 +77,8 @@ def mentor_profile(number: int) -> MentorProfile:
 @dataclass(frozen=True)
 class Story:
     """How one demo learner's ten weeks went; the progress engine turns it into pace and risk.
-
-    ``target`` is the pace the history aims at: ``ahead`` (about 18 points over the schedule),
-    ``on_track`` (on the schedule), ``slipping`` (about 17 points under: at risk) and ``behind``
-    (far under). The flags add one risk reason each; ``quiet_days`` is how long ago the learner
-    last did anything (from 7 days on the engine calls it ``inactive``).
-    """
+    ``target`` is the pace aimed at (``TARGET_DELTA``: points over or under the schedule); each
+    flag adds one risk reason; ``quiet_days`` since the last activity (7+ is ``inactive``)."""
 
     target: str
     label: str

@@ -1,15 +1,9 @@
 """Write the seed's high-volume tables as plain tuples, without building model instances.
 
-A seeded learner brings about seventy rows (progress logs, sessions, submissions, reviews).
-Building a model instance per row and letting ``bulk_create`` prepare every field through the
-ORM cost two thirds of ``seed_demo``'s time (docs/PERFORMANCE.md, finding 5); a row here is a
-``NamedTuple`` whose field names are the model's attribute names, converted once per value to
-what the database stores and written with ``executemany`` (SQLite, or any other backend) or
-``COPY ... FROM STDIN`` (PostgreSQL).
-
-Like ``bulk_create``, this sends no model signals and writes no audit rows: it is for the demo
-seed only, inside its transaction (``seed_demo`` announces ``progress_inputs_changed`` once,
-for everything, at the end).
+Model instances through ``bulk_create`` cost two thirds of ``seed_demo``'s time
+(docs/PERFORMANCE.md, finding 5). A row here is a ``NamedTuple`` named after the model's
+attributes, converted per value and written with ``executemany`` or, on PostgreSQL, ``COPY``.
+No signals, no audit rows: for the demo seed only, inside its transaction.
 """
 
 from __future__ import annotations
@@ -26,13 +20,8 @@ Converter = Callable[[Any], Any]
 
 
 class RowTable:
-    """The insert of ``model``'s rows given as ``row_type`` tuples.
-
-    Every concrete column but the auto primary key is written: those ``row_type`` names are
-    taken from the row, the others get the field's (constant) default. A column that is not
-    nullable, has no default and is not in ``row_type`` is refused here, not by the database
-    half way through a seed.
-    """
+    """The insert of ``model``'s rows given as ``row_type`` tuples: columns the row lacks get
+    their field's default, and one with neither is refused here, not half way through a seed."""
 
     def __init__(self, model: type[models.Model], row_type: type[NamedTuple]) -> None:
         self.model = model
@@ -61,7 +50,7 @@ class RowTable:
             self._constants.append(default)
 
     def insert(self, rows: Iterable[tuple]) -> int:
-        """Insert ``rows`` (``row_type`` tuples, in the caller's transaction); returns how many."""
+        """Insert ``rows`` in the caller's transaction; returns how many."""
         rows = list(rows)
         if not rows:
             return 0
@@ -87,8 +76,7 @@ class RowTable:
         return len(rows)
 
     def _row_converter(self) -> Callable[[tuple], Sequence[Any]]:
-        """One function turning a row into the values written: only the columns that need a
-        conversion are touched, and the defaults are converted once."""
+        """Row → values written; only columns needing a conversion are touched, defaults once."""
         width = len(self.row_type._fields)
         steps = [
             (index, convert)

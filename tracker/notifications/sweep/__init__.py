@@ -1,19 +1,13 @@
 """The reminder sweep: every due reminder for every enrollment, set-based.
 
-Offers ``run_sweep`` (one sweep, or one enrollment id range of it, here and now),
-``run_periodic_sweep`` (what the periodic task runs: one sweep, or one partition task per id
-range for the workers), ``partitions`` and ``SweepResult``. One concern per module:
+Offers ``run_sweep``, ``run_periodic_sweep`` (one sweep, or a partition task per id range),
+``partitions`` and ``SweepResult``.
 
-- ``clock``: the sweep's instant, each zone's local day, a replayed past day;
-- ``reads``: the set-based queries (a fixed handful per chunk of 2,000 enrollments);
-- ``rules``: who is reminded of what and at most how often (the dedupe keys);
-- ``texts``: what each reminder says, as named types;
-- ``writer``: the inserts (``ON CONFLICT (dedupe_key) DO NOTHING RETURNING``).
-
-Nothing is kept beyond one chunk, so memory stays flat at any size. The new rows' emails are
-published once per sweep (or partition), after its rows are committed: one task that hands
-them out in batches on a worker (``tracker.notifications.outbox``). Running the sweep twice,
-two sweeps at once, or a replay of a past day never creates a second row for one reminder.
+``clock`` (the sweep's instant and each zone's day), ``reads`` (a fixed handful of queries per
+chunk of enrollments), ``rules`` (who is reminded of what, how often: the dedupe keys),
+``texts`` (the words), ``writer`` (``INSERT … ON CONFLICT DO NOTHING RETURNING``). Memory stays
+flat at any size; the new rows' emails are handed out once per sweep after commit. Two sweeps,
+or a replay of a past day, never make a second row for one reminder.
 """
 
 from __future__ import annotations
@@ -44,13 +38,8 @@ def run_sweep(
     keep_reminders: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
-    """One sweep over enrollments with ids in ``[lo, hi)`` (all when not given); returns what
-    it created (``include_global``: the weekly digests too, which belong to no enrollment).
-
-    ``day`` replays a past day: every recipient's local date is that day, and nothing already
-    created is created (or sent) again. The new rows' emails are published once the caller's
-    transaction commits.
-    """
+    """One sweep over enrollments with ids in ``[lo, hi)`` (default all), plus the weekly
+    digests with ``include_global``; ``day`` replays a past day (nothing is made twice)."""
     when = SweepClock.for_day(day)
     writer = Writer(dry_run=dry_run, keep=keep_reminders or dry_run)
     try:

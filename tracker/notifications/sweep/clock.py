@@ -1,7 +1,5 @@
 """The sweep's notion of time: one instant, each zone's local date, and a replayed past day.
-
-Offers ``SweepClock`` and ``recipient_zone``. Imports the kernel's clock and zones only.
-"""
+Imports the kernel's clock and zones only."""
 
 from __future__ import annotations
 

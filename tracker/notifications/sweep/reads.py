@@ -1,11 +1,6 @@
-"""The sweep's reads: set-based, a fixed handful of queries per chunk of enrollments (keyset
-pages by id) or per partition, whatever the number of enrollments.
-
-Offers ``Context`` (per-sweep lookups), ``enrollment_pages``, ``chunk_facts``,
-``waiting_submissions``, ``upcoming_sessions``, ``digest_recipients``, ``digest_counts`` and
-the id ``partitions``. Imports the models and the progress read helpers (``raw_rows``,
-nothing that writes).
-"""
+"""The sweep's reads: a fixed handful of queries per chunk of enrollments (keyset pages by id)
+or per partition, whatever the number of enrollments. Imports the models and the progress
+read helpers; nothing here writes."""
 
 from __future__ import annotations
 
@@ -51,7 +46,6 @@ class Context:
         return cls(assignments=dict(by_program), staff=staff)
 
 
-# --- enrollments ------------------------------------------------------------------------------
 def in_range(queryset, lo: int | None, hi: int | None, *, field_name: str = "enrollment_id"):
     if lo is not None:
         queryset = queryset.filter(**{f"{field_name}__gte": lo})
@@ -61,11 +55,8 @@ def in_range(queryset, lo: int | None, hi: int | None, *, field_name: str = "enr
 
 
 def active_count(lo: int | None, hi: int | None) -> int:
-    return (
-        in_range(Enrollment.objects.all(), lo, hi, field_name="id")
-        .filter(status=Enrollment.Status.ACTIVE)
-        .count()
-    )
+    active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    return in_range(active, lo, hi, field_name="id").count()
 
 
 def enrollment_pages(lo: int | None, hi: int | None) -> Iterator[list[dict]]:
@@ -92,11 +83,8 @@ def _enrollment_rows(queryset) -> Iterable[dict]:
         .order_by("-logged_on")
         .values("logged_on")[:1]
     )
-    mentor_user = Pairing.objects.filter(
-        enrollment_id=OuterRef("pk"), ended_at__isnull=True
-    ).values("mentor__user_id")[:1]
     return queryset.annotate(
-        last_logged_on=Subquery(last_log), mentor_user_id=Subquery(mentor_user)
+        last_logged_on=Subquery(last_log), mentor_user_id=Subquery(_active_mentor_user("pk"))
     ).values(
         "id",
         "status",
@@ -147,11 +135,11 @@ def chunk_facts(rows: list[dict]) -> ChunkFacts:
     return facts
 
 
-# --- time windows -----------------------------------------------------------------------------
-def _active_mentor_user():
-    return Pairing.objects.filter(
-        enrollment_id=OuterRef("enrollment_id"), ended_at__isnull=True
-    ).values("mentor__user_id")[:1]
+def _active_mentor_user(enrollment: str = "enrollment_id"):
+    """The user id of the active mentor of the outer row's enrollment."""
+    return Pairing.objects.filter(enrollment_id=OuterRef(enrollment), ended_at__isnull=True).values(
+        "mentor__user_id"
+    )[:1]
 
 
 def waiting_submissions(lo, hi, *, submitted_before: dt.datetime):
@@ -205,26 +193,19 @@ def upcoming_sessions(lo, hi, *, after: dt.datetime, until: dt.datetime):
     for row in sessions.iterator(chunk_size=2000):
         session_id, scheduled_at, minutes, learner, learner_zone, cohort_zone = row[:6]
         mentor, mentor_preferred_zone, mentor_zone = row[6:]
+        learner_zone = recipient_zone(learner_zone, cohort_zone)
+        mentor_zone = recipient_zone(mentor_preferred_zone, mentor_zone)
         yield UpcomingSession(
-            session_id=session_id,
-            scheduled_at=scheduled_at,
-            duration_minutes=minutes,
-            learner_id=learner,
-            learner_zone=recipient_zone(learner_zone, cohort_zone),
-            mentor_user_id=mentor,
-            mentor_zone=recipient_zone(mentor_preferred_zone, mentor_zone),
+            session_id, scheduled_at, minutes, learner, learner_zone, mentor, mentor_zone
         )
 
 
-# --- weekly digests ---------------------------------------------------------------------------
 def digest_recipients(context: Context) -> dict[int, tuple[str, bool]]:
     """Every active mentor and staff member: ``user id -> (zone, is staff)``."""
     mentors = Mentor.objects.filter(is_active=True, user__is_active=True).values_list(
         "user_id", "user__preferences__timezone", "timezone"
     )
-    recipients: dict[int, tuple[str, bool]] = {}
-    for user_id, preferred, own in mentors:
-        recipients[user_id] = (recipient_zone(preferred, own), False)
+    recipients = {user: (recipient_zone(preferred, own), False) for user, preferred, own in mentors}
     for staff in context.staff:
         recipients[staff["id"]] = (recipient_zone(staff["preferences__timezone"]), True)
     return recipients
@@ -242,54 +223,43 @@ class DigestCounts:
     totals: dict[str, int] | None
 
 
+def _count_by(queryset, user_id: str) -> dict[int, int]:
+    return dict(queryset.values_list(user_id).annotate(n=Count("id")))
+
+
 def digest_counts(now: dt.datetime, *, with_totals: bool) -> DigestCounts:
-    mentor_load = dict(
-        Pairing.objects.filter(ended_at__isnull=True, enrollment__status=Enrollment.Status.ACTIVE)
-        .values_list("mentor__user_id")
-        .annotate(n=Count("id"))
-    )
+    active = Enrollment.Status.ACTIVE
+    paired = Pairing.objects.filter(ended_at__isnull=True, enrollment__status=active)
     open_submissions = Submission.objects.filter(status=Submission.Status.SUBMITTED)
-    waiting_by_mentor = dict(
-        open_submissions.filter(enrollment__pairings__ended_at__isnull=True)
-        .values_list("enrollment__pairings__mentor__user_id")
-        .annotate(n=Count("id"))
-    )
     open_help = HelpRequest.objects.filter(answered_at__isnull=True)
-    help_by_mentor = dict(
-        open_help.filter(enrollment__pairings__ended_at__isnull=True)
-        .values_list("enrollment__pairings__mentor__user_id")
-        .annotate(n=Count("id"))
-    )
     week_ahead = MentorSession.objects.filter(
         status=MentorSession.Status.SCHEDULED,
         scheduled_at__gte=now,
         scheduled_at__lt=now + dt.timedelta(days=7),
     )
-    sessions_by_mentor = dict(
-        week_ahead.values_list("pairing__mentor__user_id").annotate(n=Count("id"))
+    mentor = "enrollment__pairings__mentor__user_id"
+    mentored = {"enrollment__pairings__ended_at__isnull": True}
+    counts = DigestCounts(
+        learners=_count_by(paired, "mentor__user_id"),
+        waiting=_count_by(open_submissions.filter(**mentored), mentor),
+        help=_count_by(open_help.filter(**mentored), mentor),
+        sessions=_count_by(week_ahead, "pairing__mentor__user_id"),
+        totals=None,
     )
-    totals = None
     if with_totals:
-        active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
-        totals = {
-            "active": active.count(),
-            "unpaired": active.exclude(
+        learners = Enrollment.objects.filter(status=active)
+        counts.totals = {
+            "active": learners.count(),
+            "unpaired": learners.exclude(
                 id__in=Pairing.objects.filter(ended_at__isnull=True).values("enrollment_id")
             ).count(),
             "waiting": open_submissions.count(),
             "help": open_help.count(),
             "sessions": week_ahead.count(),
         }
-    return DigestCounts(
-        learners=mentor_load,
-        waiting=waiting_by_mentor,
-        help=help_by_mentor,
-        sessions=sessions_by_mentor,
-        totals=totals,
-    )
+    return counts
 
 
-# --- partitions -------------------------------------------------------------------------------
 def enrollment_id_bounds() -> tuple[int, int] | None:
     # Every enrollment, not only active ones: review and session reminders also concern
     # paused learners, and the ranges must cover them too.

@@ -1,10 +1,7 @@
 """Who is reminded of what, and at most how often: the contract's reminder table as code.
 
-Offers ``Reminder`` (one row to create) and one generator per kind family:
-``enrollment_reminders`` (``due_soon``, ``overdue``, ``inactive``), ``review_waiting``,
-``session_upcoming``, ``digests_due`` and ``weekly_digests``. Each reminder's dedupe key
-encodes the contract's "at most" column, so the same reminder made twice (two sweeps, a replay
-of a past day) is one row. Pure: they decide over rows the reads gave them; no database.
+Each reminder's dedupe key encodes the "at most" column, so the same reminder made twice is one
+row. Pure: decides over the rows the reads gave; no database.
 """
 
 from __future__ import annotations
@@ -46,7 +43,6 @@ class Reminder(NamedTuple):
     dedupe_key: str
 
 
-# --- due_soon, overdue, inactive --------------------------------------------------------------
 def enrollment_reminders(
     rows: list[dict], facts: ChunkFacts, when: SweepClock, context: Context
 ) -> Iterable[Reminder]:
@@ -100,87 +96,48 @@ def enrollment_reminders(
             pair = (enrollment_id, assignment_id)
             if isinstance(text, DueSoonText):
                 if pair not in facts.submitted:
-                    yield Reminder(
-                        learner,
-                        Kind.DUE_SOON,
-                        text.subject,
-                        text.body,
-                        link,
-                        f"due_soon:{enrollment_id}:{assignment_id}:{text.due_on}",
-                    )
+                    key = f"due_soon:{enrollment_id}:{assignment_id}:{text.due_on}"
+                    yield Reminder(learner, Kind.DUE_SOON, text.subject, text.body, link, key)
             elif pair not in facts.approved:
-                prefix = f"overdue:{enrollment_id}:{assignment_id}:w{text.week_overdue}"
+                key = f"overdue:{enrollment_id}:{assignment_id}:w{text.week_overdue}"
                 yield Reminder(
-                    learner, Kind.OVERDUE, text.subject, text.body, link, f"{prefix}:learner"
+                    learner, Kind.OVERDUE, text.subject, text.body, link, f"{key}:learner"
                 )
                 if mentor:
                     yield Reminder(
-                        mentor,
-                        Kind.OVERDUE,
-                        text.mentor_subject,
-                        text.mentor_body,
-                        link,
-                        f"{prefix}:mentor:{mentor}",
-                    )
+                        mentor, Kind.OVERDUE, text.mentor_subject, text.mentor_body, link,
+                        f"{key}:mentor:{mentor}",
+                    )  # fmt: skip
 
         enrolled_on = when.local_time(row["enrolled_at"], zone_name).date()
         baseline = max(d for d in (row["last_logged_on"], start, enrolled_on) if d is not None)
         idle = (today - baseline).days
         if idle >= inactive_days:
-            prefix = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
-            said = inactive_text(idle, baseline)
-            yield Reminder(
-                learner,
-                Kind.INACTIVE,
-                said.learner.subject,
-                said.learner.body,
-                f"{link}#log",
-                f"{prefix}:learner",
-            )
+            key = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
+            to_learner, to_mentor = inactive_text(idle, baseline)
+            yield Reminder(learner, Kind.INACTIVE, *to_learner, f"{link}#log", f"{key}:learner")
             if mentor and idle >= mentor_inactive_days:
-                yield Reminder(
-                    mentor,
-                    Kind.INACTIVE,
-                    said.mentor.subject,
-                    said.mentor.body,
-                    link,
-                    f"{prefix}:mentor:{mentor}",
-                )
+                yield Reminder(mentor, Kind.INACTIVE, *to_mentor, link, f"{key}:mentor:{mentor}")
 
 
-# --- review_waiting, session_upcoming ---------------------------------------------------------
 def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]):
     """The mentor once per submission after 48 hours, every staff member once after 96."""
     staff_step = dt.timedelta(hours=settings.STRIDE_REVIEW_ESCALATE_HOURS)
     for submission_id, version, submitted_at, title, mentor in waiting:
         hours = int((when.now - submitted_at).total_seconds() // 3600)
         link = f"/submissions/{submission_id}/"
-        said = review_waiting_text(
-            title=title,
-            version=version,
-            submitted_at=submitted_at,
-            hours=hours,
+        to_mentor, to_staff = review_waiting_text(
+            title=title, version=version, submitted_at=submitted_at, hours=hours,
             has_mentor=bool(mentor),
-        )
+        )  # fmt: skip
+        base = f"review_waiting:{submission_id}"
         if mentor:
-            yield Reminder(
-                mentor,
-                Kind.REVIEW_WAITING,
-                said.mentor.subject,
-                said.mentor.body,
-                link,
-                f"review_waiting:{submission_id}:mentor:{mentor}",
-            )
+            yield Reminder(mentor, Kind.REVIEW_WAITING, *to_mentor, link, f"{base}:mentor:{mentor}")
         if submitted_at <= when.now - staff_step:
             for member in staff:
-                yield Reminder(
-                    member["id"],
-                    Kind.REVIEW_WAITING,
-                    said.staff.subject,
-                    said.staff.body,
-                    link,
-                    f"review_waiting:{submission_id}:staff:{member['id']}",
-                )
+                recipient = member["id"]
+                key = f"{base}:staff:{recipient}"
+                yield Reminder(recipient, Kind.REVIEW_WAITING, *to_staff, link, key)
 
 
 def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
@@ -191,22 +148,12 @@ def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
             (session.learner_id, session.learner_zone),
             (session.mentor_user_id, session.mentor_zone),
         ):
-            said = session_upcoming_text(
-                session.duration_minutes,
-                when.local_time(session.scheduled_at, zone_name),
-                zone_name,
-            )
-            yield Reminder(
-                recipient,
-                Kind.SESSION_UPCOMING,
-                said.subject,
-                said.body,
-                link,
-                f"session_upcoming:{session.session_id}:{recipient}",
-            )
+            local_start = when.local_time(session.scheduled_at, zone_name)
+            said = session_upcoming_text(session.duration_minutes, local_start, zone_name)
+            key = f"session_upcoming:{session.session_id}:{recipient}"
+            yield Reminder(recipient, Kind.SESSION_UPCOMING, *said, link, key)
 
 
-# --- weekly_digest ----------------------------------------------------------------------------
 def digests_due(
     recipients: dict[int, tuple[str, bool]], when: SweepClock
 ) -> list[tuple[int, bool, str]]:
@@ -235,11 +182,4 @@ def weekly_digests(due: list[tuple[int, bool, str]], counts: DigestCounts):
             )
             link = "/reviews/queue/"
         said = weekly_digest_text(week, figures)
-        yield Reminder(
-            user_id,
-            Kind.WEEKLY_DIGEST,
-            said.subject,
-            said.body,
-            link,
-            f"weekly_digest:{user_id}:{week}",
-        )
+        yield Reminder(user_id, Kind.WEEKLY_DIGEST, *said, link, f"weekly_digest:{user_id}:{week}")

@@ -1,10 +1,5 @@
-"""What each reminder of the sweep says: subjects and bodies, as named types.
-
-Offers one function per kind (``assignment_text`` for ``due_soon`` and ``overdue``,
-``inactive_text``, ``review_waiting_text``, ``session_upcoming_text``, ``weekly_digest_text``)
-and the types they return. Pure: no database, no clock (the caller passes the dates). The
-types are NamedTuples because the sweep makes hundreds of thousands of them.
-"""
+"""What each sweep reminder says. Pure (no database, no clock); NamedTuples, since the sweep
+makes hundreds of thousands of them."""
 
 from __future__ import annotations
 
@@ -65,40 +60,30 @@ def assignment_text(title: str, due: dt.date, today: dt.date) -> DueSoonText | O
     )
 
 
-class InactiveText(NamedTuple):
-    learner: Text
-    mentor: Text
-
-
-def inactive_text(idle_days: int, since: dt.date) -> InactiveText:
+def inactive_text(idle_days: int, since: dt.date) -> tuple[Text, Text]:
+    """What the learner is told, and what their mentor is."""
     body = f"No progress has been logged for {idle_days} days (since {since:%-d %B})."
-    return InactiveText(
-        learner=Text(
+    return (
+        Text(
             "Log your progress to keep your pace",
             body + " Even a short session keeps the momentum going.",
         ),
-        mentor=Text(
-            f"A learner has been inactive for {idle_days} days", body + " Consider reaching out."
-        ),
+        Text(f"A learner has been inactive for {idle_days} days", body + " Consider reaching out."),
     )
-
-
-class ReviewWaitingText(NamedTuple):
-    mentor: Text
-    staff: Text
 
 
 def review_waiting_text(
     *, title: str, version: int, submitted_at: dt.datetime, hours: int, has_mentor: bool
-) -> ReviewWaitingText:
+) -> tuple[Text, Text]:
+    """What the mentor is told, and what staff are."""
     subject = f"“{title}” (v{version}) has waited {hours} hours for review"
-    return ReviewWaitingText(
-        mentor=Text(
+    return (
+        Text(
             subject,
             f"A submission of “{title}” has been waiting for your review since "
             f"{submitted_at:%-d %B %H:%M} UTC.",
         ),
-        staff=Text(
+        Text(
             subject,
             f"A submission of “{title}” has waited {hours} hours without a review"
             + ("." if has_mentor else " and the learner has no active mentor."),

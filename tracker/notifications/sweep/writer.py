@@ -1,14 +1,9 @@
-"""Writing the sweep's reminders: bounded batches, one insert statement, a second connection.
+"""Writing the sweep's reminders: bounded batches, one statement each, on a second connection.
 
-Offers ``Writer`` and ``SweepResult``. Each batch is its own transaction and one statement,
-``INSERT … SELECT … FROM <the batch as JSON> ON CONFLICT (dedupe_key) DO NOTHING RETURNING id,
-dedupe_key`` (PostgreSQL, and SQLite from 3.35): the unique key, not a read before the write,
-decides what is new, and ``RETURNING`` tells this sweep's rows from a concurrent sweep's. A dry
-run inserts nothing and reads which keys are still free instead.
-
-Every row of one sweep carries the same stamp as ``created_at`` and ``email_enqueued_at``; the
-result names the rows made (ids in ``[first_id, last_id]`` with that stamp), which is how their
-emails are handed out afterwards (``tracker.notifications.outbox``).
+``INSERT … SELECT … FROM <batch as JSON> ON CONFLICT (dedupe_key) DO NOTHING RETURNING``: the
+unique key decides what is new, and ``RETURNING`` tells this sweep's rows from a concurrent
+one's. A dry run reads which keys are free instead. One sweep stamps all its rows alike
+(``created_at``, ``email_enqueued_at``), which is how the outbox finds them afterwards.
 """
 
 from __future__ import annotations
@@ -32,17 +27,8 @@ from .rules import Reminder
 WRITE_BATCH = 10000
 KEY_LOOKUP_BATCH = 900
 _INSERT_COLUMNS = (
-    "recipient_id",
-    "kind",
-    "subject",
-    "body",
-    "link",
-    "dedupe_key",
-    "created_at",
-    "email_enqueued_at",
-    "email_state",
-    "email_attempts",
-    "email_error",
+    *("recipient_id", "kind", "subject", "body", "link", "dedupe_key"),  # from the batch
+    *("created_at", "email_enqueued_at", "email_state", "email_attempts", "email_error"),
 )
 # The batch travels as one JSON array of rows; what unpacks it into rows is the only thing
 # the two databases spell differently.
@@ -176,11 +162,8 @@ def insert_ignoring_duplicates(
     reminders: list[Reminder], stamp: dt.datetime
 ) -> list[tuple[int, str]]:
     """Insert the rows whose dedupe key is free; return ``(id, dedupe_key)`` of those inserted.
-
-    The statement ``bulk_create(ignore_conflicts=True)`` issues, minus the per-field model
-    machinery (which costs more than the database at sweep volumes), plus ``RETURNING``; the
-    whole batch is one parameter (a JSON array), so one statement takes any batch size.
-    """
+    ``bulk_create(ignore_conflicts=True)`` plus ``RETURNING``, minus the per-field model work
+    that costs more than the database at sweep volumes; the batch is one JSON parameter."""
     table = connection.ops.quote_name(Notification._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(name) for name in _INSERT_COLUMNS)
     source, fields = _JSON_ROWS[connection.vendor]
