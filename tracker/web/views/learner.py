@@ -31,12 +31,15 @@ from tracker.web.forms import HelpRequestForm, ProgressLogForm, SubmissionForm
 from tracker.web.views.common import page
 
 
-def _current_enrollment(request: HttpRequest) -> Enrollment | None:
+def _current_enrollment(request: HttpRequest, *, required: bool = True) -> Enrollment | None:
     chosen = request.GET.get("enrollment") or request.POST.get("enrollment")
     try:
-        return current_enrollment(fetched_by=request.user, chosen=chosen)
+        enrollment = current_enrollment(fetched_by=request.user, chosen=chosen)
     except Enrollment.DoesNotExist as missing:
         raise Http404("No such enrollment.") from missing
+    if enrollment is None and required:
+        raise Http404("You are not enrolled.")
+    return enrollment
 
 
 def _log_form(enrollment: Enrollment, form=None) -> ProgressLogForm:
@@ -81,23 +84,16 @@ def _render_dashboard(
 
 @login_required
 def learner_home(request: HttpRequest) -> HttpResponse:
-    enrollment = _current_enrollment(request)
+    enrollment = _current_enrollment(request, required=False)
     if enrollment is None:
         return page(request, "web/not_enrolled.html", {})
     return _render_dashboard(request, enrollment)
 
 
-def _own_enrollment_or_404(request: HttpRequest) -> Enrollment:
-    enrollment = _current_enrollment(request)
-    if enrollment is None:
-        raise Http404("You are not enrolled.")
-    return enrollment
-
-
 @login_required
 @require_POST
 def log_progress(request: HttpRequest) -> HttpResponse:
-    enrollment = _own_enrollment_or_404(request)
+    enrollment = _current_enrollment(request)
     form = ProgressLogForm(request.POST, enrollment=enrollment)
     if form.is_valid():
         with service_errors(form, "You may not log progress here."):
@@ -176,7 +172,7 @@ def delete_log(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def submit_work(request: HttpRequest) -> HttpResponse:
-    enrollment = _own_enrollment_or_404(request)
+    enrollment = _current_enrollment(request)
     form = SubmissionForm(request.POST, enrollment=enrollment)
     if form.is_valid():
         with service_errors(form, "You may not submit work here."):
@@ -195,7 +191,7 @@ def submit_work(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def ask_for_help(request: HttpRequest) -> HttpResponse:
-    enrollment = _own_enrollment_or_404(request)
+    enrollment = _current_enrollment(request)
     form = HelpRequestForm(request.POST)
     if form.is_valid():
         with service_errors(form, "You may not ask for help here."):

@@ -80,23 +80,15 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _apply_review_errors(form: ReviewForm, error: ValidationError) -> None:
-    """A service's ``scores`` errors may be keyed by criterion id: put them on that field."""
-    if hasattr(error, "error_dict") and "scores" in error.error_dict:
-        remaining = {k: v for k, v in error.error_dict.items() if k != "scores"}
-        for item in error.error_dict["scores"]:
-            for message in item.messages:
-                placed = False
-                for criterion in form.criteria:
-                    if str(criterion.pk) in message or criterion.name in message:
-                        form.add_error(f"score_{criterion.pk}", message)
-                        placed = True
-                        break
-                if not placed:
-                    form.add_error(None, message)
-        if remaining:
-            apply_service_errors(form, ValidationError(remaining))
-        return
-    apply_service_errors(form, error)
+    """A service's ``scores`` messages name their criterion (by id or name): each goes on that
+    criterion's field, the rest as ``apply_service_errors`` places them."""
+    if not hasattr(error, "error_dict"):
+        return apply_service_errors(form, error)
+    errors = dict(error.error_dict)
+    for message in ValidationError(errors.pop("scores", [])).messages:
+        named = [c for c in form.criteria if str(c.pk) in message or c.name in message]
+        form.add_error(f"score_{named[0].pk}" if named else None, message)
+    return apply_service_errors(form, ValidationError(errors))
 
 
 @role_required("mentor", "staff")
