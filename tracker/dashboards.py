@@ -40,7 +40,13 @@ from mentors.selectors import (
 )
 from tracker.calendar import calendar_path
 from tracker.notifications import notification_list, preferences_ensure, preferences_for
-from tracker.progress import cohort_overview, enrollment_detail, learner_progress, progress_of
+from tracker.progress import (
+    LearnerProgress,
+    cohort_overview,
+    enrollment_detail,
+    learner_progress,
+    progress_of,
+)
 from tracker.progress.engine import urgency
 
 
@@ -100,6 +106,12 @@ LEARNER_ORDERS = {
 }
 
 
+def _row(row: LearnerProgress, **extra: Any) -> dict[str, Any]:
+    """A learner's row of a page: enrollment, name, progress (and ``extra``), as a dict the
+    page adds its drawing to."""
+    return {"enrollment": row.enrollment, "name": row.name, "progress": row.progress, **extra}
+
+
 def session_enrollments(*, fetched_by: Any) -> QuerySet[Enrollment]:
     """The enrollments a session can be scheduled for: the caller's, withdrawn ones left out."""
     return (
@@ -123,7 +135,10 @@ def mentor_dashboard(*, fetched_by: Any, order: str = "pace") -> dict[str, Any]:
     )
     return {
         "sort": order,
-        "rows": sorted(learner_progress(fetched_by=fetched_by), key=LEARNER_ORDERS[order]),
+        "rows": [
+            _row(row)
+            for row in sorted(learner_progress(fetched_by=fetched_by), key=LEARNER_ORDERS[order])
+        ],
         "queue": list(review_queue(fetched_by=fetched_by)),
         "sessions": [{"session": s, "is_past": s.scheduled_at <= now} for s in sessions],
         "session_enrollments": session_enrollments(fetched_by=fetched_by),
@@ -152,12 +167,7 @@ def cohort_page(*, fetched_by: Any, cohort: Cohort) -> dict[str, Any]:
         )
     }
     rows = {
-        row.enrollment.pk: {
-            "enrollment": row.enrollment,
-            "name": row.name,
-            "progress": row.progress,
-            "mentor": mentor_of.get(row.enrollment.pk),
-        }
+        row.enrollment.pk: _row(row, mentor=mentor_of.get(row.enrollment.pk))
         for row in overview.rows
     }
     in_cohort = Counter(mentor.pk for mentor in mentor_of.values())

@@ -28,11 +28,8 @@ def _dashboard(request: HttpRequest, *, schedule_form=None, log_forms=None) -> H
     for item in context["sessions"]:
         session = item["session"]
         item["form"] = log_forms.get(session.pk) or SessionLogForm(prefix=f"s{session.pk}")
-    context["rows"] = [
-        {"enrollment": row.enrollment, "name": row.name, "progress": row.progress}
-        | standing(row.progress)
-        for row in context["rows"]
-    ]
+    for row in context["rows"]:
+        row.update(standing(row["progress"]))
     context["schedule_form"] = schedule_form or SessionScheduleForm(
         enrollments=context["session_enrollments"]
     )
@@ -127,15 +124,11 @@ def answer_help(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = get_object_or_404(help_request_list(fetched_by=user), pk=pk)
     form = HelpAnswerForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form, "You may not answer this request."):
             help_request_answer(
                 actor=user, help_request=help_request, answer=form.cleaned_data["answer"]
             )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except PermissionDenied as denied:
-            messages.error(request, str(denied) or "You may not answer this request.")
-        else:
             messages.success(request, "Help request marked answered.")
+        for message in [text for errors in form.errors.values() for text in errors]:
+            messages.error(request, message)
     return redirect(safe_next(request, reverse("mentor_home")))
