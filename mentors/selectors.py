@@ -23,7 +23,7 @@ from curriculum.kernel.access import EVERYTHING, is_staff
 from curriculum.models import RubricCriterion
 from learners.models import Enrollment, Submission
 from learners.rules import OfEnrollment
-from learners.selectors import latest_versions, submission_list
+from learners.selectors import enrollment_list, latest_versions, submission_list
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.rules import (
     MENTOR_RULE,
@@ -74,6 +74,15 @@ def enrollment_sessions(*, fetched_by: Any, enrollment: Enrollment) -> dict[str,
         "upcoming_sessions": list(sessions.filter(status=scheduled).order_by("scheduled_at")[:20]),
         "past_sessions": list(sessions.exclude(status=scheduled).order_by("-scheduled_at")[:5]),
     }
+
+
+def session_enrollments(*, fetched_by: Any) -> QuerySet[Enrollment]:
+    """The enrollments a session can be scheduled for: the caller's, withdrawn ones left out."""
+    return (
+        enrollment_list(fetched_by=fetched_by)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .select_related("learner")
+    )
 
 
 def next_session(*, fetched_by: Any, enrollment: Enrollment) -> MentorSession | None:

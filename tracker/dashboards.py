@@ -36,6 +36,7 @@ from mentors.selectors import (
     pairing_list,
     review_feedback,
     review_queue,
+    session_enrollments,
     session_list,
 )
 from tracker.calendar import calendar_path
@@ -110,15 +111,6 @@ def _row(row: LearnerProgress, **extra: Any) -> dict[str, Any]:
     """A learner's row of a page: enrollment, name, progress (and ``extra``), as a dict the
     page adds its drawing to."""
     return {"enrollment": row.enrollment, "name": row.name, "progress": row.progress, **extra}
-
-
-def session_enrollments(*, fetched_by: Any) -> QuerySet[Enrollment]:
-    """The enrollments a session can be scheduled for: the caller's, withdrawn ones left out."""
-    return (
-        enrollment_list(fetched_by=fetched_by)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .select_related("learner")
-    )
 
 
 def mentor_dashboard(*, fetched_by: Any, order: str = "pace") -> dict[str, Any]:

@@ -14,9 +14,9 @@ from curriculum.kernel.forms import apply_service_errors, service_errors
 from curriculum.kernel.names import display_name
 from learners.selectors import help_request_list, submission_list
 from learners.services import help_request_answer
-from mentors.selectors import review_page, session_list
+from mentors.selectors import review_page, session_enrollments, session_list
 from mentors.services import review_create, session_create, session_update
-from tracker.dashboards import mentor_dashboard, session_enrollments
+from tracker.dashboards import mentor_dashboard
 from tracker.web.charts import standing
 from tracker.web.forms import HelpAnswerForm, ReviewForm, SessionLogForm, SessionScheduleForm
 from tracker.web.views.common import page, role_required, safe_next
