@@ -13,6 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+from curriculum.kernel import clock
 from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
 from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
@@ -110,6 +111,8 @@ class ProgressLogForm(forms.Form):
 
     def __init__(self, *args, enrollment: Enrollment, **kwargs):
         super().__init__(*args, **kwargs)
+        # A new log is for today where the learner's cohort is.
+        self.fields["logged_on"].initial = clock.today(enrollment.cohort.timezone)
         self.fields["module"].queryset = Module.objects.filter(
             program_id=enrollment.cohort.program_id
         ).order_by("order")

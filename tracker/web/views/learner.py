@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from curriculum.kernel import clock
 from curriculum.kernel.forms import service_errors
 from learners.models import Enrollment, ProgressLog
 from learners.rules import PROGRESS_LOG_RULE
@@ -40,12 +39,6 @@ def _current_enrollment(request: HttpRequest, *, required: bool = True) -> Enrol
     if enrollment is None and required:
         raise Http404("You are not enrolled.")
     return enrollment
-
-
-def _log_form(enrollment: Enrollment, form=None) -> ProgressLogForm:
-    return form or ProgressLogForm(
-        enrollment=enrollment, initial={"logged_on": clock.today(enrollment.cohort.timezone)}
-    )
 
 
 def _summary(context: dict) -> dict:
@@ -75,7 +68,7 @@ def _render_dashboard(
     context = {
         **_summary(context),
         **log_state,
-        "log_form": _log_form(enrollment, log_form),
+        "log_form": log_form or ProgressLogForm(enrollment=enrollment),
         "submit_form": submit_form or SubmissionForm(enrollment=enrollment),
         "help_form": help_form or HelpRequestForm(),
     }
@@ -113,8 +106,8 @@ def _log_changed(request: HttpRequest, enrollment: Enrollment, message: str) -> 
     """After a log was added, changed or deleted: htmx gets the log panel with the message and
     the progress summary and module bars out of band; a plain post is redirected home."""
     if request.htmx:
-        context = learner_standing(fetched_by=request.user, enrollment=enrollment)
-        context = {**_summary(context), "log_form": _log_form(enrollment), "log_message": message}
+        context = _summary(learner_standing(fetched_by=request.user, enrollment=enrollment))
+        context |= {"log_form": ProgressLogForm(enrollment=enrollment), "log_message": message}
         return page(request, "web/partials/log_changed.html", {**context, "oob": True})
     messages.success(request, message)
     return redirect(_home_url(enrollment) + "#log-progress")
@@ -127,7 +120,7 @@ def _log_panel(request: HttpRequest, log: ProgressLog, **state) -> HttpResponse:
     if not request.htmx:
         return _render_dashboard(request, enrollment, edit_log=log, **state)
     context = log_panel(fetched_by=request.user, enrollment=enrollment, editing=log)
-    context |= {**state, "log_form": _log_form(enrollment)}
+    context |= {**state, "log_form": ProgressLogForm(enrollment=enrollment)}
     return page(request, "web/partials/log_form.html", context)
 
 
