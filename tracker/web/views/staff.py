@@ -1,5 +1,8 @@
 """Staff pages: cohorts, one cohort at a glance (pace, chart, at-risk, mentor load, heat map,
-roster import), pairing with ranked suggestions, and program insights."""
+roster import), one enrollment, pairing with ranked suggestions, and program insights. Their
+data: ``tracker.dashboards`` (``cohorts_page``, ``cohort_page``, ``enrollment_page``),
+``tracker.suggestions.pairing_choices``, ``tracker.insights.program_insights``; here only
+forms, labels and drawing."""
 
 from __future__ import annotations
 
