@@ -2,8 +2,10 @@
 addresses, and the few actions shared by every role's page (notification read, calendar link).
 
 The pages interface: each view resolves the object its address names in the caller's scope
-(404 otherwise), then makes one call into a selector (GET) or into a service inside
-``service_errors`` (POST). Imports the feature rooms and the lower apps, never ``tracker.api``."""
+(404 otherwise), then makes one call: into a selector for what a page shows (adding only
+forms, labels and drawing), or into a service for a write, whose refusal is shown in place
+(``service_errors`` puts it on the form). Imports the feature rooms and the lower apps, never
+``tracker.api``."""
 
 from __future__ import annotations
 
