@@ -111,18 +111,20 @@ class Assignment(models.Model):
         if self.program_id and self.due_week and self.due_week > self.program.length_weeks:
             raise ValidationError({"due_week": "The assignment is due after the program ends."})
 
-    @property
-    def is_final_milestone(self) -> bool:
+    @staticmethod
+    def final_milestone_id(program_id: int) -> int | None:
         """The capstone's last milestone: the one whose submission may carry a deployment."""
-        if self.kind != self.Kind.MILESTONE:
-            return False
-        last = (
-            Assignment.objects.filter(program_id=self.program_id, kind=self.Kind.MILESTONE)
+        return (
+            Assignment.objects.filter(program_id=program_id, kind=Assignment.Kind.MILESTONE)
             .order_by("-due_week", "-order")
             .values_list("pk", flat=True)
             .first()
         )
-        return last == self.pk
+
+    @property
+    def is_final_milestone(self) -> bool:
+        is_milestone = self.kind == self.Kind.MILESTONE
+        return is_milestone and self.final_milestone_id(self.program_id) == self.pk
 
 
 class RubricCriterion(models.Model):

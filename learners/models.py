@@ -18,6 +18,9 @@ class Enrollment(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         GRADUATED = "graduated", "Graduated"
 
+    # Open enrollments take logs, submissions, pairings and sessions; closed ones take none.
+    OPEN_STATUSES = (Status.ACTIVE, Status.PAUSED)
+
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrollments")
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"

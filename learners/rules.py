@@ -20,6 +20,11 @@ from curriculum.kernel.access import NOTHING, AnyOf, IsStaff, Part, Rule, is_sta
 from learners.models import Enrollment, ProgressLog
 
 
+def log_edit_window() -> dt.timedelta:
+    """How long after writing a log its learner may change or delete it."""
+    return dt.timedelta(hours=settings.STRIDE_LOG_EDIT_WINDOW_HOURS)
+
+
 def _authenticated(user: Any) -> bool:
     return bool(user and user.is_authenticated)
 
@@ -114,8 +119,7 @@ class ProgressLogRule(Rule):
 
     @staticmethod
     def within_edit_window(log: ProgressLog) -> bool:
-        window = dt.timedelta(hours=settings.STRIDE_LOG_EDIT_WINDOW_HOURS)
-        return log.created_at is not None and clock.now() - log.created_at <= window
+        return log.created_at is not None and clock.now() - log.created_at <= log_edit_window()
 
     def can_update(self, user: Any, obj: ProgressLog) -> bool:
         if is_staff(user):

@@ -1,11 +1,16 @@
-"""Reads of the learners' side, scoped to the caller by the rules in ``learners/rules.py``."""
+"""Reads of the learners' side, scoped to the caller by the rules in ``learners/rules.py``,
+and the learner pages' own reads: which enrollment a page shows (``current_enrollment``) and
+the log panel with its edit window (``log_panel``). Imports the kernel, ``curriculum`` and
+this app only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
+from curriculum.kernel import clock
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from learners.rules import (
     DEPLOYMENT_CHECK_RULE,
@@ -14,6 +19,7 @@ from learners.rules import (
     PAUSE_RULE,
     PROGRESS_LOG_RULE,
     SUBMISSION_RULE,
+    log_edit_window,
 )
 
 
@@ -21,6 +27,20 @@ def enrollment_list(*, fetched_by: Any) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(ENROLLMENT_RULE.readable_by(fetched_by)).select_related(
         "learner", "cohort", "cohort__program"
     )
+
+
+def current_enrollment(*, fetched_by: Any, chosen: str | None = None) -> Enrollment | None:
+    """The caller's own enrollment a learner's page shows: ``chosen`` (an id), else the newest
+    open one, else the newest of any status; None when they have none. Raises
+    ``Enrollment.DoesNotExist`` when ``chosen`` is not one of theirs."""
+    own = enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk)
+    if chosen:
+        # An id in ASCII digits: int() would also read other scripts' digits and spaces.
+        if not (chosen.isascii() and chosen.isdigit()):
+            raise Enrollment.DoesNotExist("No such enrollment.")
+        return own.get(pk=int(chosen))
+    newest = own.order_by("-cohort__start_date", "-id")
+    return newest.filter(status__in=Enrollment.OPEN_STATUSES).first() or newest.first()
 
 
 def pause_list(*, fetched_by: Any) -> QuerySet[Pause]:
@@ -33,6 +53,46 @@ def progress_log_list(*, fetched_by: Any) -> QuerySet[ProgressLog]:
     return ProgressLog.objects.filter(PROGRESS_LOG_RULE.readable_by(fetched_by)).select_related(
         "enrollment", "enrollment__learner", "module"
     )
+
+
+def own_progress_log_list(*, fetched_by: Any) -> QuerySet[ProgressLog]:
+    """The caller's own logs, the only ones their pages change (a paired mentor reads them)."""
+    return (
+        progress_log_list(fetched_by=fetched_by)
+        .filter(enrollment__learner_id=fetched_by.pk)
+        .select_related("enrollment__cohort")
+    )
+
+
+def log_panel(
+    *, fetched_by: Any, enrollment: Enrollment, editing: ProgressLog | None = None
+) -> dict[str, Any]:
+    """The learner's log panel: the five newest logs plus any still inside the edit window (and
+    ``editing``, the log being changed), newest first, each with whether the caller may still
+    change it and until when."""
+    logs = progress_log_list(fetched_by=fetched_by).filter(enrollment=enrollment)
+    newest = list(logs.order_by("-logged_on", "-id")[:5])
+    window = log_edit_window()
+    editable = logs.filter(created_at__gte=clock.now() - window).exclude(
+        pk__in=[log.pk for log in newest]
+    )
+    shown = [*newest, *editable.order_by("-logged_on", "-id")[:20]]
+    if editing is not None and all(log.pk != editing.pk for log in shown):
+        shown.append(editing)
+    shown.sort(key=lambda log: (log.logged_on, log.pk), reverse=True)
+    return {
+        "enrollment": enrollment,
+        "recent_logs": [
+            {
+                "log": log,
+                "editable": PROGRESS_LOG_RULE.can_update(fetched_by, log),
+                "editable_until": log.created_at + window,
+            }
+            for log in shown
+        ],
+        "edit_window_hours": settings.STRIDE_LOG_EDIT_WINDOW_HOURS,
+        "edit_log": editing,
+    }
 
 
 def submission_list(*, fetched_by: Any) -> QuerySet[Submission]:

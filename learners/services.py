@@ -34,7 +34,6 @@ from learners.rules import HELP_REQUEST_RULE, PROGRESS_LOG_RULE, SUBMISSION_RULE
 
 MAX_PAUSE_DAYS = 180
 CLOSED_STATUSES = (Enrollment.Status.WITHDRAWN, Enrollment.Status.GRADUATED)
-OPEN_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 
 
 # A log before this is a typing mistake (the year 0001 is a valid date to the database).
@@ -99,7 +98,7 @@ def _set_status(enrollment: Enrollment, status: str) -> bool:
 
 def _sync_pause_status(enrollment: Enrollment, today: dt.date) -> bool:
     """Paused while a pause covers ``today``, active otherwise (open enrollments only)."""
-    if enrollment.status not in OPEN_STATUSES:
+    if enrollment.status not in Enrollment.OPEN_STATUSES:
         return False
     covered = enrollment.pauses.filter(start__lte=today, end__gte=today).exists()
     return _set_status(

@@ -73,6 +73,14 @@ def can_review(user: Any, submission: Submission) -> bool:
     return SUBMISSION_REVIEWER.check(user, submission)
 
 
+def review_closed(submission: Submission, *, latest_version: int | None, reviewed: bool) -> str:
+    """Why this version of a submission takes no review, or "" when it does: only the latest
+    version is reviewed, and only once."""
+    if latest_version != submission.version:
+        return f"Only the latest version (v{latest_version}) can be reviewed."
+    return "This version has already been reviewed." if reviewed else ""
+
+
 MENTOR_RULE = MentorRule()
 PAIRING_RULE = PairingRule()
 MENTOR_SESSION_RULE = MentorSessionRule()

@@ -30,9 +30,8 @@ from learners.models import Enrollment, Submission
 from mentors import signals
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.roles import forget_role
-from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, can_review
+from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, can_review, review_closed
 
-OPEN_ENROLLMENT = (Enrollment.Status.ACTIVE, Enrollment.Status.PAUSED)
 MAX_EXPERTISE_TAG = 50
 
 
@@ -136,7 +135,7 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
         .get(pk=mentor.pk)
     )
     errors: Errors = {}
-    if locked_enrollment.status not in OPEN_ENROLLMENT:
+    if locked_enrollment.status not in Enrollment.OPEN_STATUSES:
         add_error(
             errors,
             "enrollment",
@@ -205,7 +204,7 @@ def pairing_close_for_enrollment(
     if actor is not None:
         require_staff(actor, "end pairings")
     enrollment = Enrollment.objects.select_for_update(no_key=True).filter(pk=enrollment_id).first()
-    if enrollment is None or enrollment.status in OPEN_ENROLLMENT:
+    if enrollment is None or enrollment.status in Enrollment.OPEN_STATUSES:
         return None
     pairing = Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True).first()
     if pairing is None:
@@ -291,7 +290,7 @@ def session_create(
     errors: Errors = {}
     if pairing is None:
         add_error(errors, "enrollment", "This learner has no active mentor.")
-    if enrollment.status not in OPEN_ENROLLMENT:
+    if enrollment.status not in Enrollment.OPEN_STATUSES:
         add_error(errors, "enrollment", f"The enrollment is {enrollment.get_status_display()}.")
     validate_instance(session, errors, exclude=["pairing"], validate_constraints=False)
     if "status" not in errors and session.status == Status.CANCELLED:
@@ -392,12 +391,10 @@ def review_create(
         .values_list("version", flat=True)
         .first()
     )
-    if latest_version != locked.version:
-        add_error(
-            errors, "submission", f"Only the latest version (v{latest_version}) can be reviewed."
-        )
-    elif Review.objects.filter(submission=locked).exists():
-        add_error(errors, "submission", "This version has already been reviewed.")
+    reviewed = Review.objects.filter(submission=locked).exists()
+    closed = review_closed(locked, latest_version=latest_version, reviewed=reviewed)
+    if closed:
+        add_error(errors, "submission", closed)
     now = clock.now()
     review = Review(
         submission=locked,

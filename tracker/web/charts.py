@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 PACES = ("ahead", "on_track", "at_risk", "behind")
 PACE_LABELS = {
@@ -60,6 +62,17 @@ class Bar:
         if self.expected is not None:
             text += f", {clamp_percent(self.expected):.0f}% expected by today"
         return text
+
+
+def standing(progress: Any) -> dict[str, Any]:
+    """How a learner's progress (a ``Progress``, or its dict) reads on a page: the pace in words,
+    the risk reasons as sentences, and the bar with the expected mark."""
+    field = progress.get if isinstance(progress, Mapping) else partial(getattr, progress)
+    return {
+        "pace_label": PACE_LABELS.get(field("pace"), field("pace")),
+        "reasons": [RISK_REASON_TEXT.get(code, code) for code in field("risk_reasons")],
+        "bar": Bar(field("percent_complete"), field("expected_percent"), "Progress"),
+    }
 
 
 @dataclass(frozen=True)
@@ -159,3 +172,20 @@ def pace_distribution(paces: Iterable[str], *, width: int = 320, bar_h: int = 26
         "label_w": label_w,
         "bar_h": bar_h,
     }
+
+
+def heat_map(matrix: dict) -> dict:
+    """The matrix's cells in rows, enrollment by assignment, a missing cell as not started."""
+    cells = {(cell["enrollment"], cell["assignment"]): cell for cell in matrix["cells"]}
+    assignments = matrix["assignments"]
+    rows = [
+        {
+            "enrollment": enrollment,
+            "cells": [
+                cells.get((enrollment["id"], assignment["id"]), {"status": "not_started"})
+                for assignment in assignments
+            ],
+        }
+        for enrollment in matrix["enrollments"]
+    ]
+    return {"assignments": assignments, "rows": rows}

@@ -13,6 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
+from curriculum.kernel import clock
 from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
 from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
@@ -31,67 +32,53 @@ DATETIME_INPUT = re.compile(
 )
 
 
-def _posted_text(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+class PostedAsTyped:
+    """Takes only the input's own spelling (``pattern``, ASCII digits), trimmed; Django's
+    parser reads the rest."""
 
+    pattern: re.Pattern[str]
 
-class WholeNumberField(forms.IntegerField):
-    """A whole number in ASCII digits, at most 15 of them (no "٣", "3.0" or 10**40)."""
-
-    def to_python(self, value: Any) -> int | None:
-        value = _posted_text(value)
+    def to_python(self, value: Any) -> Any:
+        value = value.strip() if isinstance(value, str) else value
         if value in self.empty_values:
             return None
-        if not isinstance(value, str) or not INTEGER_INPUT.fullmatch(value):
+        if not isinstance(value, str) or not self.pattern.fullmatch(value):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return int(value)
+        return super().to_python(value)
 
 
 def _check_date(value: dt.date) -> None:
-    if not in_accepted_span(value):
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not in_accepted_span(day):
         raise ValidationError(
             f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}.", code="out_of_range"
         )
 
 
-class IsoDateField(forms.DateField):
+class WholeNumberField(PostedAsTyped, forms.IntegerField):
+    """A whole number in ASCII digits, at most 15 of them (no "٣", "3.0" or 10**40)."""
+
+    pattern = INTEGER_INPUT
+
+
+class IsoDateField(PostedAsTyped, forms.DateField):
     """``YYYY-MM-DD`` between 2000 and 2100, as the date input sends it."""
 
-    def to_python(self, value: Any) -> dt.date | None:
-        value = _posted_text(value)
-        if value in self.empty_values:
-            return None
-        if not isinstance(value, str) or not DATE_INPUT.fullmatch(value):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        parsed = super().to_python(value)
-        _check_date(parsed)
-        return parsed
+    pattern = DATE_INPUT
+    default_validators = [_check_date]
 
 
-class IsoTimeField(forms.TimeField):
+class IsoTimeField(PostedAsTyped, forms.TimeField):
     """``HH:MM[:SS]``, as the time input sends it."""
 
-    def to_python(self, value: Any) -> dt.time | None:
-        value = _posted_text(value)
-        if value in self.empty_values:
-            return None
-        if not isinstance(value, str) or not TIME_INPUT.fullmatch(value):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+    pattern = TIME_INPUT
 
 
-class IsoDateTimeField(forms.DateTimeField):
+class IsoDateTimeField(PostedAsTyped, forms.DateTimeField):
     """``YYYY-MM-DDTHH:MM[:SS]`` in the current time zone, as datetime-local sends it."""
 
-    def to_python(self, value: Any) -> dt.datetime | None:
-        value = _posted_text(value)
-        if value in self.empty_values:
-            return None
-        if not isinstance(value, str) or not DATETIME_INPUT.fullmatch(value):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        parsed = super().to_python(value)
-        _check_date(parsed.date())
-        return parsed
+    pattern = DATETIME_INPUT
+    default_validators = [_check_date]
 
 
 class SignInForm(AuthenticationForm):
@@ -124,6 +111,8 @@ class ProgressLogForm(forms.Form):
 
     def __init__(self, *args, enrollment: Enrollment, **kwargs):
         super().__init__(*args, **kwargs)
+        # A new log is for today where the learner's cohort is.
+        self.fields["logged_on"].initial = clock.today(enrollment.cohort.timezone)
         self.fields["module"].queryset = Module.objects.filter(
             program_id=enrollment.cohort.program_id
         ).order_by("order")
@@ -170,15 +159,8 @@ class SubmissionForm(forms.Form):
         super().__init__(*args, **kwargs)
         assignments = Assignment.objects.filter(program_id=enrollment.cohort.program_id)
         self.fields["assignment"].queryset = assignments.order_by("due_week", "order")
-        final = (
-            assignments.filter(kind=Assignment.Kind.MILESTONE)
-            .order_by("-due_week", "-order")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        widget = self.fields["assignment"].widget
-        widget.final_ids = frozenset([final]) if final else frozenset()
-        self.final_milestone_id = final
+        final = Assignment.final_milestone_id(enrollment.cohort.program_id)
+        self.fields["assignment"].widget.final_ids = frozenset([final]) if final else frozenset()
 
 
 class HelpRequestForm(forms.Form):

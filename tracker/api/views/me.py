@@ -9,14 +9,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from curriculum.kernel.names import display_name
-from learners.models import Enrollment
-from mentors.models import Mentor
-from mentors.roles import role_of
 from tracker.api import inputs, serializers
 from tracker.api.base import ApiView
 from tracker.calendar import calendar_path, calendar_token_rotate
-from tracker.notifications import preferences_ensure, preferences_for, preferences_update
+from tracker.dashboards import me_summary
+from tracker.notifications import preferences_for, preferences_update
 
 
 def calendar_url(preferences) -> str:
@@ -26,26 +23,9 @@ def calendar_url(preferences) -> str:
 class MeView(ApiView):
     @extend_schema(responses=serializers.MeSerializer)
     def get(self, request):
-        user = request.user
-        preferences = preferences_ensure(user=user)
-        return Response(
-            {
-                "id": user.pk,
-                "username": user.get_username(),
-                "name": display_name(user),
-                "email": user.email,
-                "role": role_of(user),
-                "learner_enrollments": list(
-                    Enrollment.objects.filter(learner_id=user.pk)
-                    .order_by("id")
-                    .values_list("pk", flat=True)
-                ),
-                "mentor_id": Mentor.objects.filter(user_id=user.pk)
-                .values_list("pk", flat=True)
-                .first(),
-                "calendar_url": calendar_url(preferences),
-            }
-        )
+        me = me_summary(fetched_by=request.user)
+        me["calendar_url"] = settings.STRIDE_BASE_URL + me.pop("calendar_path")
+        return Response(me)
 
 
 class PreferencesView(ApiView):

@@ -1,4 +1,11 @@
-"""What every page needs: the caller's role in the context and role gates."""
+"""What every page needs: the caller's role in the context, role gates, safe ``next``
+addresses, and the few actions shared by every role's page (notification read, calendar link).
+
+The pages interface: each view resolves the object its address names in the caller's scope
+(404 otherwise), then makes one call: into a selector for what a page shows (adding only
+forms, labels and drawing), or into a service for a write, whose refusal is shown in place
+(``service_errors`` puts it on the form). Imports the feature rooms and the lower apps, never
+``tracker.api``."""
 
 from __future__ import annotations
 
@@ -14,16 +21,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from mentors.models import MentorSession
 from mentors.roles import role_of
-from mentors.selectors import session_list
-from tracker.calendar import calendar_path, calendar_token_rotate
-from tracker.notifications.selectors import notification_list
-from tracker.notifications.services import notification_mark_read, preferences_ensure
+from tracker.calendar import calendar_token_rotate
+from tracker.notifications import notification_list, notification_mark_read
 
 
 def page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """Render ``context`` (a selector's answer plus the page's forms) with the caller's role;
+    a ``calendar_path`` is shown as an address on the host the caller used."""
     context = {"stride_role": role_of(request.user), **context}
+    if "calendar_path" in context:
+        context["calendar_url"] = request.build_absolute_uri(context["calendar_path"])
     return render(request, template, context, status=status)
 
 
@@ -72,11 +80,6 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def calendar_url(request: HttpRequest) -> str:
-    """The absolute address of the caller's private calendar feed."""
-    return request.build_absolute_uri(calendar_path(preferences_ensure(user=request.user)))
-
-
 @login_required
 @require_POST
 def rotate_calendar(request: HttpRequest) -> HttpResponse:
@@ -84,27 +87,3 @@ def rotate_calendar(request: HttpRequest) -> HttpResponse:
     calendar_token_rotate(actor=request.user)
     messages.success(request, "Your calendar link was replaced: subscribe again with the new one.")
     return redirect(safe_next(request, reverse("home")))
-
-
-def enrollment_sessions(user, enrollment) -> dict:
-    """The sessions of one enrollment that a page lists: every scheduled one, soonest first,
-    and the last few that were decided (completed, missed, cancelled)."""
-    sessions = session_list(fetched_by=user).filter(enrollment=enrollment)
-    scheduled = MentorSession.Status.SCHEDULED
-    return {
-        "upcoming_sessions": list(sessions.filter(status=scheduled).order_by("scheduled_at")[:20]),
-        "past_sessions": list(sessions.exclude(status=scheduled).order_by("-scheduled_at")[:5]),
-    }
-
-
-def named_scores(review, criteria: dict) -> list[dict]:
-    """A review's rubric scores as ``{name, score, max}``, named by ``criteria`` (criterion id
-    as text → criterion); a score of a criterion since removed keeps its id as its name."""
-    return [
-        {
-            "name": criteria[key].name if key in criteria else key,
-            "score": score,
-            "max": criteria[key].max_score if key in criteria else None,
-        }
-        for key, score in (review.scores or {}).items()
-    ]

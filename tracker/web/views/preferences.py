@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from curriculum.kernel.forms import service_errors
-from tracker.notifications import preferences_for, preferences_update
+from tracker.dashboards import preferences_page as preferences_of
+from tracker.notifications import preferences_update
 from tracker.web.forms import PreferencesForm
-from tracker.web.views.common import calendar_url, page
+from tracker.web.views.common import page
 
 
 def _initial(preferences) -> dict:
@@ -25,7 +26,8 @@ def _initial(preferences) -> dict:
 
 @login_required
 def preferences_page(request: HttpRequest) -> HttpResponse:
-    preferences = preferences_for(request.user)
+    context = preferences_of(fetched_by=request.user)
+    preferences = context["preferences"]
     if request.method == "POST":
         form = PreferencesForm(request.POST, current_timezone=preferences.timezone)
         if form.is_valid():
@@ -35,11 +37,4 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
                 return redirect("preferences")
     else:
         form = PreferencesForm(initial=_initial(preferences), current_timezone=preferences.timezone)
-    return page(
-        request,
-        "web/preferences.html",
-        {
-            "form": form,
-            "calendar_url": calendar_url(request),
-        },
-    )
+    return page(request, "web/preferences.html", {**context, "form": form})

@@ -1,14 +1,14 @@
 """Staff pages: cohorts, one cohort at a glance (pace, chart, at-risk, mentor load, heat map,
-roster import), pairing with ranked suggestions, and program insights."""
+roster import), one enrollment, pairing with ranked suggestions, and program insights. Their
+data: ``tracker.dashboards`` (``cohorts_page``, ``cohort_page``, ``enrollment_page``),
+``tracker.suggestions.pairing_choices``, ``tracker.insights.program_insights``; here only
+forms, labels and drawing."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,73 +18,36 @@ from curriculum.kernel.forms import service_errors
 from curriculum.kernel.names import display_name
 from curriculum.selectors import cohort_list, program_list
 from learners.models import Enrollment
-from learners.selectors import enrollment_list, help_request_list, pause_list
+from learners.selectors import enrollment_list
 from learners.services import enrollment_pause, enrollment_set_status
-from mentors.selectors import mentor_list, pairing_list
 from mentors.services import pairing_assign
+from tracker.dashboards import cohort_page, cohorts_page, enrollment_page
 from tracker.insights import program_insights
-from tracker.progress import cohort_overview, progress_of
 from tracker.roster import RosterError, roster_import
 from tracker.suggestions import pairing_choices
-from tracker.web.charts import PACE_LABELS, RISK_REASON_TEXT, Bar, pace_distribution, scatter
-from tracker.web.forms import (
-    EnrollmentStatusForm,
-    PairingForm,
-    PauseForm,
-    RosterImportForm,
-)
-from tracker.web.views.common import enrollment_sessions, page, role_required, safe_next
+from tracker.web.charts import Bar, heat_map, pace_distribution, scatter, standing
+from tracker.web.forms import EnrollmentStatusForm, PairingForm, PauseForm, RosterImportForm
+from tracker.web.views.common import page, role_required, safe_next
 
 staff_only = role_required("staff")
 
 
 @staff_only
 def cohorts(request: HttpRequest) -> HttpResponse:
-    rows = cohort_list(fetched_by=request.user).annotate(learner_count=Count("enrollments"))
-    return page(request, "web/staff_cohorts.html", {"cohorts": rows})
+    cohorts = cohorts_page(fetched_by=request.user)
+    return page(request, "web/staff_cohorts.html", {"cohorts": cohorts})
 
 
-def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_errors=None) -> dict:
-    user = request.user
-    overview = cohort_overview(fetched_by=user, cohort=cohort)
-    mentor_of = {
-        pairing.enrollment_id: pairing.mentor
-        for pairing in pairing_list(fetched_by=user, active_only=True).filter(
-            enrollment__cohort=cohort
-        )
-    }
-    shown = {
-        row.enrollment.pk: {
-            "enrollment": row.enrollment,
-            "name": row.name,
-            "progress": row.progress,
-            "pace_label": PACE_LABELS.get(row.progress.pace, row.progress.pace),
-            "reasons": [RISK_REASON_TEXT.get(code, code) for code in row.progress.risk_reasons],
-            "bar": Bar(row.progress.percent_complete, row.progress.expected_percent, "Progress"),
-            "mentor": mentor_of.get(row.enrollment.pk),
-        }
-        for row in overview.rows
-    }
-    rows = list(shown.values())
-    at_risk = [shown[row.enrollment.pk] for row in overview.at_risk]
-    mentors = mentor_list(fetched_by=user).filter(is_active=True)
-    in_cohort = Counter(mentor.pk for mentor in mentor_of.values())
-    load = [
-        {
-            "mentor": mentor,
-            "active": mentor.active_learners,
-            "in_cohort": in_cohort.get(mentor.pk, 0),
-            "capacity": mentor.capacity,
-            "over": mentor.active_learners > mentor.capacity,
-            "bar": Bar(
-                100 * mentor.active_learners / mentor.capacity if mentor.capacity else 100,
-                None,
-                "Load",
-            ),
-        }
-        for mentor in mentors
-        if in_cohort.get(mentor.pk) or mentor.active_learners < mentor.capacity
-    ]
+def _cohort_page(
+    request: HttpRequest, cohort, *, roster_form=None, roster_errors=None
+) -> HttpResponse:
+    context = cohort_page(fetched_by=request.user, cohort=cohort)
+    for row in context["rows"]:  # the at-risk list holds the same rows
+        row.update(standing(row["progress"]))
+    for load in context["load"]:
+        active, capacity = load["active"], load["capacity"]
+        load["bar"] = Bar(100 * active / capacity if capacity else 100, None, "Load")
+    rows = context["rows"]
     chart = scatter(
         {
             "expected": row["progress"].expected_percent,
@@ -97,51 +60,21 @@ def _cohort_context(request: HttpRequest, cohort, *, roster_form=None, roster_er
         }
         for row in rows
     )
-    withdrawn = (
-        enrollment_list(fetched_by=user)
-        .filter(cohort=cohort, status=Enrollment.Status.WITHDRAWN)
-        .order_by("learner__last_name", "learner__first_name", "id")
-    )
-    return {
-        "cohort": cohort,
-        "withdrawn": [{"enrollment": e, "name": display_name(e.learner)} for e in withdrawn],
-        "help_requests": help_request_list(fetched_by=user, open_only=True)
-        .filter(enrollment__cohort=cohort)
-        .order_by("created_at"),
-        "rows": rows,
-        "at_risk": at_risk,
+    context |= {
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
-        "load": load,
-        "matrix": heat_map(overview.matrix),
+        "matrix": heat_map(context["matrix"]),
         "csv_url": f"/api/v1/cohorts/{cohort.pk}/progress.csv",
         "roster_form": roster_form or RosterImportForm(),
         "roster_errors": roster_errors or [],
     }
-
-
-def heat_map(matrix: dict) -> dict:
-    """Rows of cells in enrollment x assignment order from the matrix read model."""
-    cells = {(cell["enrollment"], cell["assignment"]): cell for cell in matrix["cells"]}
-    assignments = matrix["assignments"]
-    rows = []
-    for enrollment in matrix["enrollments"]:
-        rows.append(
-            {
-                "enrollment": enrollment,
-                "cells": [
-                    cells.get((enrollment["id"], assignment["id"]), {"status": "not_started"})
-                    for assignment in assignments
-                ],
-            }
-        )
-    return {"assignments": assignments, "rows": rows}
+    return page(request, "web/cohort_detail.html", context)
 
 
 @staff_only
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(cohort_list(fetched_by=request.user), pk=pk)
-    return page(request, "web/cohort_detail.html", _cohort_context(request, cohort))
+    return _cohort_page(request, cohort)
 
 
 @staff_only
@@ -172,8 +105,7 @@ def cohort_roster(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, roster_summary(result))
                 return redirect(reverse("cohort_detail", args=[cohort.pk]) + "#roster")
-    context = _cohort_context(request, cohort, roster_form=form, roster_errors=row_errors)
-    return page(request, "web/cohort_detail.html", context)
+    return _cohort_page(request, cohort, roster_form=form, roster_errors=row_errors)
 
 
 def roster_row_errors(error: RosterError) -> list[dict]:
@@ -246,41 +178,22 @@ def _enrollment_or_404(request: HttpRequest, pk: int) -> Enrollment:
     return get_object_or_404(enrollment_list(fetched_by=request.user), pk=pk)
 
 
-def _enrollment_context(
+def _enrollment_page(
     request: HttpRequest, enrollment: Enrollment, *, pause_form=None, status_form=None
-) -> dict:
-    user = request.user
-    # The enrollment was found in the caller's scope (``_enrollment_or_404``).
-    progress = progress_of(fetched_by=user, enrollment_ids=[enrollment.pk])[enrollment.pk]
-    pairing = (
-        pairing_list(fetched_by=user, active_only=True)
-        .filter(enrollment=enrollment)
-        .select_related("mentor__user")
-        .first()
-    )
-    return {
-        "enrollment": enrollment,
-        "learner_name": display_name(enrollment.learner),
-        "progress": progress,
-        "pace_label": PACE_LABELS.get(progress.pace, progress.pace),
-        "reasons": [RISK_REASON_TEXT.get(code, code) for code in progress.risk_reasons],
-        "bar": Bar(progress.percent_complete, progress.expected_percent, "Progress"),
-        "pairing": pairing,
-        "pauses": pause_list(fetched_by=user).filter(enrollment=enrollment).order_by("start"),
+) -> HttpResponse:
+    context = enrollment_page(fetched_by=request.user, enrollment=enrollment)
+    context |= standing(context["progress"]) | {
         "pause_form": pause_form or PauseForm(),
         "status_form": status_form or EnrollmentStatusForm(),
         "actions": STATUS_ACTIONS.get(enrollment.status, ()),
-        "help_requests": help_request_list(fetched_by=user)
-        .filter(enrollment=enrollment)
-        .order_by("-created_at")[:10],
-        **enrollment_sessions(user, enrollment),
     }
+    return page(request, "web/enrollment_detail.html", context)
 
 
 @staff_only
 def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = _enrollment_or_404(request, pk)
-    return page(request, "web/enrollment_detail.html", _enrollment_context(request, enrollment))
+    return _enrollment_page(request, enrollment)
 
 
 @staff_only
@@ -297,8 +210,7 @@ def enrollment_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
                 f"({pause.days} day{'s' if pause.days != 1 else ''}); due dates move with it.",
             )
             return redirect("enrollment_detail", pk=enrollment.pk)
-    context = _enrollment_context(request, enrollment, pause_form=form)
-    return page(request, "web/enrollment_detail.html", context)
+    return _enrollment_page(request, enrollment, pause_form=form)
 
 
 STATUS_DONE = {
@@ -332,8 +244,7 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
             enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
             messages.success(request, f"{display_name(enrollment.learner)} {STATUS_DONE[status]}.")
             return redirect(back)
-    context = _enrollment_context(request, enrollment, status_form=form)
-    return page(request, "web/enrollment_detail.html", context)
+    return _enrollment_page(request, enrollment, status_form=form)
 
 
 @staff_only
