@@ -110,9 +110,23 @@ def _recount_paused_days(enrollment: Enrollment) -> None:
     enrollment.paused_days = sum(pause.days for pause in enrollment.pauses.all())
 
 
-def _copy_state(target: Enrollment, source: Enrollment) -> None:
-    for field in ("status", "status_changed_at", "paused_days"):
-        setattr(target, field, getattr(source, field))
+STATE_FIELDS = ("status", "status_changed_at", "paused_days")
+
+
+def _store_state(enrollment: Enrollment, locked: Enrollment, *, changed: bool) -> None:
+    """Save the locked row's status and paused days, announce them to progress, mirror them on
+    the caller's instance and, when the status changed, tell the layers above on commit."""
+    locked.save(update_fields=STATE_FIELDS)
+    progress_inputs_change(enrollment_ids=[locked.pk])
+    for field in STATE_FIELDS:
+        setattr(enrollment, field, getattr(locked, field))
+    if changed:
+        signals.send_on_commit(
+            signals.enrollment_status_changed,
+            Enrollment,
+            enrollment_id=locked.pk,
+            status=locked.status,
+        )
 
 
 @transaction.atomic
@@ -138,16 +152,7 @@ def enrollment_set_status(*, actor: Any, enrollment: Enrollment, status: str) ->
                 pause.delete()
             _recount_paused_days(locked)
     changed = _set_status(locked, status)
-    locked.save(update_fields=["status", "status_changed_at", "paused_days"])
-    progress_inputs_change(enrollment_ids=[locked.pk])
-    _copy_state(enrollment, locked)
-    if changed:
-        signals.send_on_commit(
-            signals.enrollment_status_changed,
-            Enrollment,
-            enrollment_id=locked.pk,
-            status=locked.status,
-        )
+    _store_state(enrollment, locked, changed=changed)
     return enrollment
 
 
@@ -184,16 +189,7 @@ def enrollment_pause(
     pause.save()
     _recount_paused_days(locked)
     changed = _sync_pause_status(locked, clock.today(locked.cohort.timezone))
-    locked.save(update_fields=["status", "status_changed_at", "paused_days"])
-    progress_inputs_change(enrollment_ids=[locked.pk])
-    _copy_state(enrollment, locked)
-    if changed:
-        signals.send_on_commit(
-            signals.enrollment_status_changed,
-            Enrollment,
-            enrollment_id=locked.pk,
-            status=locked.status,
-        )
+    _store_state(enrollment, locked, changed=changed)
     return pause
 
 
