@@ -4,11 +4,11 @@ The token (``UserPreferences.calendar_token``, 256 random bits) is the only cred
 accepts, so the feed holds only its owner's data: a learner's assignment due dates (pauses
 honoured) and their mentor sessions; a mentor's sessions with their learners. Event UIDs are
 stable (``assignment-<enrollment>-<assignment>@stride``, ``session-<id>@stride``) so calendar
-clients update events in place. ``calendar_token_rotate`` issues a new token, which ends the old
-feed address at once.
+clients update events in place. The token is a preference: it is issued and replaced by
+``tracker.notifications.calendar_token_rotate``, which ends the old feed address at once.
 
 The public face: ``calendar_feed_text`` (the selector behind the feed page, routed by
-``tracker/web/urls.py``), ``calendar_token_rotate`` (the service), ``calendar_path``. A feature
+``tracker/web/urls.py``) and ``calendar_path``. A feature
 room: it imports the lower apps, the kernel, ``tracker.models`` and ``tracker.progress``.
 """
 
@@ -20,15 +20,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from curriculum.kernel import clock
 from learners.models import Enrollment, Submission
 from mentors.models import MentorSession
-from tracker.models import UserPreferences, new_calendar_token
+from tracker.models import UserPreferences
 from tracker.progress.fetch import fetch_latest_submissions, fetch_pauses, fetch_plans
 from tracker.progress.schedule import due_dates_for
 
@@ -215,19 +213,10 @@ def calendar_for(user: Any) -> str:
 # --- Service and selector ------------------------------------------------------------------
 
 
-def calendar_token_rotate(*, actor: Any) -> UserPreferences:
-    """Give ``actor`` a new feed token; the old feed address stops working at once."""
-    if not (actor and actor.is_authenticated and actor.is_active):
-        raise PermissionDenied("Sign in to rotate your calendar token.")
-    with transaction.atomic():
-        preferences, _ = UserPreferences.objects.select_for_update().get_or_create(user=actor)
-        preferences.calendar_token = new_calendar_token()
-        preferences.full_clean()
-        preferences.save(update_fields=["calendar_token"])
-    return preferences
-
-
-def calendar_path(preferences: UserPreferences) -> str:
+def calendar_path(preferences: UserPreferences) -> str | None:
+    """The feed's path, or None while the user has no stored token (no feed yet)."""
+    if preferences.pk is None:
+        return None
     return reverse("calendar-feed", kwargs={"token": preferences.calendar_token})
 
 

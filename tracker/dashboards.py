@@ -40,7 +40,7 @@ from mentors.selectors import (
     session_list,
 )
 from tracker.calendar import calendar_path
-from tracker.notifications import notification_list, preferences_ensure, preferences_for
+from tracker.notifications import notification_list, preferences_for
 from tracker.progress import (
     LearnerProgress,
     cohort_overview,
@@ -51,9 +51,10 @@ from tracker.progress import (
 from tracker.progress.engine import urgency
 
 
-def _calendar_path(user: Any) -> str:
-    """The path of the user's private calendar feed; its token is made on first use."""
-    return calendar_path(preferences_ensure(user=user))
+def _calendar_path(user: Any) -> str | None:
+    """The path of the user's private calendar feed; None until they create one (a page's
+    read never writes the token)."""
+    return calendar_path(preferences_for(user))
 
 
 def _personal(user: Any) -> dict[str, Any]:

@@ -52,7 +52,8 @@ def test_me_describes_each_role(world):
     assert learner["role"] == "learner"
     assert learner["learner_enrollments"] == [world.enrollment.pk]
     assert learner["mentor_id"] is None
-    assert learner["calendar_url"].endswith(".ics")
+    # No feed until the learner creates one: reading me/ stores no token.
+    assert learner["calendar_url"] is None
     mentor = client_for(world.mentor_user).get("/api/v1/me/").data
     assert (mentor["role"], mentor["mentor_id"]) == ("mentor", world.mentor.pk)
     staff = client_for(world.staff).get("/api/v1/me/").data
@@ -63,7 +64,11 @@ def test_rotating_the_calendar_token_changes_the_feed_url(world):
     # Token auth, so each request loads the user afresh as in production.
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.learner).key}")
+    assert client.get("/api/v1/me/").data["calendar_url"] is None
+    created = client.post("/api/v1/me/calendar-token/")
+    assert created.status_code == 201 and created.data["calendar_url"].endswith(".ics")
     before = client.get("/api/v1/me/").data["calendar_url"]
+    assert before == created.data["calendar_url"]
     rotated = client.post("/api/v1/me/calendar-token/")
     assert rotated.status_code == 201
     assert rotated.data["calendar_url"] != before

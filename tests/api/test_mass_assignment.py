@@ -181,7 +181,7 @@ def test_mentor_create_ignores_counts_and_activity_flags(world):
 
 def test_preferences_ignore_token_and_user(world):
     client = client_for(world.learner)
-    token = client.get("/api/v1/me/").data["calendar_url"]
+    token = client.post("/api/v1/me/calendar-token/").data["calendar_url"]
     response = client.patch(
         "/api/v1/me/preferences/",
         {"timezone": "Europe/Paris", "calendar_token": "x" * 40, "user": world.staff.pk},

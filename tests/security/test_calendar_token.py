@@ -22,7 +22,7 @@ from tests.learners.factories import EnrollmentFactory, LearnerFactory
 from tests.mentors.factories import MentorFactory, MentorSessionFactory, PairingFactory
 from tracker.calendar import calendar_feed_text
 from tracker.models import UserPreferences, new_calendar_token
-from tracker.notifications import preferences_ensure
+from tracker.notifications import calendar_token_rotate
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def calendar_people(world):
     )
     staff = world.staff
     for user in (ada, bob, grace.user, alan.user, staff):
-        preferences_ensure(user=user)
+        calendar_token_rotate(actor=user)
     return {
         "ada": ada,
         "bob": bob,

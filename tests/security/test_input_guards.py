@@ -307,7 +307,7 @@ def test_the_sign_in_page_uses_the_length_checked_form(client, db):
 def test_a_session_in_year_9999_is_refused_by_the_service_and_the_feed_stays_up(db):
     from mentors.services import session_create
     from tests.mentors.factories import PairingFactory
-    from tracker.notifications import preferences_ensure
+    from tracker.notifications import calendar_token_rotate
 
     pairing = PairingFactory()
     with pytest.raises(ValidationError) as refused_far:
@@ -317,7 +317,7 @@ def test_a_session_in_year_9999_is_refused_by_the_service_and_the_feed_stays_up(
             scheduled_at=dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC),
         )
     assert "scheduled_at" in refused_far.value.message_dict
-    token = preferences_ensure(user=pairing.mentor.user).calendar_token
+    token = calendar_token_rotate(actor=pairing.mentor.user).calendar_token
     from django.test import Client
 
     assert Client().get(f"/calendar/{token}.ics").status_code == 200

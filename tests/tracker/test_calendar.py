@@ -10,8 +10,9 @@ from django.utils import timezone
 from mentors.models import MentorSession
 from tests.learners.factories import PauseFactory
 from tests.mentors.factories import MentorSessionFactory
-from tracker.calendar import calendar_path, calendar_token_rotate, escape_text, fold
+from tracker.calendar import calendar_path, escape_text, fold
 from tracker.models import UserPreferences
+from tracker.notifications import calendar_token_rotate, preferences_for
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +118,12 @@ def test_only_get_and_no_login_needed(client, feeds):
 
 
 def test_rotate_creates_preferences_and_refuses_anonymous(world):
-    user = world.outsider
+    user = world.learner
+    assert calendar_path(preferences_for(user)) is None  # no feed until one is created
     preferences = calendar_token_rotate(actor=user)
     assert preferences.user == user
+    # Created with the zone the learner's reminders follow, not UTC.
+    assert preferences.timezone == world.cohort.timezone
     assert len(preferences.calendar_token) >= 40
     with pytest.raises(PermissionDenied):
         calendar_token_rotate(actor=AnonymousUser())

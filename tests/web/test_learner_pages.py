@@ -8,7 +8,7 @@ from learners.models import HelpRequest, ProgressLog, Submission
 from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import MentorSessionFactory, ReviewFactory
 from tracker.models import Notification, UserPreferences
-from tracker.notifications import preferences_ensure
+from tracker.notifications import calendar_token_rotate
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,13 @@ def test_dashboard_shows_progress_bar_pace_and_calendar_link(learner_client, wor
     assert "bar-expected" in body  # the expected position is marked
     assert "badge pace-" in body
     assert "Python for ML" in body and "Deep learning" in body
-    world.learner.refresh_from_db()
-    token = world.learner.preferences.calendar_token
-    assert f"/calendar/{token}.ics" in body
+    # No feed yet: the page offers to create one and, being a read, stores no token.
+    assert "Create my calendar link" in body and ".ics" not in body
+    assert not UserPreferences.objects.filter(user=world.learner).exists()
+    learner_client.post(reverse("calendar_rotate"))
+    token = UserPreferences.objects.get(user=world.learner).calendar_token
+    body = learner_client.get(reverse("learner_home")).content.decode()
+    assert f"/calendar/{token}.ics" in body and "Replace the link" in body
     # No inline script or style: a strict CSP comes later.
     assert "<script>" not in body and "style=" not in body and "onclick" not in body
 
@@ -210,7 +214,7 @@ def test_user_without_enrollment_sees_welcome(client, db):
 
 
 def test_calendar_link_can_be_replaced(learner_client, world):
-    old = preferences_ensure(user=world.learner).calendar_token
+    old = calendar_token_rotate(actor=world.learner).calendar_token
     assert learner_client.get(f"/calendar/{old}.ics").status_code == 200
     response = learner_client.post(reverse("calendar_rotate"))
     assert response.status_code == 302

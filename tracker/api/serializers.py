@@ -330,7 +330,8 @@ class MeSerializer(serializers.Serializer):
     role = enum_field(["staff", "mentor", "learner"], allow_null=True)
     learner_enrollments = serializers.ListField(child=serializers.IntegerField())
     mentor_id = serializers.IntegerField(allow_null=True)
-    calendar_url = serializers.URLField()
+    # None until the caller creates their feed (POST me/calendar-token/).
+    calendar_url = serializers.URLField(allow_null=True)
 
 
 class CalendarTokenSerializer(serializers.Serializer):

@@ -10,21 +10,21 @@ reads and ``tracker.jobs``.
 from .rules import NOTIFICATION_RULE
 from .selectors import notification_list, notification_unread_count, preferences_for
 from .services import (
+    calendar_token_rotate,
     notification_mark_all_read,
     notification_mark_read,
     notify,
-    preferences_ensure,
     preferences_update,
 )
 
 __all__ = [
     "NOTIFICATION_RULE",
+    "calendar_token_rotate",
     "notification_list",
     "notification_mark_all_read",
     "notification_mark_read",
     "notification_unread_count",
     "notify",
-    "preferences_ensure",
     "preferences_for",
     "preferences_update",
 ]

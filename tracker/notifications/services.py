@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from curriculum.kernel import clock
-from tracker.models import Notification, UserPreferences
+from tracker.models import Notification, UserPreferences, new_calendar_token
 
 from .outbox import publish_emails
 from .rules import NOTIFICATION_RULE
@@ -73,18 +73,20 @@ def notification_mark_all_read(*, actor) -> int:
         )
 
 
-def preferences_ensure(*, user) -> UserPreferences:
-    """The user's stored preferences, created with the defaults if missing: for what needs a
-    stored row, such as the calendar feed's token."""
-    if not (user and user.is_authenticated):
-        raise PermissionDenied("Sign in to have preferences.")
-    preferences = UserPreferences.objects.filter(user_id=user.pk).first()
-    if preferences is None:
-        with transaction.atomic():
-            preferences, _ = UserPreferences.objects.get_or_create(
-                user_id=user.pk, defaults={"timezone": default_timezone_for(user)}
-            )
-    user.preferences = preferences
+def calendar_token_rotate(*, actor) -> UserPreferences:
+    """A new private calendar feed token for ``actor`` (the first one, or a replacement: the
+    old feed address stops working at once). The preferences row is created here if missing,
+    with the user's default zone: reads never create it."""
+    if not (actor and actor.is_authenticated and actor.is_active):
+        raise PermissionDenied("Sign in to have a calendar feed.")
+    with transaction.atomic():
+        preferences, _ = UserPreferences.objects.select_for_update().get_or_create(
+            user_id=actor.pk, defaults={"timezone": default_timezone_for(actor)}
+        )
+        preferences.calendar_token = new_calendar_token()
+        preferences.full_clean()
+        preferences.save(update_fields=["calendar_token"])
+    actor.preferences = preferences
     return preferences
 
 

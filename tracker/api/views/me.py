@@ -11,9 +11,9 @@ from rest_framework.response import Response
 
 from tracker.api import inputs, serializers
 from tracker.api.base import ApiView
-from tracker.calendar import calendar_path, calendar_token_rotate
+from tracker.calendar import calendar_path
 from tracker.dashboards import me_summary
-from tracker.notifications import preferences_for, preferences_update
+from tracker.notifications import calendar_token_rotate, preferences_for, preferences_update
 
 
 def calendar_url(preferences) -> str:
@@ -24,7 +24,8 @@ class MeView(ApiView):
     @extend_schema(responses=serializers.MeSerializer)
     def get(self, request):
         me = me_summary(fetched_by=request.user)
-        me["calendar_url"] = settings.STRIDE_BASE_URL + me.pop("calendar_path")
+        path = me.pop("calendar_path")
+        me["calendar_url"] = settings.STRIDE_BASE_URL + path if path else None
         return Response(me)
 
 
@@ -44,7 +45,10 @@ class CalendarTokenView(ApiView):
     @extend_schema(
         request=None,
         responses={201: serializers.CalendarTokenSerializer},
-        description="Rotate the private calendar feed's token; the old feed URL stops working.",
+        description=(
+            "Create the private calendar feed, or replace its token: the old feed URL stops "
+            "working."
+        ),
     )
     def post(self, request):
         preferences = calendar_token_rotate(actor=request.user)

@@ -22,15 +22,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mentors.roles import role_of
-from tracker.calendar import calendar_token_rotate
-from tracker.notifications import notification_list, notification_mark_read
+from tracker.notifications import (
+    calendar_token_rotate,
+    notification_list,
+    notification_mark_read,
+)
 
 
 def page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
     """Render ``context`` (a selector's answer plus the page's forms) with the caller's role;
     a ``calendar_path`` is shown as an address on the host the caller used."""
     context = {"stride_role": role_of(request.user), **context}
-    if "calendar_path" in context:
+    if context.get("calendar_path"):
         context["calendar_url"] = request.build_absolute_uri(context["calendar_path"])
     return render(request, template, context, status=status)
 
@@ -83,7 +86,12 @@ def safe_next(request: HttpRequest, default: str) -> str:
 @login_required
 @require_POST
 def rotate_calendar(request: HttpRequest) -> HttpResponse:
-    """A new feed address; the old one stops working at once (e.g. after it was shared)."""
+    """The first feed address, or a new one: the old one stops working at once (e.g. after it
+    was shared)."""
     calendar_token_rotate(actor=request.user)
-    messages.success(request, "Your calendar link was replaced: subscribe again with the new one.")
+    messages.success(
+        request,
+        "Your calendar link is ready: subscribe to it in your calendar app. "
+        "An earlier link no longer works.",
+    )
     return redirect(safe_next(request, reverse("home")))
