@@ -27,21 +27,21 @@ from learners.services import (
     enrollment_set_status,
     enrollment_sync_pause_statuses,
     progress_log_create,
-    progress_log_delete,
     progress_log_update,
-    submission_create,
 )
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.services import (
     pairing_assign,
     pairing_close_for_enrollment,
     pairing_end,
-    review_create,
     session_create,
     session_update,
 )
 from tests.api.conftest import client_for
 from tests.api.test_progress_snapshots import admin_save, expected_rows
+from tests.api.test_progress_snapshots import approve as review
+from tests.api.test_progress_snapshots import delete_log as log_delete
+from tests.api.test_progress_snapshots import submit_spare as submit
 from tests.learners.factories import LearnerFactory, PauseFactory
 from tests.mentors.factories import MentorFactory
 from tracker.progress import snapshots
@@ -115,25 +115,6 @@ def log_create(world):
 
 def log_update(world):
     progress_log_update(actor=world.staff, log=world.log, minutes=world.log.minutes + 30)
-
-
-def log_delete(world):
-    progress_log_delete(actor=world.staff, log=world.log)
-
-
-def submit(world):
-    submission_create(
-        actor=world.learner,
-        enrollment=world.enrollment,
-        assignment=world.spare_assignment,
-        url="https://example.com/work",
-    )
-
-
-def review(world):
-    review_create(
-        actor=world.mentor_user, submission=world.submission, verdict="approved", feedback="Good."
-    )
 
 
 def repair(world):
