@@ -1,0 +1,51 @@
+"""The request id of every request, and its metrics.
+
+``RequestIdMiddleware`` comes first: it takes the client's ``X-Request-ID`` when it is sane
+(at most 64 of ``[A-Za-z0-9._-]``) or makes one (uuid4 hex), keeps it in ``context.request_id``
+for the logging filter and the tasks the request publishes, and echoes it in the response.
+``RequestMetricsMiddleware`` comes right after: it counts and times every answer by view
+(the route's name; ``<unresolved>`` for a 404 outside every route), method and status.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import context
+from .metrics import record_request
+
+HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = context.sane_request_id(request.headers.get(HEADER))
+        request.request_id = request_id
+        token = context.request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            context.request_id.reset(token)
+        response[HEADER] = request_id
+        return response
+
+
+class RequestMetricsMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        view = (match.view_name or match._func_path) if match else "<unresolved>"
+        record_request(
+            view=view,
+            method=request.method,
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+        )
+        return response
