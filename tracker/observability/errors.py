@@ -3,8 +3,9 @@
 ``tracker.settings`` imports this module only with a DSN, so without one ``sentry_sdk`` is never
 imported and costs nothing. No personal data leaves: ``send_default_pii=False``, request bodies
 are never read, and ``scrub_event`` removes what could still carry some (cookies, the
-authorization and cookie headers, request bodies, query strings, users' email addresses and
-names) from every error and transaction. Imports nothing of Stride.
+authorization and cookie headers, request bodies, query strings, frames' local variables,
+users' email addresses and names, email addresses in messages and breadcrumbs) from every error
+and transaction. Imports nothing of Stride.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def sentry_init(*, dsn: str, environment: str, traces_sample_rate: float, releas
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
         max_request_body_size="never",
+        # A frame's local variables hold users, emails, request bodies: the traceback is enough.
+        include_local_variables=False,
         traces_sample_rate=traces_sample_rate,
         before_send=scrub_event,
         before_send_transaction=scrub_event,
@@ -63,6 +66,12 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> di
     for exception in (event.get("exception") or {}).get("values") or []:
         if isinstance(exception, dict):
             _scrub_emails(exception, "value")
+    breadcrumbs = event.get("breadcrumbs")
+    crumbs = breadcrumbs.get("values") if isinstance(breadcrumbs, dict) else breadcrumbs
+    for crumb in crumbs or []:
+        if isinstance(crumb, dict):
+            _scrub_emails(crumb, "message")
+            crumb.pop("data", None)
     return event
 
 
