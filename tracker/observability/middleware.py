@@ -2,7 +2,8 @@
 
 ``RequestIdMiddleware`` comes first: it takes the client's ``X-Request-ID`` when it is sane
 (at most 64 of ``[A-Za-z0-9._-]``) or makes one (uuid4 hex), keeps it in ``context.request_id``
-for the logging filter and the tasks the request publishes, and echoes it in the response.
+for the logging filter and the tasks the request publishes until the request is finished, and
+echoes it in the response.
 ``RequestMetricsMiddleware`` comes right after: it counts and times every answer by view
 (the route's name; ``<unresolved>`` for a 404 outside every route), method and status.
 """
@@ -10,6 +11,8 @@ for the logging filter and the tasks the request publishes, and echoes it in the
 from __future__ import annotations
 
 import time
+
+from django.core.signals import request_finished
 
 from . import context
 from .metrics import record_request
@@ -24,13 +27,19 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request_id = context.sane_request_id(request.headers.get(HEADER))
         request.request_id = request_id
-        token = context.request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            context.request_id.reset(token)
+        # Not reset when the middleware returns: Django logs a 4xx/5xx answer ("Not Found: …")
+        # after the whole middleware chain. ``request_finished`` clears it.
+        context.request_id.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def _request_finished(sender, **kwargs) -> None:
+    context.request_id.set(None)
+
+
+request_finished.connect(_request_finished, dispatch_uid="stride-request-id-clear")
 
 
 class RequestMetricsMiddleware:
