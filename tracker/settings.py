@@ -339,6 +339,10 @@ LOGGING = {
 # The worker logs through the configuration above (JSON lines with the task's request id)
 # instead of replacing the root logger's handlers with Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Task events for Flower's task history (docs/OPERATIONS.md, "Celery monitoring"); off by
+# default, since every task then sends extra messages through the broker.
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("STRIDE_CELERY_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = CELERY_WORKER_SEND_TASK_EVENTS
 
 # --- Sign-in protection (django-axes; see docs/SECURITY.md) ----------------------------------
 # Wrong passwords for one username lock that username out of the login page, the admin and the

@@ -11,14 +11,7 @@ import json
 
 import pytest
 
-from tests.integration.test_reminders_worker import (  # noqa: F401 (fixtures)
-    email_dir,
-    emails,
-    publishing_to,
-    review_setup,
-    wait_for,
-    workers,
-)
+from tests.integration.test_reminders_worker import emails, publishing_to, wait_for
 from tracker import jobs
 
 pytestmark = [
@@ -42,7 +35,7 @@ def json_lines(text: str) -> list[dict]:
 def test_the_task_a_request_caused_logs_with_its_request_id(
     throwaway_redis, workers, review_setup, email_dir
 ):
-    pairing, submission, client = review_setup
+    _pairing, submission, client = review_setup
     worker = workers(throwaway_redis.url, DJANGO_LOG_FORMAT="json")
     with publishing_to(throwaway_redis.url):
         response = client.post(
