@@ -13,14 +13,15 @@ class TrackerConfig(AppConfig):
         # Receivers for the lower apps' events (submission made, review saved, help asked).
         from . import receivers  # noqa: F401
 
-        # Query metering and tracing (GET /metrics, OTEL_EXPORTER_OTLP_ENDPOINT).
-        from .observability import metrics, tracing
+        # Query and cache metering, tracing (GET /metrics, OTEL_EXPORTER_OTLP_ENDPOINT).
+        from .observability import cache, metrics, tracing
 
         # The one receiver that keeps the stored progress rows fresh (progress_inputs_changed).
         from .progress import freshness  # noqa: F401
 
-        # Every database query is counted and timed.
+        # Every database query is counted and timed, every cache call counted.
         metrics.install()
+        cache.install()
         # Traces only when a collector is configured; nothing of OpenTelemetry is imported else.
         if settings.OTEL_EXPORTER_OTLP_ENDPOINT:
             tracing.tracing_init(

@@ -441,7 +441,3 @@ except ValueError as _error:
     raise ImproperlyConfigured(f"STRIDE_METRICS_ALLOWED_NETS: {_error}") from None
 # Prometheus scrapes over plain HTTP from inside the network, like the health check.
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
-# Every cache counts its hits, misses and errors (stride_cache_requests_total).
-from tracker.observability.cache import metered_caches  # noqa: E402
-
-CACHES = metered_caches(CACHES)

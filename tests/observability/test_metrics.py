@@ -8,6 +8,9 @@ import math
 import re
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from prometheus_client.parser import text_string_to_metric_families
@@ -15,8 +18,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from learners.models import DeploymentCheck, Enrollment
 from tests.learners.factories import EnrollmentFactory, SubmissionFactory
 from tracker.models import Notification, ProgressSnapshot
-from tracker.observability.cache import MeteredCache, metered_caches
+from tracker.observability.cache import MeteredCache
 from tracker.observability.collector import StrideCollector
+from tracker.observability.metrics import CACHE_REQUESTS
 
 State = Notification.EmailState
 
@@ -183,54 +187,46 @@ def test_requests_are_counted_by_view_method_and_status(client, world):
     assert value(found, "stride_db_query_duration_seconds_count", alias="default") > 0
 
 
+def counted(alias: str, result: str) -> float:
+    return CACHE_REQUESTS.labels(alias, result)._value.get()
+
+
 def test_the_metered_cache_counts_hits_misses_and_errors():
-    def counted(result):
-        from tracker.observability.metrics import CACHE_REQUESTS
-
-        return CACHE_REQUESTS.labels("metered-test", result)._value.get()
-
-    config = metered_caches(
-        {"metered-test": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    )["metered-test"]
-    cache = MeteredCache("", config)
-    hits, misses = counted("hit"), counted("miss")
+    cache = MeteredCache(LocMemCache("metered-test", {}), alias="metered-test")
+    hits, misses = counted("metered-test", "hit"), counted("metered-test", "miss")
     assert cache.get("absent", "fallback") == "fallback"
     cache.set("present", [1, 2])
     assert cache.get("present") == [1, 2]
     assert cache.get_many(["present", "absent"]) == {"present": [1, 2]}
     assert cache.add("present", "other") is False
     assert cache.get_or_set("made", lambda: 7) == 7
-    assert (counted("hit") - hits, counted("miss") - misses) == (2, 3)
+    assert cache.has_key("made")
+    hit_count = counted("metered-test", "hit") - hits
+    miss_count = counted("metered-test", "miss") - misses
+    assert (hit_count, miss_count) == (3, 3)
 
+    # Nothing listens on port 1: every call fails at once.
     broken = MeteredCache(
-        "",
-        metered_caches(
-            {
-                "metered-test": {
-                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                    # Nothing listens on port 1: every call fails at once.
-                    "LOCATION": "redis://127.0.0.1:1/0",
-                    "OPTIONS": {"socket_connect_timeout": 0.5},
-                }
-            }
-        )["metered-test"],
+        RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.5}}),
+        alias="metered-test",
     )
-    errors = counted("error")
+    errors = counted("metered-test", "error")
     with pytest.raises(Exception):  # noqa: B017 (redis-py's ConnectionError)
         broken.get("anything")
-    assert counted("error") == errors + 1
+    assert counted("metered-test", "error") == errors + 1
 
 
-def test_settings_meter_every_cache():
-    from django.conf import settings
+def test_every_cache_of_the_process_is_metered_and_the_settings_stay_as_written(settings):
+    from django.core.cache import cache
 
-    wrapped = metered_caches(
-        {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    )
-    assert wrapped["default"]["BACKEND"] == "tracker.observability.cache.MeteredCache"
-    assert metered_caches(wrapped) == wrapped
-    # The test settings use a bare local cache; production wraps (see tracker/settings.py).
+    assert isinstance(caches["default"], MeteredCache)
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    misses = counted("default", "miss")
+    # DRF's throttles and every other user go through ``django.core.cache.cache``.
+    assert cache.get("metrics-test-absent") is None
+    assert counted("default", "miss") == misses + 1
+    # What the wrapper does not define comes from the real backend.
+    assert cache._cache is caches["default"].inner._cache
 
 
 # --- protection -----------------------------------------------------------------------------

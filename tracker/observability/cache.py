@@ -1,45 +1,41 @@
-"""A cache backend that meters another: hits, misses and errors per cache alias
-(``metrics.CACHE_REQUESTS``).
+"""Cache metrics: hits, misses and errors per cache alias (``metrics.CACHE_REQUESTS``).
 
-``tracker.settings`` wraps every configured cache with ``metered_caches``; the real backend and
-its options ride along in ``OPTIONS``, so whatever backend the settings choose keeps its
-behaviour. Errors are counted when the real backend raises (and raised again); a backend that
-swallows its own errors counts them itself or not at all.
+``install()`` (from ``TrackerConfig.ready``) makes Django's cache handler wrap every cache it
+builds in ``MeteredCache``, which counts and hands each call to the real backend. ``CACHES``
+stays as the settings wrote it, so whatever backend they choose keeps its behaviour (anything
+the wrapper does not know is passed through to it). Errors are counted when the real backend
+raises (and raised again); a backend that swallows its own errors counts them itself or not at
+all.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
-from django.utils.module_loading import import_string
 
 from .metrics import CACHE_REQUESTS
 
 _MISSING = object()
-WRAPPER = "tracker.observability.cache.MeteredCache"
 
 
-def metered_caches(caches: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``CACHES`` with every backend wrapped by ``MeteredCache``."""
-    wrapped = {}
-    for alias, config in caches.items():
-        if config.get("BACKEND") == WRAPPER:
-            wrapped[alias] = config
-            continue
-        inner = dict(config)
-        wrapped[alias] = {"BACKEND": WRAPPER, "OPTIONS": {"ALIAS": alias, "INNER": inner}}
-    return wrapped
+def install() -> None:
+    """Meter every cache this process builds from now on (idempotent)."""
+    if getattr(caches, "_stride_metered", False):
+        return
+    build = caches.create_connection
+
+    def create_connection(alias: str) -> BaseCache:
+        return MeteredCache(build(alias), alias=alias)
+
+    caches.create_connection = create_connection
+    caches._stride_metered = True
 
 
 class MeteredCache(BaseCache):
-    def __init__(self, location: str, params: dict[str, Any]) -> None:
-        options = dict(params.get("OPTIONS") or {})
-        inner = dict(options["INNER"])
-        self.alias = options.get("ALIAS", "default")
-        backend = import_string(inner.pop("BACKEND"))
+    def __init__(self, inner: BaseCache, *, alias: str) -> None:
         super().__init__({})
-        self.inner: BaseCache = backend(inner.pop("LOCATION", ""), inner)
+        self.inner = inner
+        self.alias = alias
         self._hit = CACHE_REQUESTS.labels(self.alias, "hit")
         self._miss = CACHE_REQUESTS.labels(self.alias, "miss")
         self._error = CACHE_REQUESTS.labels(self.alias, "error")
@@ -118,3 +114,9 @@ class MeteredCache(BaseCache):
 
     def validate_key(self, key):
         return self.inner.validate_key(key)
+
+    def __getattr__(self, name):
+        # Whatever else the real backend offers (its client, its own methods).
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
