@@ -177,7 +177,9 @@ def test_the_collector_queries_stay_constant_as_data_grows(world, clock):
 def test_requests_are_counted_by_view_method_and_status(client, world):
     client.get("/login/", REMOTE_ADDR="127.0.0.1")
     client.get("/no-such-page/", REMOTE_ADDR="127.0.0.1")
+    client.get("/static/no-such-file.css", REMOTE_ADDR="127.0.0.1")
     found = samples(scrape(client))
+    assert value(found, "stride_http_requests_total", view="<static>", method="GET", status="404")
     assert value(found, "stride_http_requests_total", view="login", method="GET", status="200")
     assert value(
         found, "stride_http_requests_total", view="<unresolved>", method="GET", status="404"

@@ -5,19 +5,22 @@
 for the logging filter and the tasks the request publishes until the request is finished, and
 echoes it in the response.
 ``RequestMetricsMiddleware`` comes right after: it counts and times every answer by view
-(the route's name; ``<unresolved>`` for a 404 outside every route), method and status.
+(the route's name; ``<static>`` for WhiteNoise's files, ``<unresolved>`` for a 404 outside
+every route), method and status.
 """
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.signals import request_finished
 
 from . import context
 from .metrics import record_request
 
 HEADER = "X-Request-ID"
+_STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
 
 
 class RequestIdMiddleware:
@@ -50,7 +53,13 @@ class RequestMetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        view = (match.view_name or match._func_path) if match else "<unresolved>"
+        if match is not None:
+            view = match.view_name or match._func_path
+        elif request.path.startswith(_STATIC_PREFIX):
+            # Served by WhiteNoise before any route is resolved.
+            view = "<static>"
+        else:
+            view = "<unresolved>"
         record_request(
             view=view,
             method=request.method,
