@@ -45,6 +45,7 @@ def run(code: str, directory: Path) -> str:
 
 
 def test_the_scrape_adds_up_every_process(tmp_path):
+    tmp_path = tmp_path / "not-yet-made"
     run(RECORD.format(count=2), tmp_path)
     run(RECORD.format(count=3), tmp_path)
     text = run(SCRAPE, tmp_path)

@@ -35,6 +35,11 @@ from prometheus_client import (
 # One series per counter: the "_created" timestamps double the scrape for nothing Stride uses.
 prometheus_client.disable_created_metrics()
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus-client writes a file there for every process at the first value; a missing
+    # directory would fail every request instead of starting empty.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 HTTP_REQUESTS = Counter(
     "stride_http_requests",
     "HTTP requests answered, by view (route name), method and status code.",
