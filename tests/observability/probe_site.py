@@ -2,7 +2,9 @@
 tests.observability.probe_site MODE`` with the environment the test chooses.
 
 Settings are the real ones (``tracker.settings``, which reads ``SENTRY_DSN`` and
-``OTEL_EXPORTER_OTLP_ENDPOINT``), plus two routes: ``probe/boom`` raises, ``probe/ok`` answers.
+``OTEL_EXPORTER_OTLP_ENDPOINT``), plus two routes before Stride's own: ``probe/boom`` raises,
+``probe/ok`` answers. ``tests/observability/test_multiprocess_and_compose.py`` also serves it
+with gunicorn.
 The process serves Django's WSGI application on a free port of 127.0.0.1, sends its requests to
 it over HTTP, flushes what the SDKs hold and prints one JSON line about itself.
 
@@ -48,10 +50,14 @@ def ok(request):
 
 
 def _urls():
-    from django.urls import path
+    from django.urls import include, path
     from django.views.decorators.csrf import csrf_exempt
 
-    return [path("probe/boom", csrf_exempt(boom)), path("probe/ok", ok)]
+    return [
+        path("probe/boom", csrf_exempt(boom)),
+        path("probe/ok", ok),
+        path("", include("tracker.urls")),
+    ]
 
 
 def _serve():
@@ -124,7 +130,13 @@ def main(mode: str) -> None:
     )
 
 
-urlpatterns = _urls()
+def __getattr__(name: str):
+    # The routes are built on first use (the first request), after Django is set up: Stride's
+    # URL module imports the admin, which needs the app registry.
+    if name == "urlpatterns":
+        return _urls()
+    raise AttributeError(name)
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

@@ -7,10 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.services import free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +104,62 @@ def test_every_observability_variable_is_in_the_env_example():
         "STRIDE_CELERY_EVENTS",
     ):
         assert f"{name}=" in example, name
+
+
+def test_gunicorn_with_two_workers_answers_the_sum_of_both(tmp_path):
+    """The production shape: every request counted once, whichever worker answered it and
+    whichever answers the scrape."""
+    port = free_port()
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SENTRY_", "OTEL_", "DJANGO_"))
+    }
+    environment.update(
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="tests.observability.probe_site",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "tracker.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while not port_open("127.0.0.1", port):
+            assert server.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "gunicorn.log"
+            ).read_text()
+            time.sleep(0.2)
+        requests = 20
+        for _ in range(requests):
+            with urllib.request.urlopen(f"{base}/probe/ok", timeout=30) as answer:
+                assert answer.status == 200
+        scrapes = set()
+        for _ in range(4):
+            with urllib.request.urlopen(f"{base}/metrics", timeout=30) as answer:
+                text = answer.read().decode()
+            found = {
+                (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+            }
+            labels = (
+                ("method", "GET"),
+                ("status", "200"),
+                ("view", "tests.observability.probe_site.ok"),
+            )
+            scrapes.add(found[("stride_http_requests_total", labels)])
+        assert scrapes == {requests}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
