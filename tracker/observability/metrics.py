@@ -70,10 +70,21 @@ CACHE_REQUESTS = Counter(
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+# Label children by label values: ``labels()`` takes a lock and builds a key on every call.
+_request_children: dict[tuple[str, str, int], tuple] = {}
+
+
 def record_request(*, view: str, method: str, status: int, seconds: float) -> None:
     method = method if method in KNOWN_METHODS else "other"
-    HTTP_REQUESTS.labels(view, method, str(status)).inc()
-    HTTP_LATENCY.labels(view, method).observe(seconds)
+    key = (view, method, status)
+    children = _request_children.get(key)
+    if children is None:
+        children = _request_children[key] = (
+            HTTP_REQUESTS.labels(view, method, str(status)),
+            HTTP_LATENCY.labels(view, method),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 # --- database ---------------------------------------------------------------------------------
@@ -82,17 +93,20 @@ class QueryMeter:
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
+        self.queries = DB_QUERIES.labels(alias)
+        self.errors = DB_ERRORS.labels(alias)
+        self.latency = DB_LATENCY.labels(alias)
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         except Exception:
-            DB_ERRORS.labels(self.alias).inc()
+            self.errors.inc()
             raise
         finally:
-            DB_QUERIES.labels(self.alias).inc()
-            DB_LATENCY.labels(self.alias).observe(time.perf_counter() - started)
+            self.queries.inc()
+            self.latency.observe(time.perf_counter() - started)
 
 
 def _meter_connection(sender, connection, **kwargs) -> None:
