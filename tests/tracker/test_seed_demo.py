@@ -24,6 +24,7 @@ def development(settings):
     production rule has its own tests in test_seed_demo_password.py."""
     settings.DEBUG = True
 
+
 FROZEN_AT = dt.datetime(2026, 3, 18, 10, 30, tzinfo=dt.UTC)
 
 REQUIRED_MODULES = (
