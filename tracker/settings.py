@@ -123,9 +123,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis away the cache is empty and limits let requests through
+            # (tracker/cache.py). Short timeouts, then a breaker skips Redis for a while, so a
+            # frozen Redis costs one timeout per process and period, never one per call.
+            "BACKEND": "tracker.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("STRIDE_CACHE_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("STRIDE_CACHE_TIMEOUT", default=0.5),
+                "BREAKER_SECONDS": env.float("STRIDE_CACHE_BREAKER_SECONDS", default=10.0),
+            },
         }
     }
 else:
@@ -149,7 +156,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # A dead or silent broker must never hang a web request: publishing gives up quickly and the
 # notification table (the outbox) lets the next sweep deliver what could not be enqueued.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Retry limits kombu honours for every transport.
 _BROKER_RETRY_OPTIONS = {
@@ -170,8 +177,10 @@ if _broker_scheme.startswith("sqla+"):
 elif _broker_scheme in {"redis", "rediss", "sentinel"}:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         **_BROKER_RETRY_OPTIONS,
-        "socket_timeout": 2,
-        "socket_connect_timeout": 2,
+        # A publish to a silent (frozen) Redis gives up after this, twice at most (one retry
+        # on a fresh connection, which a restarted Redis needs): a write answers in ~2 s.
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
         # A task unacknowledged this long (worker killed) is delivered again.
         "visibility_timeout": 3600,
     }
