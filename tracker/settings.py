@@ -388,6 +388,13 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": env.str("STRIDE_THROTTLE_USER", default="2000/hour"),
     # Token sign-ins per client address (tracker.api.views.auth.ObtainTokenView).
     "login": env.str("STRIDE_THROTTLE_LOGIN", default="60/minute"),
+    # Where a stranger can make Stride work (tracker/security/ratelimit.py, docs/OPERATIONS.md
+    # "Rate limits"): password reset emails per address and per client address, roster imports
+    # per staff member (API and page together), deployment "check now" per caller.
+    "password_reset_email": env.str("STRIDE_THROTTLE_PASSWORD_RESET_EMAIL", default="3/hour"),
+    "password_reset_client": env.str("STRIDE_THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
+    "roster": env.str("STRIDE_THROTTLE_ROSTER", default="30/hour"),
+    "deployment_check": env.str("STRIDE_THROTTLE_DEPLOYMENT_CHECK", default="10/hour"),
 }
 # Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("STRIDE_NUM_PROXIES", default=0)
