@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that is away answers 503 with Retry-After (pages and API), not 500.
+    "tracker.security.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +119,8 @@ if _test_db_suffix:
     DATABASES["default"]["TEST"] = {"NAME": f"test_stride_{_test_db_suffix}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# What a 503 for a database outage tells clients to wait (Retry-After, seconds).
+STRIDE_DB_OUTAGE_RETRY_AFTER = env.int("STRIDE_DB_OUTAGE_RETRY_AFTER", default=30)
 
 # --- Cache and broker -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

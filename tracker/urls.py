@@ -6,6 +6,9 @@ from django.urls import include, path
 
 from .health import healthz
 
+# A database outage raised outside a view is a 503 too (tracker/security/outage.py).
+handler500 = "tracker.security.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
