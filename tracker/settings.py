@@ -190,6 +190,8 @@ elif _broker_scheme in {"redis", "rediss", "sentinel"}:
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(_BROKER_RETRY_OPTIONS)
+# After a failed publish a process does not try the broker again for this long (tracker/jobs.py).
+STRIDE_BROKER_BACKOFF_SECONDS = env.float("STRIDE_BROKER_BACKOFF_SECONDS", default=15.0)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
