@@ -36,7 +36,19 @@ class Worker:
     """One ``celery -A tracker worker`` process (solo pool: the process that sends is the one
     a test kills)."""
 
-    def __init__(self, broker_url: str, email_dir: Path, log_dir: Path, **env: str) -> None:
+    def __init__(
+        self,
+        broker_url: str,
+        email_dir: Path,
+        log_dir: Path,
+        *,
+        pool: str = "solo",
+        supervised: bool = False,
+        **env: str,
+    ) -> None:
+        self.pool = pool
+        # Under bin/supervise (as ``make run`` starts it): restarted whenever it exits.
+        self.supervised = supervised
         self.broker_url = broker_url
         self.email_dir = email_dir
         self.log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
@@ -55,10 +67,13 @@ class Worker:
         }
         env.pop("CELERY_TASK_ALWAYS_EAGER", None)
         env.pop("REDIS_URL", None)
+        supervisor = [sys.executable, "bin/supervise", "--name", "worker", "--"]
         self.process = subprocess.Popen(
             [
+                *(supervisor if self.supervised else []),
                 sys.executable, "-m", "celery", "-A", "tracker", "worker",
-                "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                f"--pool={self.pool}", "--concurrency=1",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
                 "--loglevel=INFO", f"--hostname=stride-test-{uuid.uuid4().hex[:8]}@%h",
             ],
             cwd=ROOT,
@@ -69,6 +84,18 @@ class Worker:
         )  # fmt: skip
         wait_for(lambda: "ready." in self.output(), timeout=60, what=f"worker ({self.log})")
         return self
+
+    def alive(self) -> bool:
+        """The process started (the supervisor, when supervised) is running."""
+        return self.process is not None and self.process.poll() is None
+
+    def celery_pids(self) -> list[int]:
+        """Supervised: the pid of each celery worker the supervisor started, in order."""
+        return [
+            int(line.rsplit("(pid ", 1)[1].rstrip(")"))
+            for line in self.output().splitlines()
+            if line.startswith("supervise[worker]: started (pid ")
+        ]
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
