@@ -44,8 +44,11 @@ class Worker:
         *,
         pool: str = "solo",
         supervised: bool = False,
+        gossip: bool = False,
         **env: str,
     ) -> None:
+        # gossip, mingle and heartbeat, as deployed (off by default: they slow the start).
+        self.gossip = gossip
         self.pool = pool
         # Under bin/supervise (as ``make run`` starts it): restarted whenever it exits.
         self.supervised = supervised
@@ -73,7 +76,8 @@ class Worker:
                 *(supervisor if self.supervised else []),
                 sys.executable, "-m", "celery", "-A", "tracker", "worker",
                 f"--pool={self.pool}", "--concurrency=1",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                *([] if self.gossip else ["--without-gossip", "--without-mingle"]),
+                *([] if self.gossip else ["--without-heartbeat"]),
                 "--loglevel=INFO", f"--hostname=stride-test-{uuid.uuid4().hex[:8]}@%h",
             ],
             cwd=ROOT,
