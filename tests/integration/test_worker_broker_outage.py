@@ -3,11 +3,12 @@
 A real ``celery -A tracker worker`` (prefork, gossip, mingle and heartbeat on, as deployed),
 started under ``bin/supervise`` as ``make run`` starts it, consumes from a private Redis. Each
 round publishes a slow email delivery, waits until the worker holds it (claimed, not yet
-acknowledged), stops Redis, starts it again on the same port, and then checks that a worker is running (the same one, or one the
-supervisor started again) and that the email went out exactly once. Three rounds: kombu's Redis
-transport has been seen to exit the worker on one outage in three (``AttributeError:
-'NoneType' object has no attribute 'hostname'`` restoring unacked messages; timing-dependent,
-so a second test kills the worker outright and checks that the supervisor brings it back).
+acknowledged), stops Redis, starts it again on the same port, and then checks that a worker is
+running (the same one, or one the supervisor started again) and that the email went out exactly
+once. Three rounds: kombu's Redis transport has been seen to exit the worker on one outage in
+three (``AttributeError: 'NoneType' object has no attribute 'hostname'`` restoring unacked
+messages; timing-dependent, so a second test kills the worker outright and checks that the
+supervisor brings it back).
 """
 
 from __future__ import annotations
