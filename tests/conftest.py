@@ -155,3 +155,12 @@ def world(db, clock, world_history) -> World:
     from tests.world import build_world
 
     return build_world(history=world_history)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: rate-limit and throttle counters (per client
+    address, and every test client is 127.0.0.1) must not carry over from earlier tests."""
+    from django.core.cache import cache
+
+    cache.clear()

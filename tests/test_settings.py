@@ -79,7 +79,7 @@ def test_redis_url_switches_broker_and_cache(tmp_path):
     result = run_python(code, {"REDIS_URL": "redis://cache.internal:6379/2"}, tmp_path=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("redis://cache.internal:6379/2 RedisCache ")
+    assert result.stdout.startswith("redis://cache.internal:6379/2 ResilientRedisCache ")
     assert "'socket_timeout'" in result.stdout
 
 

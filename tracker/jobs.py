@@ -39,17 +39,11 @@ SYNC_PAUSE_STATUSES = "tracker.tasks.sync_pause_statuses"
 CHECK_DEPLOYMENT = "tracker.tasks.check_deployment"
 RECHECK_DEPLOYMENTS = "tracker.tasks.recheck_deployments"
 
-# After a broker error, publishing is not tried again in this process for this long: a web
-# request that would publish several tasks pays the broker timeout once, not once per task.
+# After a broker error, publishing is not tried again in this process for this long
+# (``STRIDE_BROKER_BACKOFF_SECONDS``): a web request that would publish several tasks pays the
+# broker timeout once, not once per task.
 BROKER_BACKOFF_SECONDS = 15.0
 _broker_down_until = 0.0
-
-DEFAULT_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
 
 
 def publish(name: str, *, args: Sequence = (), **options) -> bool:
@@ -59,15 +53,16 @@ def publish(name: str, *, args: Sequence = (), **options) -> bool:
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return False
-    options = {
-        "retry": True,
-        "retry_policy": getattr(settings, "CELERY_TASK_PUBLISH_RETRY_POLICY", DEFAULT_RETRY_POLICY),
-        **options,
-    }
+    # One attempt, no retry: against a frozen broker each attempt costs the transport's socket
+    # timeout (1 s), and a retry would double what the caller (often a web request) waits. A
+    # publish that fails leaves its row to the catch-up (the outbox flush every minute).
+    options = {"retry": False, **options}
     try:
         _send(name, list(args), options)
     except (KombuError, RedisError, OSError, TimeoutError):
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        _broker_down_until = time.monotonic() + getattr(
+            settings, "STRIDE_BROKER_BACKOFF_SECONDS", BROKER_BACKOFF_SECONDS
+        )
         logger.warning("Broker unavailable; not publishing %s", name, exc_info=True)
         return False
     except Exception:

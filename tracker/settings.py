@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "tracker.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that is away answers 503 with Retry-After (pages and API), not 500.
+    "tracker.security.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,15 +123,24 @@ if _test_db_suffix:
     DATABASES["default"]["TEST"] = {"NAME": f"test_stride_{_test_db_suffix}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# What a 503 for a database outage tells clients to wait (Retry-After, seconds).
+STRIDE_DB_OUTAGE_RETRY_AFTER = env.int("STRIDE_DB_OUTAGE_RETRY_AFTER", default=30)
 
 # --- Cache and broker -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis away the cache is empty and limits let requests through
+            # (tracker/cache.py). Short timeouts, then a breaker skips Redis for a while, so a
+            # frozen Redis costs one timeout per process and period, never one per call.
+            "BACKEND": "tracker.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("STRIDE_CACHE_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("STRIDE_CACHE_TIMEOUT", default=0.5),
+                "BREAKER_SECONDS": env.float("STRIDE_CACHE_BREAKER_SECONDS", default=10.0),
+            },
         }
     }
 else:
@@ -153,7 +164,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # A dead or silent broker must never hang a web request: publishing gives up quickly and the
 # notification table (the outbox) lets the next sweep deliver what could not be enqueued.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Retry limits kombu honours for every transport.
 _BROKER_RETRY_OPTIONS = {
@@ -174,13 +185,17 @@ if _broker_scheme.startswith("sqla+"):
 elif _broker_scheme in {"redis", "rediss", "sentinel"}:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         **_BROKER_RETRY_OPTIONS,
-        "socket_timeout": 2,
-        "socket_connect_timeout": 2,
+        # A publish to a silent (frozen) Redis gives up after this, twice at most (one retry
+        # on a fresh connection, which a restarted Redis needs): a write answers in ~2 s.
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
         # A task unacknowledged this long (worker killed) is delivered again.
         "visibility_timeout": 3600,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(_BROKER_RETRY_OPTIONS)
+# After a failed publish a process does not try the broker again for this long (tracker/jobs.py).
+STRIDE_BROKER_BACKOFF_SECONDS = env.float("STRIDE_BROKER_BACKOFF_SECONDS", default=15.0)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -406,6 +421,13 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": env.str("STRIDE_THROTTLE_USER", default="2000/hour"),
     # Token sign-ins per client address (tracker.api.views.auth.ObtainTokenView).
     "login": env.str("STRIDE_THROTTLE_LOGIN", default="60/minute"),
+    # Where a stranger can make Stride work (tracker/security/ratelimit.py, docs/OPERATIONS.md
+    # "Rate limits"): password reset emails per address and per client address, roster imports
+    # per staff member (API and page together), deployment "check now" per caller.
+    "password_reset_email": env.str("STRIDE_THROTTLE_PASSWORD_RESET_EMAIL", default="3/hour"),
+    "password_reset_client": env.str("STRIDE_THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
+    "roster": env.str("STRIDE_THROTTLE_ROSTER", default="30/hour"),
+    "deployment_check": env.str("STRIDE_THROTTLE_DEPLOYMENT_CHECK", default="10/hour"),
 }
 # Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("STRIDE_NUM_PROXIES", default=0)

@@ -7,6 +7,9 @@ from django.urls import include, path
 from .health import healthz
 from .observability.views import metrics
 
+# A database outage raised outside a view is a 503 too (tracker/security/outage.py).
+handler500 = "tracker.security.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -275,7 +275,7 @@ def test_a_deleted_enrollment_leaves_no_row_behind(world):
 def test_seed_demo_outdates_every_stored_row(world):
     page(world.staff, world.cohort)
     assert fresh(world.enrollment)
-    call_command("seed_demo", "--learners", "2")
+    call_command("seed_demo", "--learners", "2", "--password", "Seed-test-pass-4821")
     assert not fresh(world.enrollment)
     assert not fresh(world.other_enrollment)
 

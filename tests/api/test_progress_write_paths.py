@@ -186,7 +186,9 @@ def add_assignment(world):
 
 # --- Commands -----------------------------------------------------------------------------------
 def seed(world):
-    call_command("seed_demo", "--learners", "2", stdout=io.StringIO())
+    call_command(
+        "seed_demo", "--learners", "2", "--password", "Seed-test-pass-4821", stdout=io.StringIO()
+    )
 
 
 def erase(world):

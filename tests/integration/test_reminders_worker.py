@@ -8,26 +8,18 @@ through DRF's test client, and its tasks are published to the same Redis.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
-import kombu.pools
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.integration.harness import Worker, emails, publishing_to, wait_for
 from tests.learners.factories import SubmissionFactory
 from tests.mentors.factories import PairingFactory
 from tracker import jobs
-from tracker.celery import app as celery_app
 from tracker.models import Notification
 from tracker.notifications import notify
 
@@ -36,137 +28,6 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-# --- helpers --------------------------------------------------------------------------------
-def database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Worker:
-    """One ``celery -A tracker worker`` process (solo pool: the process that sends is the one
-    a test kills)."""
-
-    def __init__(self, broker_url: str, email_dir: Path, log_dir: Path, **env: str) -> None:
-        self.broker_url = broker_url
-        self.email_dir = email_dir
-        self.log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
-        self.env = env
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Worker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": self.broker_url,
-            "STRIDE_TEST_EMAIL_DIR": str(self.email_dir),
-            "PYTHONPATH": str(ROOT),
-            **self.env,
-        }
-        env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-        env.pop("REDIS_URL", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "tracker", "worker",
-                "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel=INFO", f"--hostname=stride-test-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        wait_for(lambda: "ready." in self.output(), timeout=60, what=f"worker ({self.log})")
-        return self
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def kill(self) -> None:
-        """SIGKILL, no goodbye: the worker cannot ack, requeue or finish anything."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}")
-
-
-def emails(directory: Path) -> list[str]:
-    """Every message written by the file backend (one file per connection, messages split)."""
-    messages = []
-    for path in sorted(directory.glob("*.log")):
-        text = path.read_text(errors="replace")
-        messages.extend(part for part in text.split("-" * 79) if "Message-ID:" in part)
-    return messages
-
-
-def production_broker_settings(url: str) -> dict:
-    """What ``tracker.settings`` configures for a broker at ``url`` (they depend on the URL,
-    and this process was configured for the in-memory test broker)."""
-    script = (
-        "import json, tracker.settings as s; print(json.dumps({"
-        "'broker_transport_options': s.CELERY_BROKER_TRANSPORT_OPTIONS, "
-        "'broker_connection_timeout': s.CELERY_BROKER_CONNECTION_TIMEOUT}))"
-    )
-    env = {**os.environ, "CELERY_BROKER_URL": url, "PYTHONPATH": str(ROOT)}
-    output = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-@contextlib.contextmanager
-def publishing_to(url: str):
-    """Point this process's Celery app (the web side) at ``url`` with production timeouts."""
-    conf = celery_app.conf
-    saved = {
-        "broker_url": conf.broker_url,
-        "broker_transport_options": conf.broker_transport_options,
-        "broker_connection_timeout": conf.broker_connection_timeout,
-    }
-
-    def reset_pools():
-        # Drop every cached connection and producer so the next publish uses the new URL.
-        kombu.pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    conf.update(broker_url=url, **production_broker_settings(url))
-    reset_pools()
-    jobs.broker_backoff_reset()
-    try:
-        yield
-    finally:
-        conf.update(saved)
-        reset_pools()
-        jobs.broker_backoff_reset()
 
 
 @pytest.fixture

@@ -17,6 +17,14 @@ from tracker.seed.curriculum import PROGRAM_SLUG
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def development(settings):
+    """The demo's default password is a development convenience (DJANGO_DEBUG=true); the
+    production rule has its own tests in test_seed_demo_password.py."""
+    settings.DEBUG = True
+
+
 FROZEN_AT = dt.datetime(2026, 3, 18, 10, 30, tzinfo=dt.UTC)
 
 REQUIRED_MODULES = (

@@ -2,7 +2,8 @@
 
 A service raises ``django.core.exceptions.ValidationError`` (a dict of field → messages) or
 ``PermissionDenied``; the views let them through and this handler answers 400 ``{field:
-[messages]}`` or 403. Oversized bodies answer 413.
+[messages]}`` or 403. Oversized bodies answer 413; a database that cannot be reached answers
+503 with ``Retry-After`` (``tracker.security.outage``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from tracker.security.outage import is_database_outage, outage_api_response
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -31,6 +34,8 @@ def django_errors_as_dict(exc: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]):
+    if is_database_outage(exc):
+        return outage_api_response()
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors_as_dict(exc))
     elif isinstance(exc, RequestDataTooBig):

@@ -6,7 +6,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from tracker.web.forms import SignInForm
-from tracker.web.views import calendar, common, learner, links, mentor, preferences, staff
+from tracker.web.views import (
+    calendar,
+    common,
+    learner,
+    links,
+    mentor,
+    password,
+    preferences,
+    staff,
+)
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -24,7 +33,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # Rate-limited per address and per client (tracker.security.ratelimit).
+    path("password-reset/", password.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -17,6 +17,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from curriculum import services
 from curriculum.kernel.access import IsStaff
@@ -30,6 +31,7 @@ from tracker.api.pagination import StoredRowsPagination
 from tracker.progress import cohort_matrix, cohort_progress
 from tracker.progress.rendering import StoredRowsJSONRenderer
 from tracker.roster import RosterError, roster_import
+from tracker.security.ratelimit import RosterLimit
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -223,9 +225,19 @@ class CohortViewSet(RuleViewSet):
                 serializers.ErrorDetailSerializer,
                 description="Larger than STRIDE_MAX_UPLOAD_BYTES.",
             ),
+            429: OpenApiResponse(
+                serializers.ErrorDetailSerializer,
+                description="Too many imports (STRIDE_THROTTLE_ROSTER); see `Retry-After`.",
+            ),
         },
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser], filter_backends=[])
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser],
+        filter_backends=[],
+        throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, RosterLimit],
+    )
     def roster(self, request, pk=None):
         limit = settings.STRIDE_MAX_UPLOAD_BYTES
         # Refuse before reading the body when the client announces it is too large.

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tracker.seed import seed_demo
+from tracker.seed.passwords import DEMO_PASSWORD, DemoPasswordRefused, demo_password
 
 DEFAULT_LEARNERS = 24
-DEFAULT_PASSWORD = "stride-demo"
 # Beyond this many, the learner accounts are summarised instead of listed one by one.
 LIST_LIMIT = 30
 
@@ -29,15 +29,18 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--password",
-            default=DEFAULT_PASSWORD,
-            help=f"Password of every demo account (default “{DEFAULT_PASSWORD}”).",
+            default=None,
+            help=f"Password of every demo account (default “{DEMO_PASSWORD}” while "
+            "DJANGO_DEBUG is true; required, and not that one, when it is false).",
         )
 
-    def handle(self, *args, learners: int, password: str, **options) -> None:
+    def handle(self, *args, learners: int, password: str | None, **options) -> None:
         if learners < 0:
             raise CommandError("--learners must be zero or more.")
-        if not password:
-            raise CommandError("--password must not be empty.")
+        try:
+            password = demo_password(password, debug=settings.DEBUG)
+        except DemoPasswordRefused as refused:
+            raise CommandError(str(refused)) from None
         started = time.perf_counter()
         # The seed announces progress_inputs_changed(everything=True) in its own transaction:
         # every stored report row is computed again when next read.

@@ -24,6 +24,7 @@ from mentors.services import pairing_assign
 from tracker.dashboards import cohort_page, cohorts_page, enrollment_page
 from tracker.insights import program_insights
 from tracker.roster import RosterError, roster_import
+from tracker.security import ratelimit
 from tracker.suggestions import pairing_choices
 from tracker.web.charts import Bar, heat_map, pace_distribution, scatter, standing
 from tracker.web.forms import EnrollmentStatusForm, PairingForm, PauseForm, RosterImportForm
@@ -84,6 +85,19 @@ def cohort_roster(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cohort_detail", pk=cohort.pk)
     form = RosterImportForm(request.POST, request.FILES)
     row_errors: list[dict] = []
+    # One budget with the API's roster upload (per staff member).
+    wait = ratelimit.hit(ratelimit.ROSTER, f"user:{request.user.pk}")
+    if wait is not None:
+        form.is_valid()
+        form.add_error(
+            None,
+            "Too many roster imports. Nothing was imported; "
+            f"try again {ratelimit.wait_text(wait)}.",
+        )
+        response = _cohort_page(request, cohort, roster_form=form)
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+        return response
     if form.is_valid():
         upload = form.cleaned_data["file"]
         limit = settings.STRIDE_MAX_UPLOAD_BYTES
