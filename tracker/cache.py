@@ -46,6 +46,9 @@ class ResilientRedisCache(RedisCache):
         self.breaker_seconds = float(options.pop("BREAKER_SECONDS", 10.0))
         super().__init__(server, {**params, "OPTIONS": options})
         self._breaker_key = ",".join(self._servers)
+        # Calls answered without Redis (failed, or skipped while the breaker is open): a metering
+        # wrapper compares it around each call to count them as cache errors.
+        self.unavailable_answers = 0
 
     # --- the breaker ------------------------------------------------------------------------
     def _available(self) -> bool:
@@ -65,11 +68,13 @@ class ResilientRedisCache(RedisCache):
 
     def _guarded(self, operation: str, call, fallback):
         if not self._available():
+            self.unavailable_answers += 1
             return fallback
         try:
             return call()
         except UNAVAILABLE as error:
             self._failed(operation, error)
+            self.unavailable_answers += 1
             return fallback
 
     # --- the cache API ----------------------------------------------------------------------

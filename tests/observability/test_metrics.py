@@ -218,6 +218,29 @@ def test_the_metered_cache_counts_hits_misses_and_errors():
     assert counted("metered-test", "error") == errors + 1
 
 
+def test_a_cache_that_degrades_instead_of_raising_counts_its_unanswered_calls_as_errors():
+    from tracker.cache import ResilientRedisCache, breaker_reset
+
+    breaker_reset()
+    # Nothing listens on port 1: the first call fails and opens the breaker; the second is
+    # answered without asking Redis. Both answered as an empty cache, both counted as errors.
+    degraded = MeteredCache(
+        ResilientRedisCache(
+            "redis://127.0.0.1:1/0",
+            {"OPTIONS": {"socket_connect_timeout": 0.5, "BREAKER_SECONDS": 30}},
+        ),
+        alias="degraded-test",
+    )
+    errors, misses = counted("degraded-test", "error"), counted("degraded-test", "miss")
+    try:
+        assert degraded.get("anything", "fallback") == "fallback"
+        degraded.set("anything", 1)
+    finally:
+        breaker_reset()
+    assert counted("degraded-test", "error") == errors + 2
+    assert counted("degraded-test", "miss") == misses + 1
+
+
 def test_every_cache_of_the_process_is_metered_and_the_settings_stay_as_written(settings):
     from django.core.cache import cache
 

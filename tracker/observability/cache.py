@@ -4,8 +4,9 @@
 builds in ``MeteredCache``, which counts and hands each call to the real backend. ``CACHES``
 stays as the settings wrote it, so whatever backend they choose keeps its behaviour (anything
 the wrapper does not know is passed through to it). Errors are counted when the real backend
-raises (and raised again); a backend that swallows its own errors counts them itself or not at
-all.
+raises (and raised again), and when a backend that degrades instead of raising (Stride's
+``ResilientRedisCache``) says, through its ``unavailable_answers`` count, that it answered
+without its server.
 """
 
 from __future__ import annotations
@@ -41,11 +42,15 @@ class MeteredCache(BaseCache):
         self._error = CACHE_REQUESTS.labels(self.alias, "error")
 
     def _call(self, method: str, *args, **kwargs):
+        before = getattr(self.inner, "unavailable_answers", None)
         try:
-            return getattr(self.inner, method)(*args, **kwargs)
+            result = getattr(self.inner, method)(*args, **kwargs)
         except Exception:
             self._error.inc()
             raise
+        if before is not None and self.inner.unavailable_answers != before:
+            self._error.inc()
+        return result
 
     # Reads: counted as hits and misses.
     def get(self, key, default=None, version=None):
