@@ -84,12 +84,16 @@ seed: $(RUN_STAMP) ## (re)load the demo data (idempotent)
 bench: $(DEV_STAMP) ## benchmarks at scale, printing each figure against its goal (docs/PERFORMANCE.md)
 	@$(PY) bin/bench $(BENCH_ARGS)
 
-backup: $(RUN_STAMP) ## dump the configured database (FILE=path, default var/backups/...)
-	@$(PY) bin/backup $(FILE)
+# bin/backup and bin/restore need only the standard library (and pg_dump/pg_restore): they run
+# before the app works, and inside the image, which has no .venv (its python is the system one).
+SCRIPT_PY = $(if $(wildcard $(PY)),$(PY),python3)
 
-restore: $(RUN_STAMP) ## restore a dump made by `make backup` (FILE=path, required)
+backup: ## dump the configured database (FILE=path, default var/backups/...)
+	@$(SCRIPT_PY) bin/backup $(FILE)
+
+restore: ## restore a dump made by `make backup` (FILE=path, required)
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=path" >&2; exit 2; }
-	@$(PY) bin/restore "$(FILE)"
+	@$(SCRIPT_PY) bin/restore "$(FILE)"
 
 screenshots: $(DEV_STAMP) ## refresh docs/screenshots (Chromium, seeded demo)
 	STRIDE_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest tests/browser/test_screenshots.py -q
