@@ -1,4 +1,6 @@
 # The Stride application image: one image for web (gunicorn), worker and beat.
+# Reproducible: Python packages come only from requirements/prod.txt (exact versions, checked
+# against their sha256 hashes); see docs/OPERATIONS.md, "Building the image".
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,20 +12,27 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them. The code itself runs from /app
-# (templates/ and static/ are found next to it), so the package is uninstalled again.
-COPY pyproject.toml README.md ./
-COPY curriculum/__init__.py curriculum/
-COPY learners/__init__.py learners/
-COPY mentors/__init__.py mentors/
-COPY tracker/__init__.py tracker/
-RUN pip install . && pip uninstall -y stride
+# The PostgreSQL client, so `make backup` / `make restore` (bin/backup, bin/restore: pg_dump and
+# pg_restore) run inside the image. pg_dump must be at least the server's major version:
+# Debian 12 (bookworm, this image's base) ships postgresql-client-15, the same major as
+# docker-compose.yml's postgres:15 server. A newer server needs PGDG's postgresql-client-NN.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 make \
+    && rm -rf /var/lib/apt/lists/*
+
+# Dependencies first, so code changes do not reinstall them: the locked image set (runtime +
+# otel, no SQLAlchemy), every file checked against its hash, nothing resolved at build time.
+# The code itself runs from /app (templates/ and static/ are found next to it, PYTHONPATH).
+COPY requirements/prod.txt requirements/prod.txt
+RUN pip install --no-input --require-hashes --no-deps -r requirements/prod.txt \
+    && pip check
 
 COPY . .
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
+       CELERY_BROKER_URL=redis://build:6379/0 \
        python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app stride \
-    && mkdir -p /app/var \
+    && mkdir -p /app/var/backups \
     && chown -R stride /app/var
 
 USER stride

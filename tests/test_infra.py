@@ -191,6 +191,9 @@ def test_postgres_marked_test_fails_loudly_on_sqlite(tmp_path):
             sys.executable, "-m", "pytest", str(tmp_path / "test_needs_pg.py"),
             "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
             "-p", "tests.conftest", "-q", "--no-header",
+            # The rule under test is the marker's, not the schema's: build the test database
+            # from the models (seconds less than running every migration) and in one process.
+            "--nomigrations", "-p", "no:xdist",
         ],
         cwd=ROOT,
         env=env,
@@ -321,3 +324,226 @@ def test_with_services_fails_clearly_without_postgres_binaries(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert "Debian package `postgresql`" in result.stderr
+
+
+# --- The reproducible build: locks, audit, image (issue 17, items 5 and 6) -------------------
+
+
+def _script(name: str):
+    """bin/<name> (a script without .py) loaded as a module, to call its functions."""
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader(f"stride_bin_{name}", str(ROOT / "bin" / name))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def _pins(lock: str) -> dict[str, tuple[str, int]]:
+    return _script("lock").pins((ROOT / "requirements" / f"{lock}.txt").read_text())
+
+
+def test_lock_files_match_pyproject():
+    result = subprocess.run(
+        [sys.executable, "bin/lock", "--check"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lock_check_notices_a_changed_pyproject(tmp_path):
+    lock = _script("lock")
+    (tmp_path / "requirements").mkdir()
+    for name in ("run", "prod", "dev"):
+        text = (ROOT / "requirements" / f"{name}.txt").read_text()
+        (tmp_path / "requirements" / f"{name}.txt").write_text(text)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert lock.check(tmp_path) == []
+
+    # A range the pinned version no longer satisfies, and a new dependency nobody locked.
+    changed = pyproject.replace('"Django>=5.2,<5.3"', '"Django>=5.3,<5.4"', 1).replace(
+        '"tzdata>=2024.1",', '"tzdata>=2024.1",\n    "left-pad-nowhere>=1",', 1
+    )
+    assert changed.count("Django>=5.3") == 1 and "left-pad-nowhere" in changed
+    (tmp_path / "pyproject.toml").write_text(changed)
+    problems = "\n".join(lock.check(tmp_path))
+    for name in ("run", "prod", "dev"):
+        assert f"requirements/{name}.txt was made from another pyproject.toml" in problems
+        assert f"requirements/{name}.txt pins django==" in problems
+        assert f"requirements/{name}.txt does not pin 'left-pad-nowhere>=1'" in problems
+
+    # A pin whose hashes were stripped is refused too (pip --require-hashes would refuse it).
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    run_lock = tmp_path / "requirements" / "run.txt"
+    run_lock.write_text(re.sub(r"(?m)^(django==\S+) \\\n(\s+--hash=\S+ \\\n)*\s+--hash=\S+\n",
+                               r"\1\n", run_lock.read_text()))  # fmt: skip
+    assert any("pins django==" in p and "without a hash" in p for p in lock.check(tmp_path))
+
+
+def test_locks_split_what_running_testing_and_the_image_need():
+    run, prod, dev = _pins("run"), _pins("prod"), _pins("dev")
+    # The embedded broker is for `make run` only; the image's broker is Redis.
+    assert "sqlalchemy" in run and "sqlalchemy" in dev
+    assert "sqlalchemy" not in prod
+    # Running needs none of the test toolchain; the image carries the otel exporter.
+    for tool in ("pytest", "playwright", "schemathesis", "locust", "hypothesis", "ruff"):
+        assert tool not in run and tool not in prod and tool in dev
+    assert "opentelemetry-sdk" in prod and "opentelemetry-sdk" not in run
+    for name in ("sentry-sdk", "prometheus-client", "python-json-logger", "django", "celery"):
+        assert name in run and name in prod
+    assert {"pip-audit", "uv", "pytest-xdist"} <= dev.keys()
+    # One version per package across the locks, so dev.txt over run.txt only adds packages.
+    for smaller in (run, prod):
+        for name, (version, _) in smaller.items():
+            assert dev.get(name, (version,))[0] == version, name
+    # Every pin carries at least one hash (pip --require-hashes).
+    for lock in (run, prod, dev):
+        assert all(hashes for _, hashes in lock.values())
+
+
+def test_make_run_installs_only_the_run_lock_and_make_test_the_rest(tmp_path):
+    venv = tmp_path / "fresh-venv"  # does not exist: make plans the whole install
+
+    def plan(target: str) -> str:
+        result = subprocess.run(
+            ["make", "-n", target, f"VENV={venv}"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run = plan("run")
+    assert "--require-hashes -r requirements/run.txt" in run
+    assert "--no-deps --no-build-isolation -e ." in run
+    assert "requirements/dev.txt" not in run and "[dev]" not in run
+    test = plan("test")
+    assert "--require-hashes -r requirements/run.txt" in test
+    assert "--require-hashes -r requirements/dev.txt" in test
+    assert "bin/test" in test
+    assert "bin/lock" in plan("lock")
+    # Inside the image there is no .venv: backup runs with the system python.
+    assert "python3 bin/backup" in plan("backup")
+
+
+def test_make_test_checks_the_lock_audits_and_runs_in_parallel():
+    script = (ROOT / "bin" / "test").read_text()
+    assert "bin/lock --check" in script
+    assert "bin/audit" in script
+    assert "--dist loadgroup" in script and '-n "$workers"' in script
+    assert "--require-hashes" in (ROOT / "bin" / "audit").read_text()
+    assert not subprocess.run(
+        ["git", "ls-files", ".coverage"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip(), "the coverage data file is not source"
+
+
+def test_audit_fails_on_a_known_vulnerability_unless_ignored_with_a_reason(tmp_path):
+    audit = _script("audit")
+    vuln = {
+        "id": "PYSEC-2099-1",
+        "aliases": ["GHSA-aaaa-bbbb-cccc"],
+        "fix_versions": ["5.2.99"],
+        "description": "…",
+    }
+    report = {
+        "dependencies": [
+            {"name": "django", "version": "5.2.19", "vulns": [vuln]},
+            {"name": "celery", "version": "5.7.0", "vulns": []},
+        ],
+        "fixes": [],
+    }
+    code, lines = audit.judge(report, {})
+    assert code == 1
+    assert "VULNERABLE django==5.2.19 PYSEC-2099-1 (fixed in: 5.2.99)" in lines
+
+    ignore = tmp_path / "audit-ignore.txt"
+    ignore.write_text("# comment\nGHSA-aaaa-bbbb-cccc  no fix reaches us: we never call it\n")
+    code, lines = audit.judge(report, audit.ignored_ids(ignore))
+    assert code == 0, lines
+    assert any(line.startswith("ignored  django==5.2.19 PYSEC-2099-1") for line in lines)
+
+    ignore.write_text("GHSA-aaaa-bbbb-cccc\n")
+    with pytest.raises(SystemExit, match="needs a reason"):
+        audit.ignored_ids(ignore)
+
+    skipped = {"dependencies": [{"name": "amqp", "skip_reason": "Dependency not found"}]}
+    code, lines = audit.judge(skipped, {})
+    assert code == 3 and "NOT AUDITED: 1 of 1" in lines[-1]
+    assert audit.ignored_ids(ROOT / "requirements" / "audit-ignore.txt") is not None
+
+
+def test_dockerfile_installs_the_image_lock_and_a_new_enough_postgres_client(compose):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    instructions = re.sub(r"\\\n", " ", dockerfile)
+    base = re.search(r"^FROM\s+python:3\.11-slim-(\w+)", instructions, re.MULTILINE)
+    assert base and base.group(1) == "bookworm", "the client version below is bookworm's"
+    server_major = int(re.match(r"postgres:(\d+)", compose["services"]["postgres"]["image"])[1])
+    client = re.search(r"apt-get install[^\n&]*\bpostgresql-client-(\d+)\b", instructions)
+    assert client, "the image installs the PostgreSQL client (pg_dump) for make backup"
+    # bookworm's own postgresql-client is 15; a newer server needs the PGDG repository.
+    assert int(client.group(1)) >= server_major
+    assert int(client.group(1)) == 15 or "apt.postgresql.org" in instructions
+    assert re.search(r"apt-get install[^\n&]*\bmake\b", instructions), "make backup needs make"
+
+    pip_lines = [line for line in instructions.splitlines() if "pip install" in line]
+    assert pip_lines, "the image installs its packages with pip"
+    for line in pip_lines:
+        assert "--require-hashes" in line and "-r requirements/prod.txt" in line, line
+    assert "COPY requirements/prod.txt" in dockerfile
+    assert not re.search(r"pip install[^\n]*\s\.(\s|$|\[)", instructions), "no unlocked install"
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "requirements" not in ignored and "Makefile" not in ignored
+
+
+def test_app_imports_and_checks_without_sqlalchemy_when_the_broker_is_redis(tmp_path):
+    """The image has no SQLAlchemy (the `embedded` extra): with a Redis broker URL, settings,
+    URLs, the WSGI app, the Celery app and its tasks load, and `check` passes."""
+    program = textwrap.dedent(
+        """
+        import sys
+
+        class NoSQLAlchemy:
+            def find_spec(self, name, path=None, target=None):
+                if name == "sqlalchemy" or name.startswith("sqlalchemy."):
+                    raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
+                return None
+
+        sys.meta_path.insert(0, NoSQLAlchemy())
+        for name in [n for n in sys.modules if n.split(".")[0] == "sqlalchemy"]:
+            del sys.modules[name]
+
+        import django
+        django.setup()
+        from django.core.management import call_command
+        import tracker.urls, tracker.wsgi
+        from tracker.celery import app
+        app.loader.import_default_modules()
+        assert app.conf.broker_url.startswith("redis://"), app.conf.broker_url
+        assert any(name.startswith("tracker.") for name in app.tasks), sorted(app.tasks)
+        call_command("check")
+        assert "sqlalchemy" not in sys.modules
+        try:  # the blocker works: the embedded broker's transport cannot load
+            import kombu.transport.sqlalchemy
+        except ModuleNotFoundError:
+            print("ok without sqlalchemy")
+        """
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CELERY_")) and key not in {"DATABASE_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tracker.settings",
+        STRIDE_VAR_DIR=str(tmp_path),
+        CELERY_BROKER_URL="redis://127.0.0.1:9/0",  # never connected to
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok without sqlalchemy" in result.stdout
