@@ -9,6 +9,7 @@ Same shape as ``curriculum/services.py``: keyword-only, actor first, one transac
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from simple_history.utils import bulk_create_with_history
 
 from curriculum.kernel import clock
 from curriculum.kernel.signals import progress_inputs_change
@@ -81,6 +83,60 @@ def enrollment_create(*, actor: Any, cohort: Cohort, learner: Any) -> Enrollment
         ) from error
     progress_inputs_change(enrollment_ids=[enrollment.pk])
     return enrollment
+
+
+@transaction.atomic
+def enrollments_create(*, actor: Any, cohort: Cohort, learners: list[Any]) -> list[Enrollment]:
+    """Enroll many learners in one cohort at once (a roster import): the rules of
+    ``enrollment_create`` checked for every learner before anything is written, then one insert
+    for the enrollments and one for their audit history. All or none: a learner already in the
+    cohort (or twice in ``learners``) is a ``ValidationError`` naming them, and nothing is
+    written."""
+    require_staff(actor, "enroll learners")
+    if not learners:
+        return []
+    # The field checks of ``full_clean`` depend on the cohort only (the learners are saved
+    # users): one instance checks them for all.
+    raise_if(
+        validate_instance(
+            Enrollment(cohort=cohort, learner=learners[0], status=Enrollment.Status.ACTIVE),
+            validate_constraints=False,
+        )
+    )
+    ids = [learner.pk for learner in learners]
+    already = set(
+        Enrollment.objects.filter(cohort=cohort, learner_id__in=ids).values_list(
+            "learner_id", flat=True
+        )
+    )
+    repeated = {pk for pk, count in Counter(ids).items() if count > 1}
+    clashes = [learner for learner in learners if learner.pk in already | repeated]
+    if clashes:
+        raise ValidationError(
+            {"learner": [f"{learner} is already enrolled in {cohort}." for learner in clashes]}
+        )
+    now = clock.now()
+    enrollments = [
+        Enrollment(
+            cohort=cohort,
+            learner=learner,
+            status=Enrollment.Status.ACTIVE,
+            status_changed_at=now,
+        )
+        for learner in learners
+    ]
+    try:
+        with transaction.atomic():
+            # The audit trail is written with the rows (``bulk_create_with_history``), by actor.
+            enrollments = bulk_create_with_history(
+                enrollments, Enrollment, batch_size=500, default_user=actor, default_date=now
+            )
+    except IntegrityError as error:  # a concurrent enrollment of one of them
+        raise ValidationError(
+            {"learner": [f"A learner was enrolled in {cohort} meanwhile; try again."]}
+        ) from error
+    progress_inputs_change(enrollment_ids=[enrollment.pk for enrollment in enrollments])
+    return enrollments
 
 
 def _pause_covering(enrollment: Enrollment, day: dt.date) -> Pause | None:

@@ -26,6 +26,7 @@ from learners.services import (
     enrollment_pause,
     enrollment_set_status,
     enrollment_sync_pause_statuses,
+    enrollments_create,
     progress_log_create,
     progress_log_update,
 )
@@ -78,6 +79,12 @@ def after(prepare: Callable) -> Callable:
 # --- Services -----------------------------------------------------------------------------------
 def enroll(world):
     enrollment_create(actor=world.staff, cohort=world.cohort, learner=LearnerFactory())
+
+
+def enroll_many(world):
+    enrollments_create(
+        actor=world.staff, cohort=world.cohort, learners=[LearnerFactory(), LearnerFactory()]
+    )
 
 
 def withdraw(world):
@@ -392,6 +399,7 @@ def admin_delete_review(world):
 
 SERVICES = [
     enroll,
+    enroll_many,
     withdraw,
     pause,
     sync_pauses,

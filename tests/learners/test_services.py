@@ -86,6 +86,43 @@ def test_enrollment_create_refusals(staff, enrollment, world):
     assert not Enrollment.objects.filter(learner=enrollment.learner).exclude(pk=enrollment.pk)
 
 
+def test_enrollments_create_enrolls_all_with_their_audit_trail(staff):
+    from tracker.security.audit import history_of
+
+    cohort, learners = CohortFactory(), [LearnerFactory() for _ in range(3)]
+    enrollments = services.enrollments_create(actor=staff, cohort=cohort, learners=learners)
+    assert [e.learner_id for e in enrollments] == [learner.pk for learner in learners]
+    assert all(e.pk and e.status == "active" and e.status_changed_at for e in enrollments)
+    stored = Enrollment.objects.filter(cohort=cohort).order_by("pk")
+    assert [e.pk for e in stored] == [e.pk for e in enrollments]
+    for enrollment in enrollments:
+        (record,) = history_of(enrollment)
+        assert record.history_type == "+" and record.history_user == staff
+
+
+def test_enrollments_create_is_all_or_none(staff, enrollment, world):
+    newcomer = LearnerFactory()
+    # One learner already in the cohort: nobody is enrolled, and the message names them.
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrollments_create(
+            actor=staff, cohort=enrollment.cohort, learners=[newcomer, enrollment.learner]
+        )
+    assert errors_of(excinfo) == {
+        "learner": [f"{enrollment.learner} is already enrolled in {enrollment.cohort}."]
+    }
+    # The same learner twice in one call.
+    with pytest.raises(ValidationError):
+        services.enrollments_create(
+            actor=staff, cohort=enrollment.cohort, learners=[newcomer, newcomer]
+        )
+    with pytest.raises(PermissionDenied):
+        services.enrollments_create(
+            actor=enrollment.learner, cohort=enrollment.cohort, learners=[newcomer]
+        )
+    assert not Enrollment.objects.filter(learner=newcomer).exists()
+    assert services.enrollments_create(actor=staff, cohort=enrollment.cohort, learners=[]) == []
+
+
 def test_enrollment_set_status_graduate_withdraw_reactivate(
     clock, staff, enrollment, django_capture_on_commit_callbacks
 ):

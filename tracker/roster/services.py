@@ -26,7 +26,7 @@ from django.db.models.functions import Lower
 from curriculum.kernel.access import is_staff
 from curriculum.models import Cohort
 from learners.models import Enrollment
-from learners.services import enrollment_create
+from learners.services import enrollments_create
 from mentors.models import Mentor
 from mentors.services import pairing_assign
 from tracker.notifications.invitations import invitations_create
@@ -82,7 +82,7 @@ def _by_email(rows: list[Row]) -> tuple[dict[str, list[Any]], dict[str, list[Men
 
 
 class _Import:
-    """One import's state: the lookups made once, the result, the errors so far."""
+    """One import's state: the lookups made once, the plan per row, the result, the errors."""
 
     def __init__(self, *, actor: Any, cohort: Cohort, rows: list[Row]) -> None:
         self.actor = actor
@@ -97,6 +97,8 @@ class _Import:
         self.result = RosterResult()
         self.errors: list[dict] = []
         self.new_learners: list[Any] = []
+        # (row, learner, mentor or None) for every row to enroll, in file order.
+        self.planned: list[tuple[Row, Any, Mentor | None]] = []
 
     def mentor_for(self, row: Row) -> Mentor | None:
         found = self.mentors_by_email.get(row.mentor_email.lower(), [])
@@ -109,6 +111,7 @@ class _Import:
         return found[0]
 
     def new_learner(self, row: Row) -> Any | None:
+        """The account for ``row``, checked but not saved yet (all are inserted together)."""
         learner = get_user_model()(
             username=_username_for(row.email, self.taken),
             email=row.email,
@@ -117,18 +120,17 @@ class _Import:
         )
         learner.set_unusable_password()
         try:
-            learner.full_clean()
+            # The username is unique already: ``taken`` holds every existing one.
+            learner.full_clean(validate_unique=False)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 self.errors.append(row_error(row, name, "; ".join(messages)))
             return None
-        learner.save()
         self.new_learners.append(learner)
         self.result.created.append(row.email)
         return learner
 
-    def add(self, row: Row) -> None:
-        errors_before = len(self.errors)
+    def plan(self, row: Row) -> None:
         mentor = None
         if row.mentor_email:
             mentor = self.mentor_for(row)
@@ -145,24 +147,39 @@ class _Import:
                     {"row": row.line, "email": row.email, "reason": "already enrolled"}
                 )
                 return
+            self.enrolled_ids.add(learner.pk)
         else:
             learner = self.new_learner(row)
             if learner is None:
                 return
-        try:
-            with transaction.atomic():
-                enrollment = enrollment_create(
-                    actor=self.actor, cohort=self.cohort, learner=learner
-                )
-                if mentor is not None:
-                    pairing_assign(actor=self.actor, enrollment=enrollment, mentor=mentor)
-                    self.result.paired.append(row.email)
-        except ValidationError as error:
-            field_name = "mentor_email" if "mentor" in getattr(error, "error_dict", {}) else "email"
-            self.errors.append(row_error(row, field_name, "; ".join(error.messages)))
+        self.planned.append((row, learner, mentor))
+
+    def write(self) -> None:
+        """Insert the new accounts and the enrollments (one statement each, in batches), then
+        pair row by row (each pairing checks its mentor's seats). Runs even when some rows
+        failed to plan, so that every pairing error is reported too; the caller rolls back."""
+        if not self.planned:
             return
-        if len(self.errors) == errors_before:
-            self.enrolled_ids.add(learner.pk)
+        get_user_model().objects.bulk_create(self.new_learners, batch_size=500)
+        learners = [learner for _, learner, _ in self.planned]
+        try:
+            enrollments = enrollments_create(
+                actor=self.actor, cohort=self.cohort, learners=learners
+            )
+        except ValidationError as error:
+            self.errors.append(row_error(self.planned[0][0], "email", "; ".join(error.messages)))
+            return
+        for (row, _, mentor), enrollment in zip(self.planned, enrollments, strict=True):
+            if mentor is not None:
+                try:
+                    with transaction.atomic():
+                        pairing_assign(actor=self.actor, enrollment=enrollment, mentor=mentor)
+                except ValidationError as error:
+                    error_fields = getattr(error, "error_dict", {})
+                    field_name = "mentor_email" if "mentor" in error_fields else "email"
+                    self.errors.append(row_error(row, field_name, "; ".join(error.messages)))
+                    continue
+                self.result.paired.append(row.email)
             self.result.enrolled.append(row.email)
 
 
@@ -182,7 +199,8 @@ def roster_import(*, actor: Any, cohort: Cohort, content: bytes) -> RosterResult
     with transaction.atomic(), refreshed_together():
         run = _Import(actor=actor, cohort=cohort, rows=rows)
         for row in rows:
-            run.add(row)
+            run.plan(row)
+        run.write()
         if run.errors:
             # Everything written above is undone: all rows or none.
             transaction.set_rollback(True)
