@@ -5,6 +5,8 @@
     python -m bench.child queries
     python -m bench.child cpu [--progress-requests 300] [--trivial-requests 1500]
     python -m bench.child sweep
+    python -m bench.child load_plan [--learners 300]
+    python -m bench.child counts
 
 Run by ``bench.harness`` with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the database of the
 size being measured.
@@ -237,7 +239,115 @@ def plan(args) -> dict:
     return {"learners": learners}
 
 
-TASKS = {"plan": plan, "prepare": prepare, "queries": queries, "cpu": cpu, "sweep": sweep}
+def load_plan(args) -> dict:
+    """Who the load figure's users are: a signed-in session, an API token and what each may
+    write without being refused (an active learner's modules and the assignments it may submit
+    now; every mentor with learners; staff and the demo cohort).
+
+    The sessions are what ``django.contrib.auth.login`` stores, written here once per user so
+    the load generator never signs in during a measurement (PBKDF2 at Django's default
+    iterations costs more than any page; the sign-in is measured apart by the harness)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from rest_framework.authtoken.models import Token
+
+    from curriculum.kernel import clock
+    from curriculum.models import Assignment, Module
+    from learners.models import Enrollment, Submission
+    from mentors.models import Pairing
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    backend = "django.contrib.auth.backends.ModelBackend"
+
+    def signed_in(user) -> dict:
+        session = store_class()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        token, _ = Token.objects.get_or_create(user=user)
+        return {"username": user.username, "session": session.session_key, "token": token.key}
+
+    staff, _, cohort = _staff_and_cohort()
+    modules = list(
+        Module.objects.filter(program_id=cohort.program_id)
+        .order_by("order")
+        .values_list("pk", flat=True)
+    )
+    final = Assignment.final_milestone_id(cohort.program_id)
+    assignments = list(
+        Assignment.objects.filter(program_id=cohort.program_id)
+        .exclude(pk=final)
+        .values_list("pk", flat=True)
+    )
+    paired = Pairing.objects.filter(ended_at__isnull=True).values_list("enrollment_id", flat=True)
+    enrollments = list(
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE, pk__in=paired)
+        .select_related("learner")
+        .order_by("pk")[: args.learners]
+    )
+    latest: dict[tuple[int, int], str] = {}
+    for enrollment_id, assignment_id, status in (
+        Submission.objects.filter(enrollment__in=enrollments)
+        .order_by("enrollment_id", "assignment_id", "version")
+        .values_list("enrollment_id", "assignment_id", "status")
+    ):
+        latest[enrollment_id, assignment_id] = status  # the highest version wins
+    open_again = {None, Submission.Status.CHANGES_REQUESTED}
+    learners = [
+        signed_in(enrollment.learner)
+        | {
+            "enrollment": enrollment.pk,
+            "submittable": [a for a in assignments if latest.get((enrollment.pk, a)) in open_again],
+        }
+        for enrollment in enrollments
+    ]
+    mentor_ids = (
+        Pairing.objects.filter(ended_at__isnull=True, enrollment__cohort=cohort)
+        .values_list("mentor__user_id", flat=True)
+        .distinct()
+    )
+    mentors = [signed_in(user) for user in get_user_model().objects.filter(pk__in=mentor_ids)]
+    return {
+        "cohort": cohort.pk,
+        "today": clock.today(cohort.timezone).isoformat(),
+        "modules": modules,
+        "learners": learners,
+        "mentors": mentors,
+        "staff": [signed_in(staff)],
+        "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        "session_cookie_name": settings.SESSION_COOKIE_NAME,
+    }
+
+
+def counts(args) -> dict:
+    """The rows the load figure's writes create, counted to check none was lost."""
+    from learners.models import ProgressLog, Submission
+    from mentors.models import Review
+
+    return {
+        "progress_logs": ProgressLog.objects.count(),
+        "submissions": Submission.objects.count(),
+        "reviews": Review.objects.count(),
+    }
+
+
+TASKS = {
+    "load_plan": load_plan,
+    "counts": counts,
+    "plan": plan,
+    "prepare": prepare,
+    "queries": queries,
+    "cpu": cpu,
+    "sweep": sweep,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress-requests", type=int, default=300)
     parser.add_argument("--trivial-requests", type=int, default=1500)
     parser.add_argument("--active", type=int, default=0)
+    parser.add_argument("--learners", type=int, default=300, help="load_plan: signed-in learners")
     parser.add_argument(
         "--cold", action="store_true", help="cpu: every row outdated before every progress request"
     )
