@@ -339,7 +339,42 @@ def counts(args) -> dict:
     }
 
 
+def page(args) -> dict:
+    """``--requests`` GETs of ``--path`` as the first active learner, mentor or staff
+    (``--as``), signed in without a password; with ``--profile``, what to profile. ``{cohort}``
+    and ``{enrollment}`` in the path are filled in."""
+    from django.test import Client
+
+    from learners.models import Enrollment
+    from mentors.models import Pairing
+
+    staff, _, cohort = _staff_and_cohort()
+    enrollment = (
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE)
+        .select_related("learner")
+        .order_by("pk")
+        .first()
+    )
+    user = {
+        "staff": staff,
+        "learner": enrollment.learner,
+        "mentor": Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True)
+        .select_related("mentor__user")
+        .get()
+        .mentor.user,
+    }[args.role]
+    client = Client()
+    client.force_login(user)
+    path = args.path.format(cohort=cohort.pk, enrollment=enrollment.pk)
+    _get(client, path)
+    started = time.process_time()
+    for _ in range(args.requests):
+        _get(client, path)
+    return {"path": path, "cpu_ms": (time.process_time() - started) * 1000 / args.requests}
+
+
 TASKS = {
+    "page": page,
     "load_plan": load_plan,
     "counts": counts,
     "plan": plan,
@@ -363,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--miss", action="store_true", help="cpu: a learner's write before every progress request"
     )
+    parser.add_argument("--path", default="/", help="page: the path to GET")
+    parser.add_argument(
+        "--as", dest="role", default="staff", choices=["learner", "mentor", "staff"]
+    )
+    parser.add_argument("--requests", type=int, default=20, help="page: how many GETs")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile here")
     args = parser.parse_args(argv)
     _setup()

@@ -174,22 +174,31 @@ def load_figures(
             if reuse:
                 save_snapshot(db, key, postgres_url)
         db.manage("collectstatic", "--noinput", "--skip-checks")
-        plan = db.child("load_plan", "--learners", str(sizes.signed_in_learners)).json()
-        # The last learners are the cost batches' own; the locust runs sign in the others.
-        reserved = max(10, len(plan["learners"]) // 10)
-        cost_plan = dict(plan, learners=plan["learners"][-reserved:])
-        plan["learners"] = plan["learners"][:-reserved]
         plan_file = db.var_dir / "plan.json"
-        plan_file.write_text(json.dumps(plan))
+        cost_plan = _write_plan(db, sizes, plan_file)
         say(
-            f"Load: {len(plan['learners'])} + {reserved} learners, {len(plan['mentors'])} "
-            f"mentors, staff signed in; gunicorn with {workers()} workers, Redis {redis_url}"
+            f"Load: {len(cost_plan['learners'])} learners for 6a, the rest of "
+            f"{sizes.signed_in_learners} for locust, {len(cost_plan['mentors'])} mentors and "
+            f"staff signed in; gunicorn with {workers()} workers, Redis {redis_url}"
         )
         with gunicorn(db, workers=workers(), REDIS_URL=redis_url) as server:
             _warm(server, cost_plan)
             _cost(report, sizes, server, cost_plan)
+            _write_plan(db, sizes, plan_file)
             capacity = _capacity(report, sizes, server, db, plan_file)
             _peak(report, sizes, server, db, plan_file, capacity)
+
+
+def _write_plan(db: Database, sizes: LoadSizes, plan_file: Path) -> dict:
+    """Sign the people in and note what each may write now (read again before every locust
+    run: an earlier run's submissions wait for review); returns the cost batches' plan, the
+    last learners, whom the locust runs never use."""
+    plan = db.child("load_plan", "--learners", str(sizes.signed_in_learners)).json()
+    reserved = max(10, len(plan["learners"]) // 10)
+    cost_plan = dict(plan, learners=plan["learners"][-reserved:])
+    plan["learners"] = plan["learners"][:-reserved]
+    plan_file.write_text(json.dumps(plan))
+    return cost_plan
 
 
 def _redis_problem(url: str) -> str | None:
@@ -544,7 +553,9 @@ def _capacity(
     trivial_errors = 0
     mixes: list[LocustRun] = []
     before = db.child("counts").json()
-    for _ in range(sizes.saturation_rounds):
+    for index in range(sizes.saturation_rounds):
+        if index:
+            _write_plan(db, sizes, plan_file)
         rps, errors = _wrk_rps(trivial_url, sizes.saturation_seconds, connections)
         trivial.append(rps)
         trivial_errors += errors
@@ -633,6 +644,7 @@ def _peak(
         f"Load 6c: a day's peak, {users} users pausing 2-10 s (aiming at {target_rps:.1f} "
         f"req/s, half the capacity), {sizes.peak_seconds} s"
     )
+    _write_plan(db, sizes, plan_file)
     before = db.child("counts").json()
     run = _locust(server, plan_file, users=users, seconds=sizes.peak_seconds, wait="2-10")
     after = db.child("counts").json()

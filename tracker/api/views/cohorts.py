@@ -27,8 +27,8 @@ from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
 from tracker.api.filters import CohortFilter, CohortProgressFilter
 from tracker.api.pagination import StoredRowsPagination
-from tracker.progress import cohort_matrix, cohort_progress
-from tracker.progress.rendering import StoredRowsJSONRenderer
+from tracker.progress import cohort_matrix_json, cohort_progress
+from tracker.progress.rendering import EncodedJSONRenderer, StoredRowsJSONRenderer
 from tracker.roster import RosterError, roster_import
 
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
@@ -249,6 +249,14 @@ class CohortViewSet(RuleViewSet):
 
     # --- Matrix ---------------------------------------------------------------------------
     @extend_schema(request=None, responses=serializers.CohortMatrixSerializer)
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        renderer_classes=[EncodedJSONRenderer, BrowsableAPIRenderer],
+    )
     def matrix(self, request, pk=None):
-        return Response(cohort_matrix(fetched_by=request.user, cohort=self.get_object()))
+        # Written as JSON text by the selector: a dict per cell and DRF's encoder were most of
+        # this answer's cost (docs/PERFORMANCE.md, issue 17).
+        return Response(cohort_matrix_json(fetched_by=request.user, cohort=self.get_object()))
