@@ -23,6 +23,7 @@ from tests.mentors.factories import MentorSessionFactory, PairingFactory
 from tracker.progress import NextDue
 from tracker.progress.rendering import to_json
 from tracker.progress.reports import (
+    cohort_grid,
     cohort_matrix,
     cohort_matrix_json,
     enrollment_progress_detail,
@@ -524,6 +525,13 @@ def test_the_matrix_as_json_text_is_the_matrix_encoded(cohort, program):
         encoded = cohort_matrix_json(cohort, queryset)
         assert encoded.text == to_json(cohort_matrix(cohort, queryset))
         assert json.loads(encoded.text) == cohort_matrix(cohort, queryset)
+        # The page's grid holds the same cells, row by row, without a dict per cell.
+        matrix, grid = cohort_matrix(cohort, queryset), cohort_grid(cohort, queryset)
+        assert grid["enrollments"] == matrix["enrollments"]
+        assert grid["assignments"] == matrix["assignments"]
+        assert [cell for row in grid["grid"] for cell in row] == [
+            (cell["status"], cell["overdue"], cell["versions"]) for cell in matrix["cells"]
+        ]
 
 
 def test_large_inputs_use_a_subquery_with_the_same_answer(cohort, program, monkeypatch):

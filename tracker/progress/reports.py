@@ -331,6 +331,32 @@ def cohort_matrix(
     return {"enrollments": facts.enrollments, "assignments": facts.assignments, "cells": cells}
 
 
+def cohort_grid(
+    cohort: Cohort, enrollments_qs: QuerySet[Enrollment], *, today: dt.date | None = None
+) -> dict[str, list[Any]]:
+    """``cohort_matrix`` for a page: the same ``enrollments`` and ``assignments``, and as
+    ``grid`` one row per enrollment (in order) of one ``(status, overdue, versions)`` per
+    assignment (in order), without a dict per cell."""
+    facts = _MatrixRows(cohort, enrollments_qs, today)
+    position = {assignment_id: index for index, assignment_id in enumerate(facts.assignment_ids)}
+    not_started: dict[tuple[tuple[dt.date, ...], dt.date], list[tuple[str, bool, int]]] = {}
+    grid: list[list[tuple[str, bool, int]]] = []
+    for _, dues, on_day, subs in facts:
+        key = (tuple(dues), on_day)
+        blank = not_started.get(key)
+        if blank is None:
+            blank = not_started[key] = [
+                (NOT_STARTED, is_overdue(NOT_STARTED, due, on_day), 0) for due in dues
+            ]
+        row = list(blank)
+        for assignment_id, sub in subs.items():
+            index = position.get(assignment_id)
+            if index is not None:
+                row[index] = (sub[2], is_overdue(sub[2], dues[index], on_day), sub[1])
+        grid.append(row)
+    return {"enrollments": facts.enrollments, "assignments": facts.assignments, "grid": grid}
+
+
 def cohort_matrix_json(
     cohort: Cohort, enrollments_qs: QuerySet[Enrollment], *, today: dt.date | None = None
 ) -> EncodedJSON:

@@ -98,7 +98,7 @@ class CohortOverview:
 
     rows: list[LearnerProgress]
     at_risk: list[LearnerProgress]
-    matrix: dict[str, list[dict[str, Any]]]
+    matrix: dict[str, list[Any]]  # reports.cohort_grid: the heat map of the staff page
 
 
 def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
@@ -107,7 +107,7 @@ def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
         (row for row in rows if needs_attention(row.progress)),
         key=lambda row: (urgency(row.progress.pace), row.name),
     )
-    matrix = reports.cohort_matrix(
+    matrix = reports.cohort_grid(
         cohort,
         Enrollment.objects.filter(pk__in=[row.enrollment.pk for row in rows]).order_by(*BY_NAME),
     )

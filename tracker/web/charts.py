@@ -196,18 +196,14 @@ def _heat_cell(status: str, overdue: bool, versions: int) -> str:
 
 
 def heat_map(matrix: dict) -> dict:
-    """The matrix's cells in rows, enrollment by assignment, a missing cell as not started;
-    ``body`` is the table's rows as HTML (every cell of one kind is the same text)."""
-    cells = {(cell["enrollment"], cell["assignment"]): cell for cell in matrix["cells"]}
-    assignments = matrix["assignments"]
+    """The matrix (``cohort_grid``: a row of ``(status, overdue, versions)`` per enrollment) as
+    the heat map's ``assignments`` and ``body``, the table's rows as HTML (every cell of one
+    kind is the same text)."""
     written: dict[tuple[str, bool, int], str] = {}
-    not_started = {"status": "not_started"}
     lines = []
-    for enrollment in matrix["enrollments"]:
+    for enrollment, row in zip(matrix["enrollments"], matrix["grid"], strict=True):
         parts = []
-        for assignment in assignments:
-            cell = cells.get((enrollment["id"], assignment["id"]), not_started)
-            key = (cell["status"], bool(cell.get("overdue")), cell.get("versions") or 0)
+        for key in row:
             html = written.get(key)
             if html is None:
                 html = written[key] = _heat_cell(*key)
@@ -216,4 +212,4 @@ def heat_map(matrix: dict) -> dict:
             f'<tr><th scope="row">{escape(enrollment["name"])}</th>\n        {"".join(parts)}</tr>'
         )
     # Every text in it went through escape() above.
-    return {"assignments": assignments, "body": mark_safe("\n      ".join(lines))}
+    return {"assignments": matrix["assignments"], "body": mark_safe("\n      ".join(lines))}

@@ -106,11 +106,21 @@ def csv_line(row: dict[str, Any]) -> list[str]:
     return [neutralise(value) for value in values]
 
 
+# Lines per chunk of the streamed CSV: one chunk per line cost the server a socket write per
+# learner (docs/PERFORMANCE.md, issue 17); a few hundred lines are a few tens of kilobytes.
+CSV_LINES_PER_CHUNK = 250
+
+
 def stream_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+    lines = ["\ufeff" + writer.writerow(CSV_COLUMNS)]
     for row in rows:
-        yield writer.writerow(csv_line(row))
+        lines.append(writer.writerow(csv_line(row)))
+        if len(lines) >= CSV_LINES_PER_CHUNK:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 class NamedFilterBackend(DjangoFilterBackend):
