@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -411,7 +412,9 @@ def main(argv: list[str] | None = None) -> int:
 
         with Profiler() as profiler:
             result = TASKS[args.task](args)
-        args.profile.write_text(profiler.output_text(unicode=True, show_all=False))
+        args.profile.write_text(
+            profiler.output_text(unicode=True, show_all=bool(os.environ.get("BENCH_PROFILE_ALL")))
+        )
     else:
         result = TASKS[args.task](args)
     sys.stdout.write(json.dumps(result, default=str) + "\n")
