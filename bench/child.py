@@ -54,6 +54,8 @@ def _get(client, path: str):
     response = client.get(path)
     if response.status_code != 200:
         raise SystemExit(f"GET {path} answered {response.status_code}: {response.content[:500]!r}")
+    if response.streaming:  # read the stream, as the server does for the client
+        response.streamed = b"".join(response.streaming_content)
     return response
 
 
