@@ -12,6 +12,10 @@ import os
 # Celery reads CELERY_BROKER_URL from the environment before its configuration, so an exported
 # production broker would otherwise leak into unit tests.
 os.environ.pop("CELERY_BROKER_URL", None)
+# Nothing leaves a test run for Sentry or a trace collector (tests/observability starts its own
+# receivers in subprocesses).
+os.environ.pop("SENTRY_DSN", None)
+os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
 
 from tracker.settings import *  # noqa: F403
 from tracker.settings import DATABASES

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is known to every log line of the request, and the metrics
+    # middleware times everything after it (docs/OPERATIONS.md, "Logs", "Metrics and alerts").
+    "tracker.observability.middleware.RequestIdMiddleware",
+    "tracker.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -308,14 +312,37 @@ STRIDE_DEPLOY_CHECK_TIMEOUT = env.float("STRIDE_DEPLOY_CHECK_TIMEOUT", default=5
 STRIDE_DEPLOY_CHECK_MAX_BYTES = env.int("STRIDE_DEPLOY_CHECK_MAX_BYTES", default=1024 * 1024)
 STRIDE_DEPLOY_CHECK_ALLOW_PRIVATE = env.bool("STRIDE_DEPLOY_CHECK_ALLOW_PRIVATE", default=False)
 
+# --- Logs (docs/OPERATIONS.md, "Logs") -------------------------------------------------------
+# JSON lines in production, text in development; every record carries the request id (and the
+# task's id and name in a worker).
+DJANGO_LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text" if DEBUG else "json").lower()
+if DJANGO_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "tracker.observability.logs.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"()": "tracker.observability.logs.TextFormatter"},
+        "json": {"()": "tracker.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if DJANGO_LOG_FORMAT == "json" else "plain",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# The worker logs through the configuration above (JSON lines with the task's request id)
+# instead of replacing the root logger's handlers with Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Task events for Flower's task history (docs/OPERATIONS.md, "Celery monitoring"); off by
+# default, since every task then sends extra messages through the broker.
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("STRIDE_CELERY_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = CELERY_WORKER_SEND_TASK_EVENTS
 
 # --- Sign-in protection (django-axes; see docs/SECURITY.md) ----------------------------------
 # Wrong passwords for one username lock that username out of the login page, the admin and the
@@ -382,3 +409,35 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 # Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("STRIDE_NUM_PROXIES", default=0)
+
+# --- Errors and traces (docs/OPERATIONS.md, "Errors and traces") -----------------------------
+# Off, and sentry_sdk not even imported, without a DSN.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from tracker.observability.errors import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# OpenTelemetry starts in TrackerConfig.ready() when this is set (needs 'stride[otel]').
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+
+# --- Metrics (docs/OPERATIONS.md, "Metrics and alerts") --------------------------------------
+# GET /metrics: with a token, only with "Authorization: Bearer <token>"; else only from these
+# networks (the client address is REMOTE_ADDR, or as STRIDE_NUM_PROXIES says).
+STRIDE_METRICS_TOKEN = env.str("STRIDE_METRICS_TOKEN", default="")
+STRIDE_METRICS_ALLOWED_NETS = env.list(
+    "STRIDE_METRICS_ALLOWED_NETS", default=["127.0.0.1/32", "::1/128"]
+)
+try:
+    import ipaddress as _ipaddress
+
+    for _net in STRIDE_METRICS_ALLOWED_NETS:
+        _ipaddress.ip_network(_net.strip(), strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"STRIDE_METRICS_ALLOWED_NETS: {_error}") from None
+# Prometheus scrapes over plain HTTP from inside the network, like the health check.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
