@@ -448,3 +448,5 @@ SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
 # one, outside a transaction too; they are also unsafe behind a transaction-pooling pgbouncer.
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
+# Form widgets (inputs, textareas, selects) written in Python, the same HTML as the templates.
+FORM_RENDERER = "tracker.web.renderers.FastWidgetRenderer"

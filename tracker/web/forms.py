@@ -12,8 +12,6 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeData, mark_safe
 
 from curriculum.kernel import clock
 from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
@@ -32,55 +30,6 @@ TIME_INPUT = re.compile(r"[0-9]{2}:[0-9]{2}(?::[0-9]{2})?", re.ASCII)
 DATETIME_INPUT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?", re.ASCII
 )
-
-
-def _format_s(value: Any) -> str:
-    """``{{ value|stringformat:'s' }}`` in an autoescaping template."""
-    text = str(value)
-    return text if isinstance(value, SafeData) else conditional_escape(text)
-
-
-def _attrs_html(attrs: dict) -> str:
-    """Django's ``django/forms/widgets/attrs.html``, in Python."""
-    parts = []
-    for name, value in attrs.items():
-        if value is False:
-            continue
-        if value is True:
-            parts.append(f" {conditional_escape(name)}")
-        else:
-            parts.append(f' {conditional_escape(name)}="{_format_s(value)}"')
-    return "".join(parts)
-
-
-class FastSelect(forms.Select):
-    """A ``Select`` whose HTML is the same as Django's templates write (``select.html``,
-    ``select_option.html`` with its final newline, ``attrs.html``; a test compares them),
-    written in Python: a template per option and per attribute list was about a fifth of the
-    learner's home page. Subclasses that change the templates are rendered by the templates."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if (
-            self.template_name != forms.Select.template_name
-            or self.option_template_name != forms.Select.option_template_name
-        ):
-            return super().render(name, value, attrs, renderer)
-        widget = self.get_context(name, value, attrs)["widget"]
-        out = [
-            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
-        ]
-        for group_name, group_choices, _index in widget["optgroups"]:
-            if group_name:
-                out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in group_choices:
-                out.append(
-                    f'\n  <option value="{_format_s(option["value"])}"'
-                    f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                )
-            if group_name:
-                out.append("\n  </optgroup>")
-        out.append("\n</select>")
-        return mark_safe("".join(out))
 
 
 class PostedAsTyped:
@@ -146,9 +95,7 @@ class SignInForm(AuthenticationForm):
 
 
 class ProgressLogForm(forms.Form):
-    module = forms.ModelChoiceField(
-        queryset=Module.objects.none(), label="Module", widget=FastSelect
-    )
+    module = forms.ModelChoiceField(queryset=Module.objects.none(), label="Module")
     logged_on = IsoDateField(
         label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -171,7 +118,7 @@ class ProgressLogForm(forms.Form):
         ).order_by("order")
 
 
-class FinalMilestoneSelect(FastSelect):
+class FinalMilestoneSelect(forms.Select):
     """Marks the final milestone's option so the page can show the deployment URL field."""
 
     final_ids: frozenset[int] = frozenset()
@@ -262,9 +209,7 @@ class ReviewForm(forms.Form):
 
 
 class SessionScheduleForm(forms.Form):
-    enrollment = forms.ModelChoiceField(
-        queryset=Enrollment.objects.none(), label="Learner", widget=FastSelect
-    )
+    enrollment = forms.ModelChoiceField(queryset=Enrollment.objects.none(), label="Learner")
     scheduled_at = IsoDateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -289,7 +234,6 @@ class SessionLogForm(forms.Form):
             (MentorSession.Status.MISSED, "Missed"),
             (MentorSession.Status.CANCELLED, "Cancelled"),
         ],
-        widget=FastSelect,
     )
     notes = forms.CharField(
         label="Notes", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
@@ -305,9 +249,7 @@ class RosterImportForm(forms.Form):
 
 
 class PairingForm(forms.Form):
-    mentor = forms.ModelChoiceField(
-        queryset=Mentor.objects.none(), label="Mentor", widget=FastSelect
-    )
+    mentor = forms.ModelChoiceField(queryset=Mentor.objects.none(), label="Mentor")
 
     def __init__(self, *args, mentors, **kwargs):
         super().__init__(*args, **kwargs)
