@@ -81,3 +81,26 @@ def test_learner_forms_render_as_before(world):
             assert fast == field.as_widget()
             form.renderer = FastWidgetRenderer()
         assert 'option value="' in str(form["module" if "module" in form.fields else "assignment"])
+
+
+def test_learner_forms_from_the_progress_detail_render_as_from_queries(
+    world, django_assert_num_queries
+):
+    """The learner's home builds its dropdowns from the progress detail it read anyway."""
+    from tests.curriculum.factories import AssignmentFactory
+    from tracker.progress import enrollment_detail
+
+    program = world.enrollment.cohort.program
+    # A second milestone due earlier, and one due the same week with a lower order: the final
+    # one stays the last by (due week, order).
+    AssignmentFactory(program=program, kind="milestone", due_week=1, order=90, title="Early")
+    AssignmentFactory(program=program, kind="milestone", due_week=2, order=91, title="A & <b>")
+    enrollment = world.enrollment
+    detail = enrollment_detail(fetched_by=world.learner, enrollment=enrollment)
+    for form_class, name in ((ProgressLogForm, "module"), (SubmissionForm, "assignment")):
+        queried = str(form_class(enrollment=enrollment)[name])
+        with django_assert_num_queries(0):
+            from_detail = str(form_class(enrollment=enrollment, detail=detail)[name])
+        assert from_detail == queried
+        assert from_detail.count("<option") > 2
+    assert 'data-final-milestone="true"' in str(SubmissionForm(enrollment=enrollment)["assignment"])

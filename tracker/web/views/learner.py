@@ -72,8 +72,9 @@ def _render_dashboard(
     context = {
         **_summary(context),
         **log_state,
-        "log_form": log_form or ProgressLogForm(enrollment=enrollment),
-        "submit_form": submit_form or SubmissionForm(enrollment=enrollment),
+        "log_form": log_form or ProgressLogForm(enrollment=enrollment, detail=context["detail"]),
+        "submit_form": submit_form
+        or SubmissionForm(enrollment=enrollment, detail=context["detail"]),
         "help_form": help_form or HelpRequestForm(),
     }
     return page(request, "web/learner_home.html", context)
