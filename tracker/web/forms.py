@@ -131,10 +131,24 @@ def _choices_from(field: forms.ModelChoiceField, options: list[tuple[int, str]])
     field.choices = [*empty, *options]
 
 
+class _FinalMilestoneIds:
+    """The program's final milestone id as a one-member set, read on the first ``in``."""
+
+    def __init__(self, program_id: int) -> None:
+        self.program_id = program_id
+        self._ids: frozenset[int] | None = None
+
+    def __contains__(self, pk: object) -> bool:
+        if self._ids is None:
+            final = Assignment.final_milestone_id(self.program_id)
+            self._ids = frozenset([final]) if final else frozenset()
+        return pk in self._ids
+
+
 class FinalMilestoneSelect(forms.Select):
     """Marks the final milestone's option so the page can show the deployment URL field."""
 
-    final_ids: frozenset[int] = frozenset()
+    final_ids: frozenset[int] | _FinalMilestoneIds = frozenset()
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
@@ -174,7 +188,8 @@ class SubmissionForm(forms.Form):
         field = self.fields["assignment"]
         field.queryset = assignments.order_by("due_week", "order")
         if detail is None:
-            final = Assignment.final_milestone_id(enrollment.cohort.program_id)
+            # Asked only when the dropdown is drawn: a valid post redirects without it.
+            field.widget.final_ids = _FinalMilestoneIds(enrollment.cohort.program_id)
         else:
             # The progress detail's assignments are the program's in (due week, order) order,
             # (program, order) being unique, titled as Assignment.__str__: the options and the
@@ -183,7 +198,7 @@ class SubmissionForm(forms.Form):
             _choices_from(field, [(a["assignment"], a["title"]) for a in rows])
             milestones = [a["assignment"] for a in rows if a["kind"] == Assignment.Kind.MILESTONE]
             final = milestones[-1] if milestones else None
-        field.widget.final_ids = frozenset([final]) if final else frozenset()
+            field.widget.final_ids = frozenset([final]) if final else frozenset()
 
 
 class HelpRequestForm(forms.Form):
