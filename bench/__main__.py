@@ -1,8 +1,9 @@
-"""``python -m bench`` (``bin/bench``, ``make bench``): measure the figures of issue 6.
+"""``python -m bench`` (``bin/bench``, ``make bench``): measure the figures of issues 6 and 17.
 
     bin/bench                         every figure at full size (about 10-15 minutes)
     bin/bench matrix progress         only these figures (matrix, progress, throughput, sweep,
-                                      seed)
+                                      seed, load)
+    bin/bench load                    issue 17's load figure: gunicorn + PostgreSQL + Redis
     bin/bench --quick                 small sizes: checks the harness end to end, judges nothing
     bin/bench --databases sqlite      the sweep on SQLite only
     bin/bench --json out.json         also write every figure, with details, as JSON
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from .figures import Sizes, api_figures, sweep_figures
 from .harness import DEFAULT_POSTGRES_ADMIN_URL, Report, say
+from .load import DEFAULT_REDIS_URL, LoadSizes, load_figures
 
-FIGURES = ("matrix", "progress", "throughput", "sweep", "seed")
+FIGURES = ("matrix", "progress", "throughput", "sweep", "seed", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_POSTGRES_ADMIN_URL,
         help="a PostgreSQL maintenance database; the benchmark creates and drops stride_bench "
         f"next to it (default {DEFAULT_POSTGRES_ADMIN_URL})",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="the load figure's cache and broker: a database number of its own, emptied "
+        f"before and after (FLUSHDB) (default {DEFAULT_REDIS_URL})",
     )
     parser.add_argument(
         "--load-generator",
@@ -86,6 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         api_figures(report, sizes, only, args.load_generator)
     if only & {"sweep", "seed"}:
         sweep_figures(report, sizes, only, kinds, args.postgres_url, reuse=not args.fresh_seed)
+    if "load" in only:
+        load_figures(
+            report,
+            LoadSizes.quick() if args.quick else LoadSizes(),
+            postgres_url=args.postgres_url,
+            redis_url=args.redis_url,
+            reuse=not args.fresh_seed,
+        )
     elapsed = time.monotonic() - started
 
     print()

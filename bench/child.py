@@ -5,6 +5,8 @@
     python -m bench.child queries
     python -m bench.child cpu [--progress-requests 300] [--trivial-requests 1500]
     python -m bench.child sweep
+    python -m bench.child load_plan [--learners 300]
+    python -m bench.child counts
 
 Run by ``bench.harness`` with ``DJANGO_SETTINGS_MODULE=bench.settings`` and the database of the
 size being measured.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -51,6 +54,8 @@ def _get(client, path: str):
     response = client.get(path)
     if response.status_code != 200:
         raise SystemExit(f"GET {path} answered {response.status_code}: {response.content[:500]!r}")
+    if response.streaming:  # read the stream, as the server does for the client
+        response.streamed = b"".join(response.streaming_content)
     return response
 
 
@@ -237,7 +242,150 @@ def plan(args) -> dict:
     return {"learners": learners}
 
 
-TASKS = {"plan": plan, "prepare": prepare, "queries": queries, "cpu": cpu, "sweep": sweep}
+def load_plan(args) -> dict:
+    """Who the load figure's users are: a signed-in session, an API token and what each may
+    write without being refused (an active learner's modules and the assignments it may submit
+    now; every mentor with learners; staff and the demo cohort).
+
+    The sessions are what ``django.contrib.auth.login`` stores, written here once per user so
+    the load generator never signs in during a measurement (PBKDF2 at Django's default
+    iterations costs more than any page; the sign-in is measured apart by the harness)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from rest_framework.authtoken.models import Token
+
+    from curriculum.kernel import clock
+    from curriculum.models import Assignment, Module
+    from learners.models import Enrollment, Submission
+    from mentors.models import Pairing
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    backend = "django.contrib.auth.backends.ModelBackend"
+
+    def signed_in(user) -> dict:
+        session = store_class()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        token, _ = Token.objects.get_or_create(user=user)
+        return {"username": user.username, "session": session.session_key, "token": token.key}
+
+    staff, _, cohort = _staff_and_cohort()
+    modules = list(
+        Module.objects.filter(program_id=cohort.program_id)
+        .order_by("order")
+        .values_list("pk", flat=True)
+    )
+    final = Assignment.final_milestone_id(cohort.program_id)
+    assignments = list(
+        Assignment.objects.filter(program_id=cohort.program_id)
+        .exclude(pk=final)
+        .values_list("pk", flat=True)
+    )
+    paired = Pairing.objects.filter(ended_at__isnull=True).values_list("enrollment_id", flat=True)
+    enrollments = list(
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE, pk__in=paired)
+        .select_related("learner")
+        .order_by("pk")[: args.learners]
+    )
+    latest: dict[tuple[int, int], str] = {}
+    for enrollment_id, assignment_id, status in (
+        Submission.objects.filter(enrollment__in=enrollments)
+        .order_by("enrollment_id", "assignment_id", "version")
+        .values_list("enrollment_id", "assignment_id", "status")
+    ):
+        latest[enrollment_id, assignment_id] = status  # the highest version wins
+    open_again = {None, Submission.Status.CHANGES_REQUESTED}
+    learners = [
+        signed_in(enrollment.learner)
+        | {
+            "enrollment": enrollment.pk,
+            "submittable": [a for a in assignments if latest.get((enrollment.pk, a)) in open_again],
+        }
+        for enrollment in enrollments
+    ]
+    mentor_ids = (
+        Pairing.objects.filter(ended_at__isnull=True, enrollment__cohort=cohort)
+        .values_list("mentor__user_id", flat=True)
+        .distinct()
+    )
+    mentors = [signed_in(user) for user in get_user_model().objects.filter(pk__in=mentor_ids)]
+    return {
+        "cohort": cohort.pk,
+        "today": clock.today(cohort.timezone).isoformat(),
+        "modules": modules,
+        "learners": learners,
+        "mentors": mentors,
+        "staff": [signed_in(staff)],
+        "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        "session_cookie_name": settings.SESSION_COOKIE_NAME,
+    }
+
+
+def counts(args) -> dict:
+    """The rows the load figure's writes create, counted to check none was lost."""
+    from learners.models import ProgressLog, Submission
+    from mentors.models import Review
+
+    return {
+        "progress_logs": ProgressLog.objects.count(),
+        "submissions": Submission.objects.count(),
+        "reviews": Review.objects.count(),
+    }
+
+
+def page(args) -> dict:
+    """``--requests`` GETs of ``--path`` as the first active learner, mentor or staff
+    (``--as``), signed in without a password; with ``--profile``, what to profile. ``{cohort}``
+    and ``{enrollment}`` in the path are filled in."""
+    from django.test import Client
+
+    from learners.models import Enrollment
+    from mentors.models import Pairing
+
+    staff, _, cohort = _staff_and_cohort()
+    enrollment = (
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE)
+        .select_related("learner")
+        .order_by("pk")
+        .first()
+    )
+    user = {
+        "staff": staff,
+        "learner": enrollment.learner,
+        "mentor": Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True)
+        .select_related("mentor__user")
+        .get()
+        .mentor.user,
+    }[args.role]
+    client = Client()
+    client.force_login(user)
+    path = args.path.format(cohort=cohort.pk, enrollment=enrollment.pk)
+    _get(client, path)
+    started = time.process_time()
+    for _ in range(args.requests):
+        _get(client, path)
+    return {"path": path, "cpu_ms": (time.process_time() - started) * 1000 / args.requests}
+
+
+TASKS = {
+    "page": page,
+    "load_plan": load_plan,
+    "counts": counts,
+    "plan": plan,
+    "prepare": prepare,
+    "queries": queries,
+    "cpu": cpu,
+    "sweep": sweep,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,12 +394,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress-requests", type=int, default=300)
     parser.add_argument("--trivial-requests", type=int, default=1500)
     parser.add_argument("--active", type=int, default=0)
+    parser.add_argument("--learners", type=int, default=300, help="load_plan: signed-in learners")
     parser.add_argument(
         "--cold", action="store_true", help="cpu: every row outdated before every progress request"
     )
     parser.add_argument(
         "--miss", action="store_true", help="cpu: a learner's write before every progress request"
     )
+    parser.add_argument("--path", default="/", help="page: the path to GET")
+    parser.add_argument(
+        "--as", dest="role", default="staff", choices=["learner", "mentor", "staff"]
+    )
+    parser.add_argument("--requests", type=int, default=20, help="page: how many GETs")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument profile here")
     args = parser.parse_args(argv)
     _setup()
@@ -260,7 +414,9 @@ def main(argv: list[str] | None = None) -> int:
 
         with Profiler() as profiler:
             result = TASKS[args.task](args)
-        args.profile.write_text(profiler.output_text(unicode=True, show_all=False))
+        args.profile.write_text(
+            profiler.output_text(unicode=True, show_all=bool(os.environ.get("BENCH_PROFILE_ALL")))
+        )
     else:
         result = TASKS[args.task](args)
     sys.stdout.write(json.dumps(result, default=str) + "\n")

@@ -101,6 +101,11 @@ class Database:
     url: str
     var_dir: Path
 
+    @property
+    def name(self) -> str:
+        """The PostgreSQL database's name (the last part of its URL)."""
+        return self.url.rsplit("/", 1)[1]
+
     def env(self, **extra: str) -> dict[str, str]:
         return bench_env(self, **extra)
 
@@ -112,16 +117,22 @@ class Database:
 
 
 @contextlib.contextmanager
-def fresh_database(kind: str, *, postgres_admin_url: str = DEFAULT_POSTGRES_ADMIN_URL):
-    """Yield a migrated, empty database of ``kind``; remove it afterwards."""
+def fresh_database(
+    kind: str,
+    *,
+    postgres_admin_url: str = DEFAULT_POSTGRES_ADMIN_URL,
+    name: str = POSTGRES_BENCH_DB,
+):
+    """Yield a migrated, empty database of ``kind`` (PostgreSQL: called ``name``); remove it
+    afterwards."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"stride-bench-{kind}-"))
     try:
         if kind == "sqlite":
             database = Database(kind, f"sqlite:///{var_dir / 'stride.sqlite3'}", var_dir)
         elif kind == "postgres":
-            _recreate_postgres(postgres_admin_url)
+            _recreate_postgres(postgres_admin_url, name)
             base = postgres_admin_url.rsplit("/", 1)[0]
-            database = Database(kind, f"{base}/{POSTGRES_BENCH_DB}", var_dir)
+            database = Database(kind, f"{base}/{name}", var_dir)
         else:
             raise ValueError(kind)
         (var_dir / "static").mkdir()  # WhiteNoise warns about a missing STATIC_ROOT
@@ -130,7 +141,7 @@ def fresh_database(kind: str, *, postgres_admin_url: str = DEFAULT_POSTGRES_ADMI
     finally:
         if kind == "postgres":
             with contextlib.suppress(Exception):
-                _drop_postgres(postgres_admin_url)
+                _drop_postgres(postgres_admin_url, name)
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
@@ -170,10 +181,9 @@ def restore_snapshot(database: Database, key: str, admin_url: str) -> bool:
         ).fetchone()
         if not exists:
             return False
-        connection.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
-        connection.execute(
-            f'CREATE DATABASE "{POSTGRES_BENCH_DB}" TEMPLATE "{SNAPSHOT_PREFIX}{key}"'
-        )
+        name = database.name
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{SNAPSHOT_PREFIX}{key}"')
     return True
 
 
@@ -198,9 +208,7 @@ def save_snapshot(database: Database, key: str, admin_url: str) -> None:
             [f"{SNAPSHOT_PREFIX}{size}\\_%"],
         ).fetchall():
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(
-            f'CREATE DATABASE "{SNAPSHOT_PREFIX}{key}" TEMPLATE "{POSTGRES_BENCH_DB}"'
-        )
+        connection.execute(f'CREATE DATABASE "{SNAPSHOT_PREFIX}{key}" TEMPLATE "{database.name}"')
 
 
 def _postgres_admin(url: str):
@@ -209,15 +217,15 @@ def _postgres_admin(url: str):
     return psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
 
 
-def _recreate_postgres(admin_url: str) -> None:
+def _recreate_postgres(admin_url: str, name: str = POSTGRES_BENCH_DB) -> None:
     with _postgres_admin(admin_url) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DB}"')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def _drop_postgres(admin_url: str) -> None:
+def _drop_postgres(admin_url: str, name: str = POSTGRES_BENCH_DB) -> None:
     with _postgres_admin(admin_url) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def postgres_available(admin_url: str) -> str | None:

@@ -65,13 +65,19 @@ def session_list(*, fetched_by: Any) -> QuerySet[MentorSession]:
     )
 
 
+# How many scheduled sessions ``enrollment_sessions`` lists.
+UPCOMING_SHOWN = 20
+
+
 def enrollment_sessions(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
     """The sessions of one enrollment a page lists: every scheduled one, soonest first, and
     the last five that were decided (completed, missed, cancelled)."""
     sessions = session_list(fetched_by=fetched_by).filter(enrollment=enrollment)
     scheduled = MentorSession.Status.SCHEDULED
     return {
-        "upcoming_sessions": list(sessions.filter(status=scheduled).order_by("scheduled_at")[:20]),
+        "upcoming_sessions": list(
+            sessions.filter(status=scheduled).order_by("scheduled_at")[:UPCOMING_SHOWN]
+        ),
         "past_sessions": list(sessions.exclude(status=scheduled).order_by("-scheduled_at")[:5]),
     }
 
@@ -97,6 +103,20 @@ def next_session(*, fetched_by: Any, enrollment: Enrollment) -> MentorSession | 
         .order_by("scheduled_at")
         .first()
     )
+
+
+def next_session_among(
+    upcoming: list[MentorSession], *, fetched_by: Any, enrollment: Enrollment
+) -> MentorSession | None:
+    """``next_session`` read from ``enrollment_sessions``' upcoming list when that list tells
+    (it holds every scheduled session, soonest first, unless it is full), else asked."""
+    now = clock.now()
+    for session in upcoming:
+        if session.scheduled_at >= now:
+            return session
+    if len(upcoming) < UPCOMING_SHOWN:
+        return None
+    return next_session(fetched_by=fetched_by, enrollment=enrollment)
 
 
 def review_list(*, fetched_by: Any) -> QuerySet[Review]:

@@ -33,6 +33,7 @@ from mentors.selectors import (
     enrollment_sessions,
     mentor_list,
     next_session,
+    next_session_among,
     pairing_list,
     review_feedback,
     review_queue,
@@ -83,12 +84,19 @@ def learner_dashboard(
 ) -> dict[str, Any]:
     """The learner's home for one of their enrollments: their standing, the enrollments to
     switch between, feedback received, help requests, sessions, notifications, calendar."""
+    sessions = enrollment_sessions(fetched_by=fetched_by, enrollment=enrollment)
     return {
-        **learner_standing(fetched_by=fetched_by, enrollment=enrollment, editing=editing),
+        # learner_standing, with the next session read from the sessions listed anyway.
+        **log_panel(fetched_by=fetched_by, enrollment=enrollment, editing=editing),
+        "detail": enrollment_detail(fetched_by=fetched_by, enrollment=enrollment),
+        "next_session": next_session_among(
+            sessions["upcoming_sessions"], fetched_by=fetched_by, enrollment=enrollment
+        ),
+        "pairing": current_pairing(fetched_by=fetched_by, enrollment=enrollment),
         "enrollments": enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk),
         "feedback": review_feedback(fetched_by=fetched_by, enrollment=enrollment),
         "help_requests": help_request_list(fetched_by=fetched_by).filter(enrollment=enrollment)[:5],
-        **enrollment_sessions(fetched_by=fetched_by, enrollment=enrollment),
+        **sessions,
         **_personal(fetched_by),
     }
 

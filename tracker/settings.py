@@ -463,3 +463,12 @@ except ValueError as _error:
     raise ImproperlyConfigured(f"STRIDE_METRICS_ALLOWED_NETS: {_error}") from None
 # Prometheus scrapes over plain HTTP from inside the network, like the health check.
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+
+# --- Performance (issue 17, load held; docs/PERFORMANCE.md "Load held (issue 17)") -----------
+# No server-side cursors on PostgreSQL: QuerySet.iterator() (every ModelChoiceField's options)
+# otherwise runs DECLARE ... CURSOR WITH HOLD, FETCH and CLOSE, three round trips instead of
+# one, outside a transaction too; they are also unsafe behind a transaction-pooling pgbouncer.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
+# Form widgets (inputs, textareas, selects) written in Python, the same HTML as the templates.
+FORM_RENDERER = "tracker.web.renderers.FastWidgetRenderer"

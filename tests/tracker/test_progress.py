@@ -1,6 +1,7 @@
 """The progress engine against the database, with the clock frozen."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -20,8 +21,11 @@ from tests.learners.factories import (
 )
 from tests.mentors.factories import MentorSessionFactory, PairingFactory
 from tracker.progress import NextDue
+from tracker.progress.rendering import to_json
 from tracker.progress.reports import (
+    cohort_grid,
     cohort_matrix,
+    cohort_matrix_json,
     enrollment_progress_detail,
     progress_for_enrollments,
 )
@@ -500,6 +504,34 @@ def test_matrix_cells_and_constant_queries(cohort, program):
     _populate(cohort, program, 12)
     big, big_sql = _count_queries(lambda: cohort_matrix(cohort, Enrollment.objects.all()))
     assert small == big == 4, "\n".join(big_sql)
+
+
+def test_the_matrix_as_json_text_is_the_matrix_encoded(cohort, program):
+    """The API's matrix is written as text cell by cell: the same JSON as the dicts, byte for
+    byte as DRF writes them, with submissions, a pause, a withdrawn learner and odd names."""
+    items = assignments_of(program)
+    first, second, third = (make_enrollment(cohort) for _ in range(3))
+    first.learner.first_name = 'Zoë \u2028 "quoted" <b>'
+    first.learner.save()
+    approve(first, items[0])
+    SubmissionFactory(
+        enrollment=first, assignment=items[1], version=2, submitted_at=at(TODAY - dt.timedelta(1))
+    )
+    PauseFactory(enrollment=second, start=START, end=START + dt.timedelta(days=13))
+    Enrollment.objects.filter(pk=third.pk).update(
+        status=Enrollment.Status.WITHDRAWN, status_changed_at=at(START + dt.timedelta(days=20))
+    )
+    for queryset in (Enrollment.objects.all(), Enrollment.objects.none()):
+        encoded = cohort_matrix_json(cohort, queryset)
+        assert encoded.text == to_json(cohort_matrix(cohort, queryset))
+        assert json.loads(encoded.text) == cohort_matrix(cohort, queryset)
+        # The page's grid holds the same cells, row by row, without a dict per cell.
+        matrix, grid = cohort_matrix(cohort, queryset), cohort_grid(cohort, queryset)
+        assert grid["enrollments"] == matrix["enrollments"]
+        assert grid["assignments"] == matrix["assignments"]
+        assert [cell for row in grid["grid"] for cell in row] == [
+            (cell["status"], cell["overdue"], cell["versions"]) for cell in matrix["cells"]
+        ]
 
 
 def test_large_inputs_use_a_subquery_with_the_same_answer(cohort, program, monkeypatch):

@@ -11,7 +11,7 @@ docs/PERFORMANCE.md. Imports DRF's renderer and nothing of Stride.
 from __future__ import annotations
 
 import json
-from collections import UserList
+from collections import UserDict, UserList
 from typing import Any
 
 from rest_framework.renderers import JSONRenderer
@@ -65,3 +65,39 @@ class StoredRowsJSONRenderer(JSONRenderer):
         if not head.endswith(b"[]}"):
             return super().render(data, accepted_media_type, renderer_context)
         return head[:-3] + b"[" + ",".join(results.texts).encode() + b"]}"
+
+
+class EncodedJSON(UserDict):
+    """A whole answer already written as ``to_json`` writes it (``text``; the matrix: tens of
+    thousands of cells, written without a dict per cell), behaving as the dict it encodes
+    (parsed only if someone reads it: the browsable API, a test)."""
+
+    def __init__(self, text: str) -> None:
+        # UserDict.__init__ would assign ``data``; the answer is parsed lazily instead.
+        self.text = text
+        self._parsed: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self.text)
+        return self._parsed
+
+    @property
+    def untouched(self) -> bool:
+        """True while nobody has read (and so possibly changed) the parsed answer."""
+        return self._parsed is None
+
+
+class EncodedJSONRenderer(JSONRenderer):
+    """``JSONRenderer`` that sends an untouched ``EncodedJSON`` answer as its text (compact
+    output only; an indented answer, the browsable API's, is parsed and rendered as usual)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, EncodedJSON):
+            if data.untouched and not self.get_indent(
+                accepted_media_type or "", renderer_context or {}
+            ):
+                return data.text.encode()
+            data = data.data
+        return super().render(data, accepted_media_type, renderer_context)

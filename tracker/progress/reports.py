@@ -39,6 +39,7 @@ from .fetch import (
     fetch_recent_sessions,
     load_enrollments,
 )
+from .rendering import EncodedJSON, to_json
 from .schedule import due_dates_for
 
 
@@ -205,6 +206,92 @@ def enrollment_progress_detail(
     return detail
 
 
+class _MatrixRows:
+    """The matrix's facts, read in four queries whatever the size: the enrollments (JSON-ready
+    dicts), the assignments, and per enrollment what its cells are computed from. Shared by the
+    two encodings below (dicts, and one JSON text for the API)."""
+
+    def __init__(
+        self, cohort: Cohort, enrollments_qs: QuerySet[Enrollment], today: dt.date | None
+    ) -> None:
+        queryset = enrollments_qs.filter(cohort_id=cohort.pk)
+        self.rows = list(
+            queryset.values(
+                "pk",
+                "status",
+                "status_changed_at",
+                "learner_id",
+                "learner__username",
+                "learner__first_name",
+                "learner__last_name",
+            )
+        )
+        plan = fetch_plans([cohort.program_id])[cohort.program_id]
+        self.cohort = cohort
+        self.plan = plan
+        self.base_dues = due_dates_for(cohort.start_date, plan.due_weeks, ())
+        self.assignments = [
+            {
+                "id": a.id,
+                "title": a.title,
+                "kind": a.kind,
+                "module": a.module_id,
+                "due_week": a.due_week,
+                "weight": a.weight,
+                "due_date": due.isoformat(),
+            }
+            for a, due in zip(plan.assignments, self.base_dues, strict=True)
+        ]
+        self.assignment_ids = [a.id for a in plan.assignments]
+        self.enrollments: list[dict[str, Any]] = []
+        self.tz = zone(cohort.timezone)
+        self.local_today = today if today is not None else clock.today(cohort.timezone)
+        if not self.rows:
+            self.pauses: dict = {}
+            self.latest: dict = {}
+            return
+        if len(self.rows) > fetch.MAX_ID_LIST:
+            scope: Any = queryset.order_by().values("pk")
+        else:
+            scope = [row["pk"] for row in self.rows]
+        self.pauses = fetch_pauses(scope)
+        # (assignment_id, version, status, submitted_at) per enrollment and assignment.
+        self.latest = fetch_latest_versions(scope, with_status_changed_at=False)
+
+    def __iter__(self):
+        """Per enrollment in order: its id, its due dates, the day they are read on and its
+        latest versions by assignment; fills ``enrollments`` on the way."""
+        empty: dict[int, list[Any]] = {}
+        cohort, plan, pauses, latest = self.cohort, self.plan, self.pauses, self.latest
+        tz, local_today, base_dues = self.tz, self.local_today, self.base_dues
+        add_enrollment = self.enrollments.append
+        for row in self.rows:
+            enrollment_id = row["pk"]
+            name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
+            add_enrollment(
+                {
+                    "id": enrollment_id,
+                    "learner": row["learner_id"],
+                    "username": row["learner__username"],
+                    "name": name or row["learner__username"],
+                    "status": row["status"],
+                }
+            )
+            changed_at = row["status_changed_at"]
+            on_day = reference_day(
+                row["status"],
+                local_date(changed_at, tz) if changed_at is not None else None,
+                local_today,
+            )
+            enrollment_pauses = pauses.get(enrollment_id)
+            dues = (
+                due_dates_for(cohort.start_date, plan.due_weeks, enrollment_pauses)
+                if enrollment_pauses
+                else base_dues
+            )
+            yield enrollment_id, dues, on_day, latest.get(enrollment_id, empty)
+
+
 def cohort_matrix(
     cohort: Cohort, enrollments_qs: QuerySet[Enrollment], *, today: dt.date | None = None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -212,75 +299,11 @@ def cohort_matrix(
 
     Four queries whatever the size: enrollments, assignments, pauses, latest versions.
     """
-    queryset = enrollments_qs.filter(cohort_id=cohort.pk)
-    enrollment_rows = list(
-        queryset.values(
-            "pk",
-            "status",
-            "status_changed_at",
-            "learner_id",
-            "learner__username",
-            "learner__first_name",
-            "learner__last_name",
-        )
-    )
-    plan = fetch_plans([cohort.program_id])[cohort.program_id]
-    base_dues = due_dates_for(cohort.start_date, plan.due_weeks, ())
-    assignments = [
-        {
-            "id": a.id,
-            "title": a.title,
-            "kind": a.kind,
-            "module": a.module_id,
-            "due_week": a.due_week,
-            "weight": a.weight,
-            "due_date": due.isoformat(),
-        }
-        for a, due in zip(plan.assignments, base_dues, strict=True)
-    ]
-    if not enrollment_rows:
-        return {"enrollments": [], "assignments": assignments, "cells": []}
-
-    if len(enrollment_rows) > fetch.MAX_ID_LIST:
-        scope: Any = queryset.order_by().values("pk")
-    else:
-        scope = [row["pk"] for row in enrollment_rows]
-    pauses = fetch_pauses(scope)
-    # (assignment_id, version, status, submitted_at) per enrollment and assignment.
-    latest = fetch_latest_versions(scope, with_status_changed_at=False)
-
-    tz = zone(cohort.timezone)
-    local_today = today if today is not None else clock.today(cohort.timezone)
-    assignment_ids = [a.id for a in plan.assignments]
-    enrollments = []
+    facts = _MatrixRows(cohort, enrollments_qs, today)
     cells: list[dict[str, Any]] = []
     append = cells.append
-    empty: dict[int, list[Any]] = {}
-    for row in enrollment_rows:
-        enrollment_id = row["pk"]
-        name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
-        enrollments.append(
-            {
-                "id": enrollment_id,
-                "learner": row["learner_id"],
-                "username": row["learner__username"],
-                "name": name or row["learner__username"],
-                "status": row["status"],
-            }
-        )
-        changed_at = row["status_changed_at"]
-        on_day = reference_day(
-            row["status"],
-            local_date(changed_at, tz) if changed_at is not None else None,
-            local_today,
-        )
-        enrollment_pauses = pauses.get(enrollment_id)
-        dues = (
-            due_dates_for(cohort.start_date, plan.due_weeks, enrollment_pauses)
-            if enrollment_pauses
-            else base_dues
-        )
-        subs = latest.get(enrollment_id, empty)
+    assignment_ids = facts.assignment_ids
+    for enrollment_id, dues, on_day, subs in facts:
         for assignment_id, due in zip(assignment_ids, dues, strict=True):
             sub = subs.get(assignment_id)
             if sub is None:
@@ -305,4 +328,80 @@ def cohort_matrix(
                         "overdue": is_overdue(sub[2], due, on_day),
                     }
                 )
-    return {"enrollments": enrollments, "assignments": assignments, "cells": cells}
+    return {"enrollments": facts.enrollments, "assignments": facts.assignments, "cells": cells}
+
+
+def cohort_grid(
+    cohort: Cohort, enrollments_qs: QuerySet[Enrollment], *, today: dt.date | None = None
+) -> dict[str, list[Any]]:
+    """``cohort_matrix`` for a page: the same ``enrollments`` and ``assignments``, and as
+    ``grid`` one row per enrollment (in order) of one ``(status, overdue, versions)`` per
+    assignment (in order), without a dict per cell."""
+    facts = _MatrixRows(cohort, enrollments_qs, today)
+    position = {assignment_id: index for index, assignment_id in enumerate(facts.assignment_ids)}
+    not_started: dict[tuple[tuple[dt.date, ...], dt.date], list[tuple[str, bool, int]]] = {}
+    grid: list[list[tuple[str, bool, int]]] = []
+    for _, dues, on_day, subs in facts:
+        key = (tuple(dues), on_day)
+        blank = not_started.get(key)
+        if blank is None:
+            blank = not_started[key] = [
+                (NOT_STARTED, is_overdue(NOT_STARTED, due, on_day), 0) for due in dues
+            ]
+        row = list(blank)
+        for assignment_id, sub in subs.items():
+            index = position.get(assignment_id)
+            if index is not None:
+                row[index] = (sub[2], is_overdue(sub[2], dues[index], on_day), sub[1])
+        grid.append(row)
+    return {"enrollments": facts.enrollments, "assignments": facts.assignments, "grid": grid}
+
+
+def cohort_matrix_json(
+    cohort: Cohort, enrollments_qs: QuerySet[Enrollment], *, today: dt.date | None = None
+) -> EncodedJSON:
+    """``cohort_matrix`` as compact JSON text (the API's encoding: ``ensure_ascii`` off, no
+    spaces), written cell by cell without building a dict per cell: the same text as
+    ``to_json(cohort_matrix(...))`` in a fraction of the time (a large cohort has tens of
+    thousands of cells, most of them "not started" ones that differ only by their ids)."""
+    facts = _MatrixRows(cohort, enrollments_qs, today)
+    assignment_ids = facts.assignment_ids
+    # The tail of a "not started" cell after its enrollment id, per assignment, for one list
+    # of due dates read on one day (most enrollments share the cohort's dates and today).
+    not_started: dict[tuple[tuple[dt.date, ...], dt.date], list[str]] = {}
+    statuses: dict[str, str] = {}
+    parts: list[str] = []
+    add = parts.append
+    for enrollment_id, dues, on_day, subs in facts:
+        key = (tuple(dues), on_day)
+        tails = not_started.get(key)
+        if tails is None:
+            tails = not_started[key] = [
+                f',"assignment":{assignment_id},"status":"{NOT_STARTED}","versions":0,'
+                f'"last_submitted_at":null,"overdue":'
+                f"{'true' if is_overdue(NOT_STARTED, due, on_day) else 'false'}}}"
+                for assignment_id, due in zip(assignment_ids, dues, strict=True)
+            ]
+        head = f'{{"enrollment":{enrollment_id}'
+        if not subs:
+            for tail in tails:
+                add(head + tail)
+            continue
+        for index, (assignment_id, due) in enumerate(zip(assignment_ids, dues, strict=True)):
+            sub = subs.get(assignment_id)
+            if sub is None:
+                add(head + tails[index])
+                continue
+            status = sub[2]
+            encoded = statuses.get(status)
+            if encoded is None:
+                encoded = statuses[status] = to_json(status)
+            add(
+                f'{head},"assignment":{assignment_id},"status":{encoded},"versions":{int(sub[1])},'
+                f'"last_submitted_at":{to_json(iso_from_db(sub[3]))},"overdue":'
+                f"{'true' if is_overdue(status, due, on_day) else 'false'}}}"
+            )
+    return EncodedJSON(
+        f'{{"enrollments":{to_json(facts.enrollments)},"assignments":{to_json(facts.assignments)},'
+        f'"cells":[{",".join(parts)}]}}'
+    )

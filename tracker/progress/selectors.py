@@ -38,7 +38,7 @@ from learners.rules import ENROLLMENT_RULE
 
 from . import fetch, reports, snapshots
 from .engine import Progress, needs_attention, urgency
-from .rendering import StoredRows
+from .rendering import EncodedJSON, StoredRows
 
 # Default order of every list of learners: by name, then id (stable pages).
 BY_NAME = ("learner__last_name", "learner__first_name", "id")
@@ -98,7 +98,7 @@ class CohortOverview:
 
     rows: list[LearnerProgress]
     at_risk: list[LearnerProgress]
-    matrix: dict[str, list[dict[str, Any]]]
+    matrix: dict[str, list[Any]]  # reports.cohort_grid: the heat map of the staff page
 
 
 def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
@@ -107,7 +107,7 @@ def cohort_overview(*, fetched_by: Any, cohort: Cohort) -> CohortOverview:
         (row for row in rows if needs_attention(row.progress)),
         key=lambda row: (urgency(row.progress.pace), row.name),
     )
-    matrix = reports.cohort_matrix(
+    matrix = reports.cohort_grid(
         cohort,
         Enrollment.objects.filter(pk__in=[row.enrollment.pk for row in rows]).order_by(*BY_NAME),
     )
@@ -272,3 +272,10 @@ def cohort_matrix(
     """The whole cohort at a glance (``cohorts/{id}/matrix/``): one cell per enrollment the
     caller may read x assignment, JSON-ready."""
     return reports.cohort_matrix(cohort, _enrollments(fetched_by), today=today)
+
+
+def cohort_matrix_json(
+    *, fetched_by: Any, cohort: Cohort, today: dt.date | None = None
+) -> EncodedJSON:
+    """``cohort_matrix`` as the API's JSON text, written without a dict per cell."""
+    return reports.cohort_matrix_json(cohort, _enrollments(fetched_by), today=today)

@@ -374,7 +374,13 @@ def page_texts(enrollment_ids: list[int], timezone: str, *, scope: Any = None) -
     template = _stored_sql()
     with connection.cursor() as cursor:
         for chunk in _chunks(enrollment_ids):
-            cursor.execute(template.format(marks=", ".join(["%s"] * len(chunk))), chunk)
+            if connection.vendor == "postgresql":
+                # One array parameter: psycopg parses a query of hundreds of placeholders
+                # again on every call (about a tenth of the CSV's CPU at 500 rows).
+                sql = template.replace("IN ({marks})", "= ANY(%s)")
+                cursor.execute(sql, [list(chunk)])
+            else:
+                cursor.execute(template.format(marks=", ".join(["%s"] * len(chunk))), chunk)
             for pk, *values in cursor.fetchall():
                 stored[pk] = values
     texts: dict[int, str] = {}

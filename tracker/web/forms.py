@@ -109,19 +109,46 @@ class ProgressLogForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+    def __init__(self, *args, enrollment: Enrollment, detail: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # A new log is for today where the learner's cohort is.
         self.fields["logged_on"].initial = clock.today(enrollment.cohort.timezone)
         self.fields["module"].queryset = Module.objects.filter(
             program_id=enrollment.cohort.program_id
         ).order_by("order")
+        if detail is not None:
+            # The options from the progress detail the page read anyway (its modules are the
+            # program's, by order, titled as Module.__str__): no query for the dropdown.
+            _choices_from(
+                self.fields["module"], [(m["module"], m["title"]) for m in detail["modules"]]
+            )
+
+
+def _choices_from(field: forms.ModelChoiceField, options: list[tuple[int, str]]) -> None:
+    """Show ``options`` (id, label), as the field's queryset would list them, in the field's
+    dropdown; validation still reads the queryset."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *options]
+
+
+class _FinalMilestoneIds:
+    """The program's final milestone id as a one-member set, read on the first ``in``."""
+
+    def __init__(self, program_id: int) -> None:
+        self.program_id = program_id
+        self._ids: frozenset[int] | None = None
+
+    def __contains__(self, pk: object) -> bool:
+        if self._ids is None:
+            final = Assignment.final_milestone_id(self.program_id)
+            self._ids = frozenset([final]) if final else frozenset()
+        return pk in self._ids
 
 
 class FinalMilestoneSelect(forms.Select):
     """Marks the final milestone's option so the page can show the deployment URL field."""
 
-    final_ids: frozenset[int] = frozenset()
+    final_ids: frozenset[int] | _FinalMilestoneIds = frozenset()
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
@@ -155,12 +182,23 @@ class SubmissionForm(forms.Form):
         help_text="Final capstone milestone only: where your deployed project answers.",
     )
 
-    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+    def __init__(self, *args, enrollment: Enrollment, detail: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         assignments = Assignment.objects.filter(program_id=enrollment.cohort.program_id)
-        self.fields["assignment"].queryset = assignments.order_by("due_week", "order")
-        final = Assignment.final_milestone_id(enrollment.cohort.program_id)
-        self.fields["assignment"].widget.final_ids = frozenset([final]) if final else frozenset()
+        field = self.fields["assignment"]
+        field.queryset = assignments.order_by("due_week", "order")
+        if detail is None:
+            # Asked only when the dropdown is drawn: a valid post redirects without it.
+            field.widget.final_ids = _FinalMilestoneIds(enrollment.cohort.program_id)
+        else:
+            # The progress detail's assignments are the program's in (due week, order) order,
+            # (program, order) being unique, titled as Assignment.__str__: the options and the
+            # final milestone (the last milestone of that order) without a query.
+            rows = detail["assignments"]
+            _choices_from(field, [(a["assignment"], a["title"]) for a in rows])
+            milestones = [a["assignment"] for a in rows if a["kind"] == Assignment.Kind.MILESTONE]
+            final = milestones[-1] if milestones else None
+            field.widget.final_ids = frozenset([final]) if final else frozenset()
 
 
 class HelpRequestForm(forms.Form):

@@ -28,8 +28,8 @@ from tracker.api.base import RuleViewSet
 from tracker.api.exceptions import PayloadTooLarge
 from tracker.api.filters import CohortFilter, CohortProgressFilter
 from tracker.api.pagination import StoredRowsPagination
-from tracker.progress import cohort_matrix, cohort_progress
-from tracker.progress.rendering import StoredRowsJSONRenderer
+from tracker.progress import cohort_matrix_json, cohort_progress
+from tracker.progress.rendering import EncodedJSONRenderer, StoredRowsJSONRenderer
 from tracker.roster import RosterError, roster_import
 from tracker.security.ratelimit import RosterLimit
 
@@ -108,11 +108,21 @@ def csv_line(row: dict[str, Any]) -> list[str]:
     return [neutralise(value) for value in values]
 
 
+# Lines per chunk of the streamed CSV: one chunk per line cost the server a socket write per
+# learner (docs/PERFORMANCE.md, issue 17); a few hundred lines are a few tens of kilobytes.
+CSV_LINES_PER_CHUNK = 250
+
+
 def stream_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+    lines = ["\ufeff" + writer.writerow(CSV_COLUMNS)]
     for row in rows:
-        yield writer.writerow(csv_line(row))
+        lines.append(writer.writerow(csv_line(row)))
+        if len(lines) >= CSV_LINES_PER_CHUNK:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 class NamedFilterBackend(DjangoFilterBackend):
@@ -261,6 +271,14 @@ class CohortViewSet(RuleViewSet):
 
     # --- Matrix ---------------------------------------------------------------------------
     @extend_schema(request=None, responses=serializers.CohortMatrixSerializer)
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        renderer_classes=[EncodedJSONRenderer, BrowsableAPIRenderer],
+    )
     def matrix(self, request, pk=None):
-        return Response(cohort_matrix(fetched_by=request.user, cohort=self.get_object()))
+        # Written as JSON text by the selector: a dict per cell and DRF's encoder were most of
+        # this answer's cost (docs/PERFORMANCE.md, issue 17).
+        return Response(cohort_matrix_json(fetched_by=request.user, cohort=self.get_object()))

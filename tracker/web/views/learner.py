@@ -24,6 +24,7 @@ from learners.services import (
     progress_log_update,
     submission_create,
 )
+from mentors.roles import role_of
 from tracker.dashboards import learner_dashboard, learner_standing
 from tracker.web.charts import Bar, standing
 from tracker.web.forms import HelpRequestForm, ProgressLogForm, SubmissionForm
@@ -32,6 +33,9 @@ from tracker.web.views.common import page
 
 def _current_enrollment(request: HttpRequest, *, required: bool = True) -> Enrollment | None:
     chosen = request.GET.get("enrollment") or request.POST.get("enrollment")
+    # The role first (the page shows it anyway): the scoped reads below then know without a
+    # query of their own whether the caller mentors anyone (learners.rules.may_mentor).
+    role_of(request.user)
     try:
         enrollment = current_enrollment(fetched_by=request.user, chosen=chosen)
     except Enrollment.DoesNotExist as missing:
@@ -68,8 +72,9 @@ def _render_dashboard(
     context = {
         **_summary(context),
         **log_state,
-        "log_form": log_form or ProgressLogForm(enrollment=enrollment),
-        "submit_form": submit_form or SubmissionForm(enrollment=enrollment),
+        "log_form": log_form or ProgressLogForm(enrollment=enrollment, detail=context["detail"]),
+        "submit_form": submit_form
+        or SubmissionForm(enrollment=enrollment, detail=context["detail"]),
         "help_form": help_form or HelpRequestForm(),
     }
     return page(request, "web/learner_home.html", context)
