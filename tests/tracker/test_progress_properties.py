@@ -1,5 +1,6 @@
 """Property tests (hypothesis) on the engine's pure functions: no database, no clock."""
 
+import dataclasses
 import datetime as dt
 import json
 from zoneinfo import ZoneInfo
@@ -216,4 +217,33 @@ def test_overdue_and_next_due_match_a_plain_scan(plan, pauses, today, data):
 )
 def test_progress_comes_back_whole_from_its_json_shape(progress):
     # The stored report rows hold this JSON; the web pages read Progress values back from it.
-    assert Progress.from_dict(json.loads(json.dumps(progress.as_dict()))) == progress
+    back = Progress.from_dict(json.loads(json.dumps(progress.as_dict())))
+    assert back.as_dict() == progress.as_dict()
+    # The same instant. Compared in UTC: Python never calls an instant in a zone's repeated hour
+    # (fold=1, e.g. Asia/Kolkata on 1945-10-14) equal to one with another tzinfo, although both
+    # name the same moment.
+    assert in_utc(back) == in_utc(progress)
+
+
+def in_utc(progress: Progress) -> Progress:
+    when = progress.last_activity_at
+    return dataclasses.replace(progress, last_activity_at=when and when.astimezone(dt.UTC))
+
+
+def test_an_instant_in_a_repeated_hour_comes_back_as_the_same_instant():
+    repeated = dt.datetime(1945, 10, 14, 23, 30, fold=1, tzinfo=ZoneInfo("Asia/Kolkata"))
+    progress = Progress(
+        enrollment_id=1,
+        percent_complete=0.0,
+        expected_percent=0.0,
+        pace="on_track",
+        risk_reasons=[],
+        last_activity_at=repeated,
+        overdue_count=0,
+        next_due=None,
+        minutes_logged_7d=0,
+        projected_completion=None,
+    )
+    back = Progress.from_dict(json.loads(json.dumps(progress.as_dict())))
+    assert back.last_activity_at.astimezone(dt.UTC) == repeated.astimezone(dt.UTC)
+    assert back.last_activity_at.utcoffset() == repeated.utcoffset()
