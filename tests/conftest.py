@@ -30,12 +30,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import pytest
 import time_machine
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from curriculum.kernel import clock as product_clock
 from tests.services import ServiceUnavailable, ThrowawayRedis, redis_ping
 
 if TYPE_CHECKING:
     from tests.world import World
+
+# Property tests explore new examples on a developer's machine (a failure prints its seed and is
+# kept in .hypothesis/), and replay the same examples in CI, so a run's verdict is its code's.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    hypothesis_settings.load_profile("ci")
 
 # tests/world.py imports models, so it is imported inside the fixtures: this module is also
 # loaded as a plugin (``-p tests.conftest``) before Django is set up.
