@@ -142,6 +142,9 @@ class ProgressSnapshot(models.Model):
     basis = models.CharField(max_length=32, blank=True, default="")
     # The report row as JSON text, as the page's JSON renderer would write it.
     data = models.TextField(blank=True, default="")
+    # The same row as its line of the CSV export (``tracker.progress.csv_lines``); empty in a
+    # row stored before the column existed (the export then writes it from ``data``).
+    csv = models.TextField(blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"Progress snapshot of enrollment {self.enrollment_id} ({self.day})"

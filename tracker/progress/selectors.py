@@ -36,7 +36,7 @@ from curriculum.rules import COHORT_RULE
 from learners.models import Enrollment
 from learners.rules import ENROLLMENT_RULE
 
-from . import fetch, reports, snapshots
+from . import csv_lines, fetch, reports, snapshots
 from .engine import Progress, needs_attention, urgency
 from .rendering import EncodedJSON, StoredRows
 
@@ -147,15 +147,27 @@ class CohortRows:
             ]
         return self._paced
 
-    def _texts(self, ids: list[int]) -> list[str]:
+    def _scope_for(self, ids: list[int]) -> Any:
         # Beyond MAX_ID_LIST rows (a large cohort's CSV) the engine reads the rows that are not
         # fresh through the queryset as a subquery rather than a long list of ids.
-        subquery = None
-        if len(ids) > fetch.MAX_ID_LIST:
-            subquery = self.enrollments
-            if subquery is None:
-                subquery = Enrollment.objects.filter(cohort_id=self.cohort.pk)
-        return snapshots.page_texts(ids, self.timezone, scope=subquery)
+        if len(ids) <= fetch.MAX_ID_LIST:
+            return None
+        if self.enrollments is None:
+            return Enrollment.objects.filter(cohort_id=self.cohort.pk)
+        return self.enrollments
+
+    def _texts(self, ids: list[int]) -> list[str]:
+        return snapshots.page_texts(ids, self.timezone, scope=self._scope_for(ids))
+
+    def export_lines(self) -> Iterator[str]:
+        """The CSV export: its header, then every row's line (stored with the row, so nothing
+        is parsed unless a pace is asked for, which needs the rows' JSON)."""
+        yield csv_lines.header()
+        if self.pace:
+            yield from (csv_lines.line(row) for row in StoredRows(self._rows_of_pace()))
+            return
+        ids = list(self.ids[0 : self.ids.count()])
+        yield from snapshots.page_csv_lines(ids, self.timezone, scope=self._scope_for(ids))
 
     def count(self) -> int:
         return len(self._rows_of_pace()) if self.pace else self.ids.count()

@@ -45,7 +45,7 @@ from learners.models import Enrollment
 from mentors.models import Mentor, Pairing
 from tracker.models import ProgressSnapshot
 
-from . import fetch
+from . import csv_lines, fetch
 from .engine import ENGINE_VERSION, Progress, Thresholds, db_date, db_datetime
 from .fetch import TodayByZone
 from .rendering import to_json
@@ -358,7 +358,8 @@ def is_fresh(
 def _stored_sql() -> str:
     return (
         f"SELECT {_q('enrollment_id')}, {_q('token')}, {_q('computed')}, {_q('day')}, "
-        f"{_q('basis')}, {_q('data')} FROM {_q(_TABLE)} WHERE {_q('enrollment_id')} IN ({{marks}})"
+        f"{_q('basis')}, {_q('data')}, {_q('csv')} FROM {_q(_TABLE)} "
+        f"WHERE {_q('enrollment_id')} IN ({{marks}})"
     )
 
 
@@ -368,6 +369,16 @@ def page_texts(enrollment_ids: list[int], timezone: str, *, scope: Any = None) -
     rest computed and stored.
 
     ``scope`` is the queryset the ids came from (see ``progress_for_rows``)."""
+    return _page(enrollment_ids, timezone, scope=scope, csv=False)
+
+
+def page_csv_lines(enrollment_ids: list[int], timezone: str, *, scope: Any = None) -> list[str]:
+    """The same rows as ``page_texts``, each as its line of the CSV export
+    (``csv_lines.line``): the stored line where the row is fresh, so the export parses nothing."""
+    return _page(enrollment_ids, timezone, scope=scope, csv=True)
+
+
+def _page(enrollment_ids: list[int], timezone: str, *, scope: Any, csv: bool) -> list[str]:
     current = basis()
     today = clock.today(timezone)
     stored: dict[int, tuple] = {}
@@ -388,11 +399,19 @@ def page_texts(enrollment_ids: list[int], timezone: str, *, scope: Any = None) -
     for pk in enrollment_ids:
         found = stored.get(pk)
         if found is not None and is_fresh(*found[:4], today=today, current=current):
-            texts[pk] = found[4]
+            if not csv:
+                texts[pk] = found[4]
+            else:
+                # A row stored before the CSV column existed has no line yet: written from
+                # its JSON (it gets one the next time it is computed).
+                texts[pk] = found[5] or csv_lines.line(json.loads(found[4]))
         else:
             stale.append(pk)
     if stale:
-        texts.update(report_texts(report_rows(stale), scope=scope))
+        computed = report_texts(report_rows(stale), scope=scope)
+        if csv:
+            computed = {pk: csv_lines.line(json.loads(text)) for pk, text in computed.items()}
+        texts.update(computed)
     return [texts[pk] for pk in enrollment_ids if pk in texts]
 
 
@@ -421,18 +440,21 @@ def report_texts(rows: list[dict[str, Any]], *, scope: Any = None) -> dict[int, 
     if not stale:
         return texts
     progress = progress_for_rows(stale, scope=scope)
-    computed: dict[int, str] = {}
+    computed: dict[int, tuple[str, str]] = {}
     for row in stale:
         found = progress.get(row["pk"])
         if found is not None:
-            texts[row["pk"]] = computed[row["pk"]] = to_json(report_row(row, found.as_dict()))
+            report = report_row(row, found.as_dict())
+            data = to_json(report)
+            computed[row["pk"]] = (data, csv_lines.line(report))
+            texts[row["pk"]] = data
     _store(stale, computed, today_for, current)
     return texts
 
 
 def _store(
     rows: list[dict[str, Any]],
-    computed: dict[int, str],
+    computed: dict[int, tuple[str, str]],
     today_for: TodayByZone,
     current_basis: str,
 ) -> None:
@@ -443,9 +465,10 @@ def _store(
     inserts: list[ProgressSnapshot] = []
     adapt_day = connection.ops.adapt_datefield_value
     for row in rows:
-        data = computed.get(row["pk"])
-        if data is None:
+        found = computed.get(row["pk"])
+        if found is None:
             continue
+        data, line = found
         day = today_for(row["cohort__timezone"])
         token = row[TOKEN]
         if token is None:
@@ -458,13 +481,14 @@ def _store(
                     day=day,
                     basis=current_basis,
                     data=data,
+                    csv=line,
                 )
             )
         else:
-            updates.append((token, adapt_day(day), current_basis, data, row["pk"], token))
+            updates.append((token, adapt_day(day), current_basis, data, line, row["pk"], token))
     sql = (
         f"UPDATE {_q(_TABLE)} SET {_q('computed')} = %s, {_q('day')} = %s, {_q('basis')} = %s, "
-        f"{_q('data')} = %s "
+        f"{_q('data')} = %s, {_q('csv')} = %s "
         f"WHERE {_q('enrollment_id')} = %s AND {_q('token')} = %s"
     )
     try:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -29,39 +27,10 @@ from tracker.api.exceptions import PayloadTooLarge
 from tracker.api.filters import CohortFilter, CohortProgressFilter
 from tracker.api.pagination import StoredRowsPagination
 from tracker.progress import cohort_matrix_json, cohort_progress
+from tracker.progress.csv_lines import neutralise
 from tracker.progress.rendering import EncodedJSONRenderer, StoredRowsJSONRenderer
 from tracker.roster import RosterError, roster_import
 from tracker.security.ratelimit import RosterLimit
-
-# Characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-CSV_COLUMNS = [
-    "enrollment",
-    "learner_id",
-    "learner_username",
-    "learner_name",
-    "mentor_id",
-    "mentor_name",
-    "status",
-    "percent_complete",
-    "expected_percent",
-    "pace",
-    "risk_reasons",
-    "last_activity_at",
-    "overdue_count",
-    "next_due_assignment",
-    "next_due_title",
-    "next_due_date",
-    "minutes_logged_7d",
-    "projected_completion",
-]
-
-
-def neutralise(value: Any) -> str:
-    """The cell as text, with a leading ``'`` when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 class CsvRenderer(BaseRenderer):
@@ -77,52 +46,20 @@ class CsvRenderer(BaseRenderer):
         return b""
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_line(row: dict[str, Any]) -> list[str]:
-    next_due = row["next_due"] or {}
-    mentor = row["mentor"] or {}
-    values = [
-        row["enrollment"],
-        row["learner"]["id"],
-        row["learner"]["username"],
-        row["learner"]["name"],
-        mentor.get("id"),
-        mentor.get("name"),
-        row["status"],
-        row["percent_complete"],
-        row["expected_percent"],
-        row["pace"],
-        ";".join(row["risk_reasons"]),
-        row["last_activity_at"],
-        row["overdue_count"],
-        next_due.get("assignment"),
-        next_due.get("title"),
-        next_due.get("date"),
-        row["minutes_logged_7d"],
-        row["projected_completion"],
-    ]
-    return [neutralise(value) for value in values]
-
-
 # Lines per chunk of the streamed CSV: one chunk per line cost the server a socket write per
 # learner (docs/PERFORMANCE.md, issue 17); a few hundred lines are a few tens of kilobytes.
 CSV_LINES_PER_CHUNK = 250
 
 
-def stream_csv(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    lines = ["\ufeff" + writer.writerow(CSV_COLUMNS)]
-    for row in rows:
-        lines.append(writer.writerow(csv_line(row)))
-        if len(lines) >= CSV_LINES_PER_CHUNK:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)
+def stream_csv(lines: Iterable[str]) -> Iterator[str]:
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= CSV_LINES_PER_CHUNK:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
 
 
 class NamedFilterBackend(DjangoFilterBackend):
@@ -217,7 +154,9 @@ class CohortViewSet(RuleViewSet):
             narrow=self.filter_queryset,
             pace=request.query_params.get("pace"),
         )
-        response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            stream_csv(rows.export_lines()), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="cohort-{cohort.pk}-progress.csv"'
         return response
 
