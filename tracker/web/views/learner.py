@@ -52,7 +52,12 @@ def _summary(context: dict) -> dict:
         **context,
         **standing(detail),
         "module_bars": [
-            {"module": module, "bar": Bar(module["percent_complete"], None, module["title"])}
+            {
+                "module": module,
+                "bar_html": Bar(module["percent_complete"], None, module["title"]).html(
+                    label=module["title"], thin=True
+                ),
+            }
             for module in detail["modules"]
         ],
     }
