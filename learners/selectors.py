@@ -29,17 +29,37 @@ def enrollment_list(*, fetched_by: Any) -> QuerySet[Enrollment]:
     )
 
 
-def current_enrollment(*, fetched_by: Any, chosen: str | None = None) -> Enrollment | None:
+def own_enrollments(*, fetched_by: Any) -> list[Enrollment]:
+    """The caller's own enrollments (in scope), read once: a learner has one or a few, and
+    their home both chooses among them (``current_enrollment``) and lists them."""
+    return list(enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk))
+
+
+def current_enrollment(
+    *, fetched_by: Any, chosen: str | None = None, own: list[Enrollment] | None = None
+) -> Enrollment | None:
     """The caller's own enrollment a learner's page shows: ``chosen`` (an id), else the newest
     open one, else the newest of any status; None when they have none. Raises
-    ``Enrollment.DoesNotExist`` when ``chosen`` is not one of theirs."""
-    own = enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk)
-    if chosen:
-        # An id in ASCII digits: int() would also read other scripts' digits and spaces.
-        if not (chosen.isascii() and chosen.isdigit()):
+    ``Enrollment.DoesNotExist`` when ``chosen`` is not one of theirs. With ``own`` (what
+    ``own_enrollments`` read), chosen among those without a query."""
+    # An id in ASCII digits: int() would also read other scripts' digits and spaces.
+    if chosen and not (chosen.isascii() and chosen.isdigit()):
+        raise Enrollment.DoesNotExist("No such enrollment.")
+    if own is not None:
+        if chosen:
+            for enrollment in own:
+                if enrollment.pk == int(chosen):
+                    return enrollment
             raise Enrollment.DoesNotExist("No such enrollment.")
-        return own.get(pk=int(chosen))
-    newest = own.order_by("-cohort__start_date", "-id")
+        newest = sorted(own, key=lambda e: (e.cohort.start_date, e.pk), reverse=True)
+        return next(
+            (e for e in newest if e.status in Enrollment.OPEN_STATUSES),
+            newest[0] if newest else None,
+        )
+    own_queryset = enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk)
+    if chosen:
+        return own_queryset.get(pk=int(chosen))
+    newest = own_queryset.order_by("-cohort__start_date", "-id")
     return newest.filter(status__in=Enrollment.OPEN_STATUSES).first() or newest.first()
 
 

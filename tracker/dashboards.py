@@ -80,10 +80,16 @@ def learner_standing(
 
 
 def learner_dashboard(
-    *, fetched_by: Any, enrollment: Enrollment, editing: ProgressLog | None = None
+    *,
+    fetched_by: Any,
+    enrollment: Enrollment,
+    editing: ProgressLog | None = None,
+    enrollments: list[Enrollment] | None = None,
 ) -> dict[str, Any]:
     """The learner's home for one of their enrollments: their standing, the enrollments to
-    switch between, feedback received, help requests, sessions, notifications, calendar."""
+    switch between (``enrollments``, when the page has read them already:
+    ``learners.selectors.own_enrollments``), feedback received, help requests, sessions,
+    notifications, calendar."""
     sessions = enrollment_sessions(fetched_by=fetched_by, enrollment=enrollment)
     return {
         # learner_standing, with the next session read from the sessions listed anyway.
@@ -93,7 +99,9 @@ def learner_dashboard(
             sessions["upcoming_sessions"], fetched_by=fetched_by, enrollment=enrollment
         ),
         "pairing": current_pairing(fetched_by=fetched_by, enrollment=enrollment),
-        "enrollments": enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk),
+        "enrollments": enrollments
+        if enrollments is not None
+        else enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk),
         "feedback": review_feedback(fetched_by=fetched_by, enrollment=enrollment),
         "help_requests": help_request_list(fetched_by=fetched_by).filter(enrollment=enrollment)[:5],
         **sessions,

@@ -16,7 +16,12 @@ from django.views.decorators.http import require_POST
 from curriculum.kernel.forms import service_errors
 from learners.models import Enrollment, ProgressLog
 from learners.rules import PROGRESS_LOG_RULE
-from learners.selectors import current_enrollment, log_panel, own_progress_log_list
+from learners.selectors import (
+    current_enrollment,
+    log_panel,
+    own_enrollments,
+    own_progress_log_list,
+)
 from learners.services import (
     help_request_create,
     progress_log_create,
@@ -31,13 +36,15 @@ from tracker.web.forms import HelpRequestForm, ProgressLogForm, SubmissionForm
 from tracker.web.views.common import page
 
 
-def _current_enrollment(request: HttpRequest, *, required: bool = True) -> Enrollment | None:
+def _current_enrollment(
+    request: HttpRequest, *, required: bool = True, own: list[Enrollment] | None = None
+) -> Enrollment | None:
     chosen = request.GET.get("enrollment") or request.POST.get("enrollment")
     # The role first (the page shows it anyway): the scoped reads below then know without a
     # query of their own whether the caller mentors anyone (learners.rules.may_mentor).
     role_of(request.user)
     try:
-        enrollment = current_enrollment(fetched_by=request.user, chosen=chosen)
+        enrollment = current_enrollment(fetched_by=request.user, chosen=chosen, own=own)
     except Enrollment.DoesNotExist as missing:
         raise Http404("No such enrollment.") from missing
     if enrollment is None and required:
@@ -52,7 +59,12 @@ def _summary(context: dict) -> dict:
         **context,
         **standing(detail),
         "module_bars": [
-            {"module": module, "bar": Bar(module["percent_complete"], None, module["title"])}
+            {
+                "module": module,
+                "bar_html": Bar(module["percent_complete"], None, module["title"]).html(
+                    label=module["title"], thin=True
+                ),
+            }
             for module in detail["modules"]
         ],
     }
@@ -66,9 +78,12 @@ def _render_dashboard(
     submit_form=None,
     help_form=None,
     edit_log: ProgressLog | None = None,
+    enrollments: list[Enrollment] | None = None,
     **log_state,
 ) -> HttpResponse:
-    context = learner_dashboard(fetched_by=request.user, enrollment=enrollment, editing=edit_log)
+    context = learner_dashboard(
+        fetched_by=request.user, enrollment=enrollment, editing=edit_log, enrollments=enrollments
+    )
     context = {
         **_summary(context),
         **log_state,
@@ -82,10 +97,13 @@ def _render_dashboard(
 
 @login_required
 def learner_home(request: HttpRequest) -> HttpResponse:
-    enrollment = _current_enrollment(request, required=False)
+    # The learner's enrollments read once: to choose the one shown and to list them.
+    role_of(request.user)  # first, as _current_enrollment does (learners.rules.may_mentor)
+    own = own_enrollments(fetched_by=request.user)
+    enrollment = _current_enrollment(request, required=False, own=own)
     if enrollment is None:
         return page(request, "web/not_enrolled.html", {})
-    return _render_dashboard(request, enrollment)
+    return _render_dashboard(request, enrollment, enrollments=own)
 
 
 @login_required

@@ -30,6 +30,7 @@ def _dashboard(request: HttpRequest, *, schedule_form=None, log_forms=None) -> H
         item["form"] = log_forms.get(session.pk) or SessionLogForm(prefix=f"s{session.pk}")
     for row in context["rows"]:
         row.update(standing(row["progress"]))
+        row["bar_html"] = row["bar"].html(label="Progress of " + row["name"], thin=True)
     context["schedule_form"] = schedule_form or SessionScheduleForm(
         enrollments=context["session_enrollments"]
     )

@@ -45,9 +45,13 @@ def _cohort_page(
     context = cohort_page(fetched_by=request.user, cohort=cohort)
     for row in context["rows"]:  # the at-risk list holds the same rows
         row.update(standing(row["progress"]))
+        row["bar_html"] = row["bar"].html(label="Progress of " + row["name"], thin=True)
     for load in context["load"]:
         active, capacity = load["active"], load["capacity"]
         load["bar"] = Bar(100 * active / capacity if capacity else 100, None, "Load")
+        load["bar_html"] = load["bar"].html(
+            label="Load of " + load["mentor"].user.get_username(), thin=True
+        )
     rows = context["rows"]
     chart = scatter(
         {
