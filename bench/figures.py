@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +29,7 @@ from .harness import (
     ROOT,
     Database,
     Figure,
+    Load,
     Report,
     Run,
     Server,
@@ -41,6 +41,8 @@ from .harness import (
     save_snapshot,
     say,
     snapshot_key,
+    workers,
+    wrk,
 )
 
 # Goals (issue 6).
@@ -90,10 +92,6 @@ class Sizes:
             cpu_cold_requests=20,
             full=False,
         )
-
-
-def workers() -> int:
-    return 2 * (os.cpu_count() or 1) + 1
 
 
 def seed(database: Database, learners: int) -> Run:
@@ -279,51 +277,6 @@ def _matrix_http(report: Report, sizes: Sizes, server: Server, info: dict) -> No
 
 
 # --- throughput -------------------------------------------------------------------------------
-@dataclass
-class Load:
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: int
-
-
-_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _wrk(url: str, token: str | None, seconds: int, connections: int) -> Load:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
-    if token:
-        command += ["-H", f"Authorization: Token {token}"]
-    out = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
-    ).stdout
-
-    def latency(label: str) -> float:
-        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
-        if not match:
-            raise RuntimeError(f"no {label}% latency in wrk's output:\n{out}")
-        return float(match.group(1)) * _WRK_UNITS[match.group(2)]
-
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    errors = 0
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
-    if socket_errors:
-        errors += sum(int(value) for value in socket_errors.groups())
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non_2xx:
-        errors += int(non_2xx.group(1))
-    return Load(
-        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        latency("50"),
-        latency("99"),
-        requests,
-        errors,
-    )
-
-
 def _locust(url: str, token: str | None, seconds: int, connections: int) -> Load:
     """Fallback when wrk is not installed: locust headless (PyPI), one user per connection."""
     base, path = url.split("/", 3)[2], "/" + url.split("/", 3)[3]
@@ -371,7 +324,7 @@ def _throughput(report: Report, sizes: Sizes, server: Server, info: dict, genera
     base = server.base
     if generator == "auto":
         generator = "wrk" if shutil.which("wrk") else "locust"
-    measure = _wrk if generator == "wrk" else _locust
+    measure = wrk if generator == "wrk" else _locust
     connections = 2 * workers()
     progress_url = f"{base}/api/v1/cohorts/{info['cohort']}/progress/?page_size=50"
     trivial_url = f"{base}/bench/trivial/"

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -396,3 +397,56 @@ def gunicorn(database: Database, *, workers: int, **env: str) -> Iterator[Server
             process.kill()
             process.wait()
         log.close()
+
+
+def workers() -> int:
+    """gunicorn's sync workers for this machine: 2 x cores + 1, as the image runs."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+# --- wrk ----------------------------------------------------------------------------------------
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def wrk(url: str, token: str | None, seconds: int, connections: int) -> Load:
+    """One wrk run (one thread, ``connections`` connections): requests/s, p50/p99, errors
+    (socket errors and non-2xx/3xx answers)."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
+    if token:
+        command += ["-H", f"Authorization: Token {token}"]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+        if not match:
+            raise RuntimeError(f"no {label}% latency in wrk's output:\n{out}")
+        return float(match.group(1)) * _WRK_UNITS[match.group(2)]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = 0
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    if socket_errors:
+        errors += sum(int(value) for value in socket_errors.groups())
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    return Load(
+        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        latency("50"),
+        latency("99"),
+        requests,
+        errors,
+    )

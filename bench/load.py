@@ -48,6 +48,8 @@ from .harness import (
     save_snapshot,
     say,
     snapshot_key,
+    workers,
+    wrk,
 )
 
 COST_RATIO = 20.0
@@ -88,10 +90,6 @@ class LoadSizes:
             peak_seconds=30,
             full=False,
         )
-
-
-def workers() -> int:
-    return 2 * (os.cpu_count() or 1) + 1
 
 
 # --- HTTP as a signed-in person ---------------------------------------------------------------
@@ -527,22 +525,6 @@ def _locust(server: Server, plan_file: Path, *, users: int, seconds: int, wait: 
     )
 
 
-def _wrk_rps(url: str, seconds: int, connections: int) -> tuple[float, int]:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", url],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 60,
-    ).stdout
-    errors = sum(
-        int(value)
-        for value in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)
-        + re.findall(r"Non-2xx or 3xx responses: (\d+)", out)
-    )
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), errors
-
-
 def _capacity(
     report: Report, sizes: LoadSizes, server: Server, db: Database, plan_file: Path
 ) -> dict:
@@ -552,7 +534,7 @@ def _capacity(
         f"Load 6b: saturation, {sizes.saturation_rounds} x (wrk trivial, locust mix with "
         f"{sizes.saturation_users} users and no pauses), {sizes.saturation_seconds} s each"
     )
-    _wrk_rps(trivial_url, 2, connections)  # warm-up
+    wrk(trivial_url, None, 2, connections)  # warm-up
     trivial: list[float] = []
     trivial_errors = 0
     trivial_cpu = {"seconds": 0.0, "requests": 0}
@@ -562,7 +544,8 @@ def _capacity(
         if index:
             _write_plan(db, sizes, plan_file)
         cpu_started = server.cpu_seconds()
-        rps, errors = _wrk_rps(trivial_url, sizes.saturation_seconds, connections)
+        trivial = wrk(trivial_url, None, sizes.saturation_seconds, connections)
+        rps, errors = trivial.requests_per_second, trivial.errors
         trivial_cpu["seconds"] += server.cpu_seconds() - cpu_started
         trivial_cpu["requests"] += round(rps * sizes.saturation_seconds)
         trivial.append(rps)
