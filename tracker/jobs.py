@@ -16,13 +16,14 @@ way to catch up later (the outbox flush for emails, the daily re-check for deplo
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from kombu.exceptions import KombuError
+from kombu.exceptions import ChannelError, KombuError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -94,3 +95,51 @@ def _send(name: str, args: list, options: dict) -> None:
         app.tasks[name].apply_async(args=args, **options)
         return
     app.send_task(name, args=args, **options)
+
+
+# --- Asking the broker how much is waiting ----------------------------------------------------
+# How long /healthz and /metrics wait for the broker: one round trip under a hard deadline.
+BROKER_PROBE_SECONDS = 2.0
+
+
+class BrokerUnanswered(TimeoutError):
+    """The broker did not answer within the deadline (frozen, or a silent network)."""
+
+
+def broker_queue_length(timeout: float = BROKER_PROBE_SECONDS) -> tuple[str, int | None]:
+    """The transport's name and the messages waiting in the default queue (None when the
+    transport cannot count them), from a real round trip (merely opening a connection proves
+    nothing for the SQLAlchemy transport). Runs in a daemon thread joined for ``timeout``: a
+    broker that accepts connections and stays silent cannot hold the caller longer
+    (``BrokerUnanswered``; the transport's own socket timeouts end the thread soon after). Any
+    error of the transport is raised as it is."""
+    outcome: dict = {}
+
+    def probe() -> None:
+        try:
+            outcome["answer"] = _queue_length(timeout)
+        except Exception as exc:  # kombu raises many kinds; the caller decides
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=probe, name="broker-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if "error" in outcome:
+        raise outcome["error"]
+    if "answer" not in outcome:
+        raise BrokerUnanswered(f"The broker did not answer within {timeout:g} s.")
+    return outcome["answer"]
+
+
+def _queue_length(timeout: float) -> tuple[str, int | None]:
+    queue = current_app.conf.task_default_queue
+    with current_app.connection_for_write(connect_timeout=timeout) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        try:
+            _, length, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
+        except ChannelError:
+            # The queue does not exist yet: nothing was ever published, nothing is waiting.
+            length = 0
+        except NotImplementedError:
+            length = None
+        return conn.transport.driver_name, length

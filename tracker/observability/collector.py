@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Iterator
 
 from celery import current_app
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from kombu.exceptions import ChannelError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from curriculum.kernel import clock
 from learners.models import DeploymentCheck, Enrollment
+from tracker.jobs import BROKER_PROBE_SECONDS, broker_queue_length
 from tracker.models import Notification
 from tracker.progress.snapshots import basis
 
 logger = logging.getLogger(__name__)
 
-BROKER_TIMEOUT_SECONDS = 2.0
+BROKER_TIMEOUT_SECONDS = BROKER_PROBE_SECONDS
 State = Notification.EmailState
 
 
@@ -192,46 +191,20 @@ def progress_metrics() -> list[Metric]:
 
 
 # --- the broker's queue -----------------------------------------------------------------------
-def queue_length() -> float:
-    """Messages waiting in the default Celery queue: Redis ``LLEN`` of its lists, the SQLAlchemy
-    transport's visible rows of its message table (both through kombu's ``queue_declare``).
-    NaN when the transport cannot count (none of Stride's)."""
-    app = current_app
-    queue = app.conf.task_default_queue
-    with app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
-        conn.ensure_connection(
-            max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
-        )
-        try:
-            _, length, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
-        except ChannelError:
-            # The queue does not exist yet: nothing was ever published, nothing is waiting.
-            return 0.0
-        except NotImplementedError:
-            return math.nan
-        return float(length)
-
-
 def queue_metrics() -> Metric | None:
-    """The queue's length, read under a hard deadline so a silent broker cannot hold the scrape;
-    None when the broker did not answer in time."""
-    outcome: dict[str, float] = {}
-
-    def probe() -> None:
-        try:
-            outcome["length"] = queue_length()
-        except Exception as exc:  # kombu raises many kinds; all mean "unreachable"
-            logger.warning("Metrics: the broker could not be read (%s)", exc.__class__.__name__)
-
-    thread = threading.Thread(target=probe, name="metrics-broker", daemon=True)
-    thread.start()
-    thread.join(BROKER_TIMEOUT_SECONDS)
-    if "length" not in outcome:
+    """The queue's length, read under a hard deadline so a silent broker cannot hold the scrape
+    (NaN when the transport cannot count); None when the broker did not answer."""
+    try:
+        _, length = broker_queue_length(BROKER_TIMEOUT_SECONDS)
+    except Exception as exc:  # kombu raises many kinds; all mean "unreachable"
+        logger.warning("Metrics: the broker could not be read (%s)", exc.__class__.__name__)
         return None
     family = GaugeMetricFamily(
         "stride_celery_queue_length",
         "Tasks waiting in the broker's queue (not yet taken by a worker).",
         labels=["queue"],
     )
-    family.add_metric([current_app.conf.task_default_queue], outcome["length"])
+    family.add_metric(
+        [current_app.conf.task_default_queue], math.nan if length is None else float(length)
+    )
     return family
