@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.harness import Gunicorn, manage, production_env
-from tests.services import ServiceUnavailable, ThrowawayPostgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 
@@ -20,18 +19,6 @@ user = get_user_model().objects.create_user("olga", "olga@example.org", "Outage-
 preferences, _ = UserPreferences.objects.get_or_create(user=user)
 print(Token.objects.create(user=user).key, preferences.calendar_token)
 """
-
-
-@pytest.fixture
-def cluster():
-    try:
-        server = ThrowawayPostgres().start()
-    except ServiceUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def test_a_stopped_database_answers_503_with_retry_after_then_200_when_back(cluster, tmp_path):

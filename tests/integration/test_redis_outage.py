@@ -19,7 +19,6 @@ import time
 import pytest
 
 from tests.integration.harness import Gunicorn, emails, manage, production_env
-from tests.services import ServiceUnavailable, ThrowawayPostgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.integration]
 
@@ -41,18 +40,6 @@ def readable(raw: str) -> str:
     parts = [message] if not message.is_multipart() else list(message.walk())
     texts = [part.get_content() for part in parts if part.get_content_type() == "text/plain"]
     return f"To: {message['To']}\nSubject: {message['Subject']}\n\n" + "\n".join(texts)
-
-
-@pytest.fixture
-def cluster():
-    try:
-        server = ThrowawayPostgres().start()
-    except ServiceUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 class Learner:
