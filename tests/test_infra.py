@@ -497,6 +497,49 @@ def test_dockerfile_installs_the_image_lock_and_a_new_enough_postgres_client(com
     assert "requirements" not in ignored and "Makefile" not in ignored
 
 
+def test_the_embedded_broker_without_sqlalchemy_is_a_clear_check_error(tmp_path):
+    """An image (no SQLAlchemy) started without REDIS_URL: `check` names what to set instead of
+    a worker failing later with an import error."""
+    program = textwrap.dedent(
+        """
+        import sys
+
+        class NoSQLAlchemy:
+            def find_spec(self, name, path=None, target=None):
+                if name == "sqlalchemy" or name.startswith("sqlalchemy."):
+                    raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
+                return None
+
+        sys.meta_path.insert(0, NoSQLAlchemy())
+        import django
+        django.setup()
+        from django.core.management import call_command
+        from django.core.management.base import SystemCheckError
+        try:
+            call_command("check")
+        except SystemCheckError as error:
+            print(error)
+        """
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CELERY_")) and key not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tracker.settings",
+        STRIDE_VAR_DIR=str(tmp_path),
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stride.E001" in result.stdout
+    assert "Set REDIS_URL" in result.stdout
+
+
 def test_app_imports_and_checks_without_sqlalchemy_when_the_broker_is_redis(tmp_path):
     """The image has no SQLAlchemy (the `embedded` extra): with a Redis broker URL, settings,
     URLs, the WSGI app, the Celery app and its tasks load, and `check` passes."""
