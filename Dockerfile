@@ -42,4 +42,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "bin/healthcheck"]
 
-CMD ["sh", "-c", "gunicorn tracker.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --timeout 60 --access-logfile -"]
+# The access log masks the calendar feed's and a reset link's secret and carries the request id
+# (tracker/observability/access_log.py).
+CMD ["sh", "-c", "gunicorn tracker.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --timeout 60 --access-logfile - --logger-class tracker.observability.access_log.AccessLogger --access-logformat '%(h)s %(t)s \"%(r)s\" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'"]
