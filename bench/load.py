@@ -544,8 +544,8 @@ def _capacity(
         if index:
             _write_plan(db, sizes, plan_file)
         cpu_started = server.cpu_seconds()
-        trivial = wrk(trivial_url, None, sizes.saturation_seconds, connections)
-        rps, errors = trivial.requests_per_second, trivial.errors
+        measured = wrk(trivial_url, None, sizes.saturation_seconds, connections)
+        rps, errors = measured.requests_per_second, measured.errors
         trivial_cpu["seconds"] += server.cpu_seconds() - cpu_started
         trivial_cpu["requests"] += round(rps * sizes.saturation_seconds)
         trivial.append(rps)
