@@ -497,30 +497,27 @@ def test_dockerfile_installs_the_image_lock_and_a_new_enough_postgres_client(com
     assert "requirements" not in ignored and "Makefile" not in ignored
 
 
-def test_the_embedded_broker_without_sqlalchemy_is_a_clear_check_error(tmp_path):
-    """An image (no SQLAlchemy) started without REDIS_URL: `check` names what to set instead of
-    a worker failing later with an import error."""
-    program = textwrap.dedent(
-        """
-        import sys
+# Run first by the programs below: any import of SQLAlchemy fails, as in the image.
+NO_SQLALCHEMY = """
+import sys
 
-        class NoSQLAlchemy:
-            def find_spec(self, name, path=None, target=None):
-                if name == "sqlalchemy" or name.startswith("sqlalchemy."):
-                    raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
-                return None
+class NoSQLAlchemy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "sqlalchemy" or name.startswith("sqlalchemy."):
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
+        return None
 
-        sys.meta_path.insert(0, NoSQLAlchemy())
-        import django
-        django.setup()
-        from django.core.management import call_command
-        from django.core.management.base import SystemCheckError
-        try:
-            call_command("check")
-        except SystemCheckError as error:
-            print(error)
-        """
-    )
+sys.meta_path.insert(0, NoSQLAlchemy())
+for name in [n for n in sys.modules if n.split(".")[0] == "sqlalchemy"]:
+    del sys.modules[name]
+"""
+
+
+def run_without_sqlalchemy(
+    program: str, tmp_path: Path, **env_vars: str
+) -> subprocess.CompletedProcess:
+    """``program`` in a fresh Python with production settings, SQLAlchemy blocked, and no
+    database, Celery or Redis variables of this run except ``env_vars``."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -530,12 +527,30 @@ def test_the_embedded_broker_without_sqlalchemy_is_a_clear_check_error(tmp_path)
         DJANGO_SETTINGS_MODULE="tracker.settings",
         STRIDE_VAR_DIR=str(tmp_path),
         PYTHONPATH=str(ROOT),
+        **env_vars,
     )
     result = subprocess.run(
-        [sys.executable, "-c", program],
+        [sys.executable, "-c", NO_SQLALCHEMY + textwrap.dedent(program)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_the_embedded_broker_without_sqlalchemy_is_a_clear_check_error(tmp_path):
+    """An image (no SQLAlchemy) started without REDIS_URL: `check` names what to set instead of
+    a worker failing later with an import error."""
+    program = """
+        import django
+        django.setup()
+        from django.core.management import call_command
+        from django.core.management.base import SystemCheckError
+        try:
+            call_command("check")
+        except SystemCheckError as error:
+            print(error)
+        """
+    result = run_without_sqlalchemy(program, tmp_path)
     assert "stride.E001" in result.stdout
     assert "Set REDIS_URL" in result.stdout
 
@@ -543,20 +558,7 @@ def test_the_embedded_broker_without_sqlalchemy_is_a_clear_check_error(tmp_path)
 def test_app_imports_and_checks_without_sqlalchemy_when_the_broker_is_redis(tmp_path):
     """The image has no SQLAlchemy (the `embedded` extra): with a Redis broker URL, settings,
     URLs, the WSGI app, the Celery app and its tasks load, and `check` passes."""
-    program = textwrap.dedent(
-        """
-        import sys
-
-        class NoSQLAlchemy:
-            def find_spec(self, name, path=None, target=None):
-                if name == "sqlalchemy" or name.startswith("sqlalchemy."):
-                    raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
-                return None
-
-        sys.meta_path.insert(0, NoSQLAlchemy())
-        for name in [n for n in sys.modules if n.split(".")[0] == "sqlalchemy"]:
-            del sys.modules[name]
-
+    program = """
         import django
         django.setup()
         from django.core.management import call_command
@@ -572,21 +574,6 @@ def test_app_imports_and_checks_without_sqlalchemy_when_the_broker_is_redis(tmp_
         except ModuleNotFoundError:
             print("ok without sqlalchemy")
         """
-    )
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CELERY_")) and key not in {"DATABASE_URL"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="tracker.settings",
-        STRIDE_VAR_DIR=str(tmp_path),
-        CELERY_BROKER_URL="redis://127.0.0.1:9/0",  # never connected to
-        PYTHONPATH=str(ROOT),
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    # A Redis URL that is never connected to.
+    result = run_without_sqlalchemy(program, tmp_path, CELERY_BROKER_URL="redis://127.0.0.1:9/0")
     assert "ok without sqlalchemy" in result.stdout

@@ -141,5 +141,6 @@ def _queue_length(timeout: float) -> tuple[str, int | None]:
             # The queue does not exist yet: nothing was ever published, nothing is waiting.
             length = 0
         except NotImplementedError:
+            # kombu's way of saying this transport cannot count its messages: unknown, not 0.
             length = None
         return conn.transport.driver_name, length
