@@ -75,4 +75,3 @@ def certificate(world, eligible, django_capture_on_commit_callbacks):
 
 def requirement(checklist, code):
     return next(item for item in checklist["requirements"] if item["code"] == code)
-
