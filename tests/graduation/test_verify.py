@@ -50,3 +50,14 @@ def test_verification_is_rate_limited_per_client(client, certificate):
     limited = verify(client, certificate.code)
     assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
     assert "Lena Learner" not in limited.content.decode()
+
+
+def test_erasing_the_learner_blanks_and_revokes_the_certificate(client, world, certificate):
+    from tracker.security.learner_data import learner_erase, learner_export
+
+    exported = learner_export(actor=world.staff, user=world.learner)
+    assert [row["code"] for row in exported["certificates"]] == [certificate.code]
+    learner_erase(actor=world.staff, user=world.learner)
+    body = verify(client, certificate.code).content.decode()
+    assert "Lena" not in body and "lena-capstone" not in body
+    assert 'data-valid="false"' in body and "learner erased" in body
