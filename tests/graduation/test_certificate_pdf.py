@@ -84,3 +84,47 @@ def test_someone_else_cannot_download(client, world, certificate, who):
 
 def test_poppler_is_installed():
     assert shutil.which("pdftotext") and shutil.which("pdftoppm")
+
+
+def test_the_qr_code_carries_the_verification_address(world, certificate, tmp_path):
+    """Read back module by module from the rendered page, the printed QR code is exactly what an
+    independent encoder (the ``qrcode`` package) makes of the verification address."""
+    import qrcode
+    from PIL import Image
+
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(
+        client_for(world.learner).get(f"/api/v1/certificates/{certificate.pk}/pdf/").content
+    )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "200", "-singlefile", str(source), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+    image = Image.open(tmp_path / "page.png").convert("L")
+    address = verify_url(certificate)
+
+    def encoded(**options) -> qrcode.QRCode:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, **options)
+        code.add_data(address, optimize=0)
+        code.make(fit="version" not in options)
+        return code
+
+    version = encoded().version
+    count = 17 + 4 * version
+    # The code is 38 mm square (with a four-module quiet zone) 20 mm from the page's lower left.
+    per_mm = image.width / 297
+    module = 38 * per_mm / (count + 8)
+    left, top = 20 * per_mm, image.height - 58 * per_mm
+    printed = [
+        [
+            image.getpixel((int(left + (4 + x + 0.5) * module), int(top + (4 + y + 0.5) * module)))
+            < 128
+            for x in range(count)
+        ]
+        for y in range(count)
+    ]
+    # Encoders may pick different (equally valid) masks: one of the eight must match.
+    assert any(
+        encoded(version=version, mask_pattern=mask).get_matrix() == printed for mask in range(8)
+    )
