@@ -146,3 +146,18 @@ def test_only_staff_revoke_on_the_pages(client, world, certificate, who):
     assert client.post(url, {"reason": "No."}).status_code == 403
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
+
+
+def test_mentor_sees_each_learners_checklist(client, world):
+    client.force_login(world.mentor.user)
+    url = reverse("graduation_checklist", args=[world.enrollment.pk])
+    assert url in client.get(reverse("mentor_home")).content.decode()
+    body = client.get(url).content.decode()
+    assert 'id="graduation-checklist"' in body and "Lena Learner" in body
+
+
+@pytest.mark.parametrize("who", ["other_mentor", "learner"])
+def test_the_mentor_checklist_page_is_theirs_only(client, world, who):
+    client.force_login(world.user(who))
+    response = client.get(reverse("graduation_checklist", args=[world.enrollment.pk]))
+    assert response.status_code == (404 if who == "other_mentor" else 403)

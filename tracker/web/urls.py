@@ -91,6 +91,11 @@ urlpatterns = [
     path("mentor/sessions/", mentor.schedule_session, name="session_schedule"),
     path("mentor/sessions/<int:pk>/", mentor.log_session, name="session_log"),
     path("mentor/help/<int:pk>/answer/", mentor.answer_help, name="help_answer"),
+    path(
+        "mentor/enrollments/<int:pk>/graduation/",
+        graduation.graduation_checklist_page,
+        name="graduation_checklist",
+    ),
     # Staff
     path("staff/cohorts/", staff.cohorts, name="staff_cohorts"),
     path("staff/cohorts/<int:pk>/", staff.cohort_detail, name="cohort_detail"),

@@ -11,15 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from curriculum.kernel.names import display_name
+from learners.selectors import enrollment_list
 from tracker.graduation import (
     certificate_by_code,
     certificate_list,
     certificate_pdf,
+    graduation_panel,
     linkedin_url,
     verify_url,
 )
 from tracker.security import ratelimit
-from tracker.web.views.common import page
+from tracker.web.views.common import page, role_required
 
 
 @require_GET
@@ -61,3 +64,15 @@ def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@role_required("mentor", "staff")
+def graduation_checklist_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One learner's graduation checklist and capstone status, for their mentor (and staff)."""
+    enrollment = get_object_or_404(enrollment_list(fetched_by=request.user), pk=pk)
+    context = graduation_panel(fetched_by=request.user, enrollment=enrollment)
+    return page(
+        request,
+        "web/graduation_checklist.html",
+        {**context, "enrollment": enrollment, "learner_name": display_name(enrollment.learner)},
+    )
