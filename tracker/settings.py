@@ -211,6 +211,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
 # Absolute links in emails and the calendar feed.
 STRIDE_BASE_URL = env.str("STRIDE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Who issues the certificates (printed on them and sent to LinkedIn as the organization).
+STRIDE_CERTIFICATE_ISSUER = env.str("STRIDE_CERTIFICATE_ISSUER", default="Stride")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -428,6 +430,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "password_reset_client": env.str("STRIDE_THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
     "roster": env.str("STRIDE_THROTTLE_ROSTER", default="30/hour"),
     "deployment_check": env.str("STRIDE_THROTTLE_DEPLOYMENT_CHECK", default="10/hour"),
+    # Public certificate verification pages per client address (tracker/web/views/graduation).
+    "certificate_verify": env.str("STRIDE_THROTTLE_CERTIFICATE_VERIFY", default="60/minute"),
 }
 # Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("STRIDE_NUM_PROXIES", default=0)
