@@ -42,6 +42,8 @@ class LocalOIDCProvider:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(8)
         self.id_token_fault: str | None = None
+        # True: the userinfo endpoint answers about another subject than the ID token's.
+        self.userinfo_other_subject = False
         self.authorize_requests: list[dict] = []
         self.token_requests: list[dict] = []
         self.issued_id_tokens: list[dict] = []
@@ -196,7 +198,7 @@ class LocalOIDCProvider:
         if grant is None:
             return None
         return {
-            "sub": grant["sub"],
+            "sub": "someone-else" if self.userinfo_other_subject else grant["sub"],
             "email": grant["email"],
             "email_verified": grant["email_verified"],
             "name": grant["name"],
