@@ -141,3 +141,23 @@ def test_provider_session_outlives_the_password_switch(client, world, sso, setti
     assert with_password.get("/learner/").status_code == 200
     settings.STRIDE_PASSWORD_LOGIN = "staff"
     assert with_password.get("/learner/").status_code == 302
+
+
+def test_erasing_a_learner_drops_their_provider_links(client, world, sso):
+    from allauth.account.models import EmailAddress
+
+    from tracker.security.learner_data import learner_erase
+
+    lena = world.person("lena")
+    params = start(client, sso)
+    client.get(approve(sso, params, email="lena@example.com"))
+    assert SocialAccount.objects.filter(user=lena).exists()
+    assert EmailAddress.objects.filter(user=lena, verified=True).exists()
+
+    learner_erase(actor=world.person("sam"), user=lena)
+    assert not SocialAccount.objects.filter(user=lena).exists()
+    assert not EmailAddress.objects.filter(user=lena).exists()
+    # The provider's next sign-in for that address finds nobody to connect to.
+    params = start(client, sso)
+    client.get(approve(sso, params, email="lena@example.com"))
+    assert signed_in_user_id(client) != str(lena.pk)
