@@ -161,3 +161,17 @@ def test_erasing_a_learner_drops_their_provider_links(client, world, sso):
     params = start(client, sso)
     client.get(approve(sso, params, email="lena@example.com"))
     assert signed_in_user_id(client) != str(lena.pk)
+
+
+def test_demo_seed_shows_a_newcomer_waiting_for_access(db, clock):
+    from tracker.seed.builder import seed_demo
+    from tracker.seed.sso import SSO_NEWCOMER_USERNAME
+
+    seed_demo(learners=1)
+    seed_demo(learners=1)  # a rerun adds nothing
+    (account,) = SocialAccount.objects.all()
+    assert account.user.username == SSO_NEWCOMER_USERNAME
+    assert account.user.emailaddress_set.get().verified
+    from mentors.roles import role_of
+
+    assert role_of(account.user) is None
