@@ -163,3 +163,19 @@ def test_bad_id_tokens_are_refused(
     assert not SocialAccount.objects.exists()
     assert get_user_model().objects.count() == users_before
     assert_signed_out(page, live_server.url)
+
+
+def test_login_and_refusal_pages_pass_axe(sso_page, live_server, world, oidc_provider):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = sso_page
+    axe = Axe()
+    page.goto(f"{live_server.url}/login/")
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+    sign_in_with_provider(page, live_server.url, oidc_provider, email="mallory@elsewhere.test")
+    expect(page.get_by_role("heading", name="Sign-in refused")).to_be_visible()
+    take_refusal(page, 403)
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
