@@ -81,9 +81,26 @@ def test_a_get_of_the_provider_address_only_asks_to_continue(client, sso_setting
         ("/accounts/signup/", "/login/"),
         ("/accounts/password/reset/", "/password-reset/"),
         ("/accounts/password/change/", "/password-change/"),
+        ("/accounts/email/", "/preferences/"),
     ],
 )
 def test_allauths_password_pages_send_to_strides(client, address, target):
     response = client.get(address)
     assert response.status_code == 302
     assert response["Location"] == target
+
+
+def test_nobody_sets_their_own_address_through_allauth(client, world):
+    """Single sign-on matches people by the address staff gave them: a signed-in person
+    cannot add or choose another one (which could then catch someone else's sign-in)."""
+    otto = world.person("otto")
+    client.force_login(otto, backend="tracker.security.sso.backends.PasswordBackend")
+    response = client.post(
+        "/accounts/email/", {"action_add": "", "email": "fresh.face@example.com"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/preferences/"
+    otto.refresh_from_db()
+    assert otto.email == "otto@example.com"
+    from allauth.account.models import EmailAddress
+
+    assert not EmailAddress.objects.filter(email__iexact="fresh.face@example.com").exists()
