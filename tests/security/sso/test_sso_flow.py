@@ -175,3 +175,30 @@ def test_demo_seed_shows_a_newcomer_waiting_for_access(db, clock):
     from mentors.roles import role_of
 
     assert role_of(account.user) is None
+
+
+def test_newcomer_gets_access_once_staff_enrol_them_from_the_roster(
+    client, world, sso, django_capture_on_commit_callbacks
+):
+    from tracker.roster.services import roster_import
+
+    params = start(client, sso)
+    client.get(approve(sso, params, email="fresh.face@example.com"))
+    newcomer = get_user_model().objects.get(email="fresh.face@example.com")
+    assert client.get("/learner/").content.decode().count("not enrolled in a cohort yet") == 1
+
+    # Staff import a roster naming that address: the same account is enrolled, no second one.
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import(
+            actor=world.person("sam"),
+            cohort=world.cohort,
+            content=b"email,first_name,last_name\nFresh.Face@example.com,Fresh,Face\n",
+        )
+    assert get_user_model().objects.filter(email__iexact="fresh.face@example.com").count() == 1
+    client.post("/logout/")
+    params = start(client, sso)
+    assert client.get(approve(sso, params, email="fresh.face@example.com")).status_code == 302
+    assert signed_in_user_id(client) == str(newcomer.pk)
+    page = client.get("/learner/")
+    assert page.status_code == 200
+    assert "not enrolled in a cohort yet" not in page.content.decode()
