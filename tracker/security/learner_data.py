@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
@@ -261,6 +263,9 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         counts["others_notifications"] = _scrub_mentions(user.pk, identifiers)
 
         Token.objects.filter(user_id=user.pk).delete()
+        # Provider links keep the provider's copy of the name and address (single sign-on).
+        SocialAccount.objects.filter(user_id=user.pk).delete()
+        EmailAddress.objects.filter(user_id=user.pk).delete()
         UserPreferences.objects.filter(user_id=user.pk).update(
             email_reminders=False,
             quiet_hours_start=None,
