@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.tracker.test_reminders_fixtures import eager_celery_fixture  # noqa: F401
+from tracker import tasks  # noqa: F401  (registers the tasks eager Celery runs)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 SNIPPET_MARK = "<!-- webhook-verify-snippet"

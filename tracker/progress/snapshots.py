@@ -453,6 +453,10 @@ def report_texts(rows: list[dict[str, Any]], *, scope: Any = None) -> dict[int, 
     return texts
 
 
+class PaceChangeNotRecorded(Exception):
+    """A receiver of ``pace_changed`` failed; the rows of that store are not stored."""
+
+
 def _pace_change(row: dict[str, Any], data: str, token: str, day: Any) -> dict[str, Any] | None:
     """What ``pace_changed`` says when the newly computed ``data`` has another pace than the
     row held (None when it had none yet or the pace is the same)."""
@@ -537,6 +541,12 @@ def _store(
                     cursor.execute(sql, update)
                     stored = cursor.rowcount == 1
                 if stored:
-                    pace_changed.send(sender=ProgressSnapshot, **change)
-    except DatabaseError:
+                    for receiver, result in pace_changed.send_robust(
+                        sender=ProgressSnapshot, **change
+                    ):
+                        if isinstance(result, Exception):
+                            # The change must be told with the row that shows it, or not at
+                            # all: the row stays stale and the next reader tells it again.
+                            raise PaceChangeNotRecorded(f"{receiver!r}: {result!r}") from result
+    except (DatabaseError, PaceChangeNotRecorded):
         logger.warning("Progress snapshots not stored; they are computed again", exc_info=True)

@@ -37,5 +37,5 @@ def on_event_recorded(sender: Any, event: Any, **kwargs: Any) -> None:
 
 
 @receiver(pace_changed, dispatch_uid="tracker.webhooks.pace_changed")
-def on_pace_changed(sender: Any, **kwargs: Any) -> None:
+def on_pace_changed(sender: Any, signal: Any = None, **kwargs: Any) -> None:
     events.pace_changed(**kwargs)
