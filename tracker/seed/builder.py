@@ -47,6 +47,7 @@ from .histories import (
 )
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
+from .webhooks import seed_webhooks
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
 COHORT_TIMEZONE = "Europe/Berlin"
@@ -111,6 +112,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
+        seed_webhooks(staff=staff, cohort=cohort)
         _sync_passwords(password, password_hash)
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
