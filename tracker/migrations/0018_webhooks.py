@@ -9,37 +9,45 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-SWEEP = (
-    "Webhook retry sweep",
-    "tracker.tasks.sweep_webhooks",
-    60,
-    "Publishes due webhook messages no task carries: broker outages, dead workers.",
-)
+# Added to the periodic schedule like the list of ``0010_periodic_schedule`` (same shape:
+# name, task, every (seconds), description).
+SCHEDULE = [
+    (
+        "Webhook retry sweep",
+        "tracker.tasks.sweep_webhooks",
+        {"every": 60},
+        "Publishes due webhook messages no task carries: broker outages, dead workers.",
+    ),
+]
 
 
-def create_sweep(apps, schema_editor):
+def create_schedule(apps, schema_editor):
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    name, task, every, description = SWEEP
-    if PeriodicTask.objects.filter(name=name).exists():
-        return
-    interval, _ = IntervalSchedule.objects.get_or_create(every=every, period="seconds")
-    PeriodicTask.objects.create(
-        name=name,
-        task=task,
-        description=description,
-        enabled=True,
-        interval=interval,
-        expire_seconds=every,
-    )
-    from django.utils import timezone
+    created = False
+    for name, task, when, description in SCHEDULE:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        interval, _ = IntervalSchedule.objects.get_or_create(every=when["every"], period="seconds")
+        PeriodicTask.objects.create(
+            name=name,
+            task=task,
+            description=description,
+            enabled=True,
+            interval=interval,
+            expire_seconds=when["every"],
+        )
+        created = True
+    if created:
+        from django.utils import timezone
 
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+        PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
-def remove_sweep(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=SWEEP[0]).delete()
+def remove_schedule(apps, schema_editor):
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTask.objects.filter(name__in=[name for name, *_ in SCHEDULE]).delete()
 
 
 class Migration(migrations.Migration):
@@ -133,5 +141,5 @@ class Migration(migrations.Migration):
             model_name='webhookdelivery',
             index=models.Index(fields=['endpoint', '-created_at'], name='tracker_web_endpoin_eef0c3_idx'),
         ),
-        migrations.RunPython(create_sweep, remove_sweep),
+        migrations.RunPython(create_schedule, remove_schedule),
     ]
