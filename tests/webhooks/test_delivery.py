@@ -10,9 +10,17 @@ import pytest
 from rest_framework.test import APIClient
 
 from learners.services import submission_create
+from mentors.services import review_create
 from tracker import jobs, tasks
-from tracker.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
-from tracker.webhooks import sending
+from tracker.models import (
+    ProgressSnapshot,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
+from tracker.progress import snapshots
+from tracker.webhooks import events, sending
 from tracker.webhooks.services import webhook_endpoint_create
 
 pytestmark = pytest.mark.usefixtures("eager_celery")
@@ -237,3 +245,53 @@ def test_the_docs_snippet_refuses_a_tampered_or_stale_delivery(
     assert not verify("whsec_another-secret-entirely", header, received.body)
     clock.shift(dt.timedelta(minutes=10))
     assert not verify(receiver.secret, header, received.body)
+
+
+def test_a_message_for_an_endpoint_switched_off_meanwhile_is_not_sent(
+    world, clock, receiver, django_capture_on_commit_callbacks
+):
+    receiver.script = [500]
+    endpoint = register(world, receiver)
+    submit_capstone(world, django_capture_on_commit_callbacks)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+    message = WebhookMessage.objects.get(endpoint=endpoint)
+    assert attempt_again(clock, message) == "failed"
+    assert len(receiver.received) == 1
+    last = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-attempt").first()
+    assert last.error == "The endpoint was switched off." and last.status_code is None
+
+
+def test_a_failing_pace_receiver_leaves_the_row_stale_and_the_read_answers(
+    world, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    webhook_endpoint_create(
+        actor=world.staff, url="https://93.184.215.14/pace", events=["learner.pace_changed"]
+    )
+    enrollment = world.other_enrollment
+    before = snapshots.progress_of([enrollment.pk])[enrollment.pk]
+    submission = submission_create(
+        actor=world.other_learner,
+        enrollment=enrollment,
+        assignment=world.project,
+        url="https://github.com/otto-other/linear-regression",
+    )
+
+    def broken(**kwargs):
+        raise RuntimeError("the outbox is unwell")
+
+    monkeypatch.setattr(events, "pace_changed", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_create(
+            actor=world.other_mentor.user, submission=submission, verdict="approved", feedback="Ok"
+        )
+    # The reader still gets the right answer; the row stays stale, no event was recorded.
+    after = snapshots.progress_of([enrollment.pk])[enrollment.pk]
+    assert after.pace != before.pace
+    snapshot = ProgressSnapshot.objects.get(enrollment=enrollment)
+    assert snapshot.computed != snapshot.token
+    assert not WebhookEvent.objects.filter(type="learner.pace_changed").exists()
+    monkeypatch.undo()
+    # The next reader stores the row and tells the change.
+    snapshots.progress_of([enrollment.pk])
+    event = WebhookEvent.objects.get(type="learner.pace_changed")
+    assert (event.data["old_pace"], event.data["new_pace"]) == (before.pace, after.pace)

@@ -162,6 +162,8 @@ def deliver(message_id: int) -> str:
     error = ""
     began = time.monotonic()
     if not endpoint.active:
+        # Staff switched it off to stop the traffic: not sent, not retried ("send again"
+        # once it is on).
         error = "The endpoint was switched off."
     else:
         body = body_for(endpoint, event)
@@ -185,7 +187,9 @@ def deliver(message_id: int) -> str:
     ok = status_code is not None and 200 <= status_code < 300
     if status_code is not None and not ok:
         error = f"HTTP {status_code}"
-    return _record(message, attempt, status_code, ok, latency_ms, excerpt, error)
+    return _record(
+        message, attempt, status_code, ok, latency_ms, excerpt, error, give_up=not endpoint.active
+    )
 
 
 def _record(
@@ -196,6 +200,8 @@ def _record(
     latency_ms: int,
     excerpt: str,
     error: str,
+    *,
+    give_up: bool = False,
 ) -> str:
     now = clock.now()
     with transaction.atomic():
@@ -219,7 +225,7 @@ def _record(
             locked.state = WebhookMessage.State.DELIVERED
             locked.delivered_at = now
             outcome = "delivered"
-        elif now + backoff(attempt) > locked.window_started_at + window:
+        elif give_up or now + backoff(attempt) > locked.window_started_at + window:
             locked.state = WebhookMessage.State.FAILED
             outcome = "failed"
         else:
