@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from curriculum.kernel.access import IsStaff
 from tracker.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
@@ -38,14 +39,26 @@ def webhook_deliveries(*, fetched_by: Any, endpoint_id: int) -> QuerySet[Webhook
 
 
 def webhooks_page(*, fetched_by: Any) -> list[dict[str, Any]]:
-    """The staff page: each endpoint with its latest attempts."""
+    """The staff page: each endpoint with its latest ``LOG_LENGTH`` attempts (two queries,
+    however many endpoints)."""
     endpoints = list(webhook_endpoints(fetched_by=fetched_by))
+    latest = (
+        WebhookDelivery.objects.filter(endpoint_id__in=[endpoint.pk for endpoint in endpoints])
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("endpoint_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=LOG_LENGTH)
+        .select_related("message__event")
+        .order_by("endpoint_id", "-created_at", "-id")
+    )
+    by_endpoint: dict[int, list[WebhookDelivery]] = {}
+    for delivery in latest:
+        by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
     return [
-        {
-            "endpoint": endpoint,
-            "deliveries": list(
-                webhook_deliveries(fetched_by=fetched_by, endpoint_id=endpoint.pk)[:LOG_LENGTH]
-            ),
-        }
+        {"endpoint": endpoint, "deliveries": by_endpoint.get(endpoint.pk, [])}
         for endpoint in endpoints
     ]
