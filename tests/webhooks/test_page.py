@@ -73,6 +73,16 @@ def test_a_refused_address_is_an_error_in_place_and_keeps_what_was_typed(
     assert "private address" in error.group(1)
     assert re.search(r'<input[^>]*name="events"[^>]*value="help.requested"[^>]*checked', body)
     assert not WebhookEndpoint.objects.filter(url="http://10.0.0.7/hook").exists()
+    short = staff_client.post(
+        "/staff/webhooks/",
+        {
+            "url": "https://93.184.215.14/x",
+            "events": ["review.saved"],
+            "format": "json",
+            "secret": "too-short",
+        },
+    ).content.decode()
+    assert 'id="id_secret_error"' in short and 'value="too-short"' in short
     empty = staff_client.post(
         "/staff/webhooks/", {"url": "https://93.184.215.14/x", "format": "json"}
     )

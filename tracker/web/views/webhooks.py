@@ -45,6 +45,12 @@ class WebhookEndpointForm(forms.Form):
         initial=WebhookEndpoint.Format.JSON,
     )
     description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
+    secret = forms.CharField(
+        label=gettext_lazy("Secret (leave empty to have one made)"),
+        max_length=128,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 def _page(request: HttpRequest, *, form=None, created=None) -> HttpResponse:
