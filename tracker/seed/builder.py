@@ -49,6 +49,7 @@ from .histories import (
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 from .sso import ensure_sso_newcomer
+from .webhooks import seed_webhooks
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
 COHORT_TIMEZONE = "Europe/Berlin"
@@ -116,6 +117,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         seed_graduation(
             program=program, staff=staff, password_hash=password_hash, past_cohort=PAST_COHORT_NAME
         )
+        seed_webhooks(staff=staff, cohort=cohort)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         # bulk_create writes past the services: every stored progress row is outdated at once.
