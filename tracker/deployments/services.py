@@ -148,7 +148,8 @@ def capstone_check_all() -> int:
 @transaction.atomic
 def prediction_examples_set(*, actor: Any, enrollment: Enrollment, examples: Any) -> Enrollment:
     """Replace the extra examples the learner's capstone is checked with: their active mentor
-    or staff. Names may not repeat the contract's own examples' names."""
+    or staff. Names may not repeat the contract's own examples' names. They are sent after the
+    contract's own, once the final milestone has a contract."""
     if not ENROLLMENT_RULE.can_read(actor, enrollment):
         raise PermissionDenied(_("You may not change this learner's examples."))
     if not (is_staff(actor) or OfEnrollment("", learner=False).check(actor, enrollment)):
@@ -160,11 +161,8 @@ def prediction_examples_set(*, actor: Any, enrollment: Enrollment, examples: Any
         if final_id
         else None
     )
-    if not contract:
-        raise ValidationError(
-            {"examples": [_("The program's capstone has no prediction contract yet.")]}
-        )
-    taken = {example["name"] for example in contract.get("examples", [])}
+    # Examples may be added before the program has a contract: they are sent once it has one.
+    taken = {example.get("name") for example in (contract or {}).get("examples", [])}
     errors = examples_errors(examples, "", taken=taken)
     if errors:
         raise ValidationError({"examples": errors})
