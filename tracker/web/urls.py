@@ -8,6 +8,7 @@ from django.urls import path, re_path
 from tracker.web.forms import SignInForm
 from tracker.web.views import (
     calendar,
+    capstone,
     common,
     learner,
     links,
@@ -94,6 +95,13 @@ urlpatterns = [
         staff.enrollment_status,
         name="enrollment_status",
     ),
+    path(
+        "staff/cohorts/<int:pk>/capstones/",
+        capstone.cohort_capstones_page,
+        name="cohort_capstones",
+    ),
+    # The capstone's live-model check (learner, their mentor, staff; POST: check now).
+    path("capstone/<int:pk>/", capstone.capstone_check, name="capstone_check"),
     path("staff/programs/", staff.programs, name="staff_programs"),
     path(
         "staff/programs/<int:pk>/insights/",
