@@ -28,6 +28,7 @@ from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
 
+from .capstones import seed_capstones
 from .curriculum import CAPSTONE_MODULE, ensure_program
 from .histories import (
     DAY,
@@ -111,6 +112,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
+        seed_capstones(program)
         _sync_passwords(password, password_hash)
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
