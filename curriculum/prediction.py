@@ -220,7 +220,11 @@ def schema_errors_of(schema: Any) -> list[str]:
             % {"max_schema_bytes": MAX_SCHEMA_BYTES}
         ]
     try:
-        Draft202012Validator.check_schema(schema)
+        # The format checker makes a bad ``pattern`` (format ``regex``) a schema error here,
+        # not a crash when an answer is validated.
+        Draft202012Validator.check_schema(
+            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
     except SchemaError as error:
         place = "/".join(str(part) for part in error.absolute_path)
         return [

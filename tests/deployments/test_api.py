@@ -49,6 +49,7 @@ def test_staff_set_the_contract_and_everyone_reads_it(world):
         (contract(examples=[]), "at least one example"),
         (contract(response_schema={"type": "nonsense"}), "/response_schema/type"),
         (contract(response_schema={"minimum": "ten"}), "/response_schema/minimum"),
+        (contract(response_schema={"pattern": "(["}), "/response_schema/pattern"),
         (
             contract(examples=[{"name": "a", "request": {}, "expect": {"pointer": "label"}}]),
             "/examples/0/expect/pointer",

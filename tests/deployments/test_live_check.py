@@ -172,3 +172,16 @@ def test_the_check_task_records_and_reports(capstone, allow_private):
     result = tasks.check_deployment.apply(args=[capstone.pk]).get()
     assert result == {"ok": True, "status_code": 200, "error": "", "examples": 3}
     assert DeploymentCheck.objects.filter(submission=capstone).count() == 1
+
+
+def test_a_schema_that_cannot_be_applied_is_a_recorded_failure_not_a_crash(
+    world, capstone, model_server, allow_private
+):
+    from curriculum.models import Assignment
+
+    broken = {**world.final.prediction_contract, "response_schema": {"$ref": "#/$defs/none"}}
+    Assignment.objects.filter(pk=world.final.pk).update(prediction_contract=broken)
+    check = deployments.deployment_check_run(submission_id=capstone.pk)
+    assert check.ok is False
+    assert "cannot be applied" in check.examples[0]["error"]
+    assert check.examples[0]["schema_errors"] == [""]

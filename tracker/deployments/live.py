@@ -133,7 +133,17 @@ def run_example(
         except ValueError:
             problems.append(_("The answer is not JSON."))
     if parsed:
-        for pointer, message in response_schema_errors(schema, document):
+        try:
+            violations = response_schema_errors(schema, document)
+        except Exception as exc:  # an unresolvable $ref is the contract's fault, not a crash
+            violations = [
+                (
+                    "",
+                    _("the response schema cannot be applied (%(error)s).")
+                    % {"error": exc.__class__.__name__},
+                )
+            ]
+        for pointer, message in violations:
             if pointer not in result.schema_errors:
                 result.schema_errors.append(pointer)
             problems.append(
