@@ -102,6 +102,7 @@ urlpatterns = [
     ),
     # The capstone's live-model check (learner, their mentor, staff; POST: check now).
     path("capstone/<int:pk>/", capstone.capstone_check, name="capstone_check"),
+    path("capstone/<int:pk>/examples/", capstone.capstone_examples, name="capstone_examples"),
     path("staff/programs/", staff.programs, name="staff_programs"),
     path(
         "staff/programs/<int:pk>/insights/",

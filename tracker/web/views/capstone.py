@@ -5,21 +5,31 @@ limit (``deployment_check`` per caller)."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from curriculum.kernel.forms import service_errors
 from curriculum.kernel.names import display_name
 from curriculum.selectors import cohort_list
+from learners.rules import OfEnrollment
 from learners.selectors import submission_list
-from tracker.deployments import cohort_capstones, deployment_check_request, live_check
+from tracker.deployments import (
+    cohort_capstones,
+    deployment_check_request,
+    live_check,
+    prediction_examples_set,
+)
 from tracker.deployments.selectors import STATES
 from tracker.security.ratelimit import DEPLOYMENT_CHECK, hit, wait_text
+from tracker.web.capstone_forms import PredictionExamplesForm
 from tracker.web.charts import uptime_latency
 from tracker.web.views.common import page, role_required, safe_next
 
@@ -41,14 +51,58 @@ def live_context(*, fetched_by, submission, return_to: str = "") -> dict:
     }
 
 
-@login_required
-def capstone_check(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_object_or_404(
+def _may_add_examples(user, submission) -> bool:
+    """The learner's current mentor and staff edit the extra examples (the service decides;
+    this only hides a form that could not succeed)."""
+    return user.is_staff or OfEnrollment("", learner=False).check(user, submission.enrollment)
+
+
+def _examples_form(submission, data=None) -> PredictionExamplesForm:
+    current = submission.enrollment.prediction_examples or []
+    initial = {"examples": json.dumps(current, indent=2, ensure_ascii=False) if current else ""}
+    return PredictionExamplesForm(data, initial=initial)
+
+
+def _deployed_submission(request: HttpRequest, pk: int):
+    return get_object_or_404(
         submission_list(fetched_by=request.user)
         .exclude(deployment_url="")
         .select_related("assignment", "enrollment", "enrollment__learner"),
         pk=pk,
     )
+
+
+def _page(request: HttpRequest, submission, *, examples_form=None, status: int = 200):
+    context = live_context(fetched_by=request.user, submission=submission)
+    if _may_add_examples(request.user, submission):
+        context["examples_form"] = examples_form or _examples_form(submission)
+    return page(request, "web/capstone_check.html", context, status=status)
+
+
+@login_required
+def capstone_examples(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mentor (or staff) replaces the learner's extra examples; errors shown in place."""
+    submission = _deployed_submission(request, pk)
+    if request.method != "POST":
+        return redirect("capstone_check", pk=submission.pk)
+    if not _may_add_examples(request.user, submission):
+        raise PermissionDenied(_("Only the learner's mentor or staff add examples."))
+    form = _examples_form(submission, request.POST)
+    if form.is_valid():
+        with service_errors(form, _("You may not change this learner's examples.")):
+            prediction_examples_set(
+                actor=request.user,
+                enrollment=submission.enrollment,
+                examples=form.cleaned_data["examples"],
+            )
+            messages.success(request, _("The extra examples are saved."))
+            return redirect(reverse("capstone_check", args=[submission.pk]) + "#examples")
+    return _page(request, submission, examples_form=form, status=400)
+
+
+@login_required
+def capstone_check(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _deployed_submission(request, pk)
     here = reverse("capstone_check", args=[submission.pk])
     if request.method == "POST":
         wait = hit(DEPLOYMENT_CHECK, f"user:{request.user.pk}")
@@ -70,11 +124,7 @@ def capstone_check(request: HttpRequest, pk: int) -> HttpResponse:
                     else _("The check could not be queued now; the scheduled check will run it."),
                 )
         return redirect(safe_next(request, here))
-    return page(
-        request,
-        "web/capstone_check.html",
-        live_context(fetched_by=request.user, submission=submission),
-    )
+    return _page(request, submission)
 
 
 @role_required("staff")
