@@ -11,6 +11,8 @@ where ``p = sigmoid(1.5 x1 - 2.0 x2 + 0.25)``. ``server.mode`` picks how it beha
 - ``slow``: the correct answer after ``server.delay`` seconds;
 - ``not_json``: an HTML error page with status 200;
 - ``down``: use ``server.stop()``; nothing listens on the port any more.
+
+``server.redirects[path] = location`` answers ``path`` with a 307 to ``location``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ class ModelHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         self.server.requests.append((self.command, self.path, raw))
+        if self.path in self.server.redirects:
+            self.send_response(307)
+            self.send_header("Location", self.server.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if self.path != "/api/predict":
             return self._answer(404, b'{"detail": "not found"}')
         try:
@@ -76,6 +84,7 @@ class ModelServer(http.server.ThreadingHTTPServer):
         self.mode = "correct"
         self.delay = 0.0
         self.requests: list[tuple[str, str, bytes]] = []
+        self.redirects: dict[str, str] = {}  # path → Location of a 307
         self.port = self.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}/api"
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)

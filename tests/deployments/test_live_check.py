@@ -185,3 +185,25 @@ def test_a_schema_that_cannot_be_applied_is_a_recorded_failure_not_a_crash(
     assert check.ok is False
     assert "cannot be applied" in check.examples[0]["error"]
     assert check.examples[0]["schema_errors"] == [""]
+
+
+def test_a_redirect_is_followed_with_the_same_method_and_body_but_never_inward(
+    world, capstone, model_server, allow_private
+):
+    from curriculum.models import Assignment
+
+    moved = {**world.final.prediction_contract, "path": "/moved"}
+    Assignment.objects.filter(pk=world.final.pk).update(prediction_contract=moved)
+    model_server.redirects = {"/api/moved": "/api/predict"}
+    check = deployments.deployment_check_run(submission_id=capstone.pk)
+    assert check.ok is True, check.error
+    assert model_server.requests[:2] == [
+        ("POST", "/api/moved", b'{"features": [3.0, 0.0]}'),
+        ("POST", "/api/predict", b'{"features": [3.0, 0.0]}'),
+    ]
+    model_server.requests.clear()
+    model_server.redirects = {"/api/moved": "http://169.254.169.254/latest/meta-data/"}
+    check = deployments.deployment_check_run(submission_id=capstone.pk)
+    assert check.ok is False
+    assert all("metadata" in example["error"] for example in check.examples)
+    assert [path for _method, path, _body in model_server.requests] == ["/api/moved"] * 3
