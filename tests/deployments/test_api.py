@@ -221,3 +221,27 @@ def test_passing_means_every_example_passed(world, deployed):
     passing = deployments.latest_passing_check(world.enrollment)
     assert passing is not None and passing.ok and passing.checked_at < later.checked_at
     assert deployments.latest_passing_check(world.other_enrollment) is None
+
+
+def test_export_carries_and_erasure_removes_the_examples(world, deployed):
+    from tracker.security.learner_data import learner_erase, learner_export
+
+    extra = [{"name": "edge", "request": {"features": [0, 0]}, "expect": None}]
+    Enrollment.objects.filter(pk=world.enrollment.pk).update(prediction_examples=extra)
+    result = [{"name": "edge", "ok": True, "response": '{"label": 1}'}]
+    DeploymentCheck.objects.create(
+        submission=deployed, checked_at=deployed.submitted_at, ok=True, examples=result
+    )
+    exported = learner_export(actor=world.staff, user=world.learner)
+    (lena,) = [e for e in exported["enrollments"] if e["id"] == world.enrollment.pk]
+    assert lena["prediction_examples"] == extra
+    assert any(
+        check["examples"] == result
+        for submission in exported["submissions"]
+        for check in submission["deployment_checks"]
+    )
+    learner_erase(actor=world.staff, user=world.learner)
+    assert Enrollment.objects.get(pk=world.enrollment.pk).prediction_examples == []
+    assert not DeploymentCheck.objects.filter(submission=deployed).exclude(examples=[]).exists()
+    history = Enrollment.history.model.objects.filter(id=world.enrollment.pk)
+    assert all(row.prediction_examples == [] for row in history)
