@@ -127,9 +127,11 @@ def _check(submission_id: int, at: dt.datetime, step: int, *, failing_now: bool)
     )
 
 
-def seed_capstones(program: Program) -> int:
-    """Set the contract on the program's final milestone and store check histories for its
-    deployed capstones; the number of checks written."""
+def seed_capstones(program: Program, *, cohort_name: str) -> int:
+    """Set the contract on the program's final milestone and store check histories for the
+    deployed capstones of the cohort ``cohort_name`` (the finished one: the other cohorts'
+    checks tell their own story, e.g. the graduation checklist's states); the number of checks
+    written."""
     final_id = Assignment.final_milestone_id(program.pk)
     if final_id is None:
         return 0
@@ -139,7 +141,7 @@ def seed_capstones(program: Program) -> int:
     now = clock.now()
     rows = []
     deployed = (
-        Submission.objects.filter(assignment_id=final_id)
+        Submission.objects.filter(assignment_id=final_id, enrollment__cohort__name=cohort_name)
         .exclude(deployment_url="")
         .order_by("enrollment_id", "-version")
     )

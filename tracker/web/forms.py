@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
@@ -316,6 +317,21 @@ class EnrollmentStatusForm(forms.Form):
         ]
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Graduating while the checklist is not met (tracker.graduation.enrollment_graduate).
+    override_reason = forms.CharField(
+        label=_("Reason to graduate although the checklist is not met"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CertificateRevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the certificate revoked?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 # Region/City names, the ones people recognise; legacy aliases ("EST", "Japan") are left out

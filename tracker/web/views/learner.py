@@ -31,7 +31,6 @@ from learners.services import (
 )
 from mentors.roles import role_of
 from tracker.dashboards import learner_dashboard, learner_standing
-from tracker.deployments import latest_check, latest_deployed_capstone
 from tracker.web.charts import Bar, standing
 from tracker.web.forms import HelpRequestForm, ProgressLogForm, SubmissionForm
 from tracker.web.views.common import page
@@ -93,9 +92,6 @@ def _render_dashboard(
         or SubmissionForm(enrollment=enrollment, detail=context["detail"]),
         "help_form": help_form or HelpRequestForm(),
     }
-    capstone = latest_deployed_capstone(fetched_by=request.user, enrollment=enrollment)
-    if capstone is not None:
-        context |= {"capstone": capstone, "capstone_check": latest_check(enrollment)}
     return page(request, "web/learner_home.html", context)
 
 

@@ -17,6 +17,7 @@ from learners.services import help_request_answer
 from mentors.selectors import review_page, session_enrollments, session_list
 from mentors.services import review_create, session_create, session_update
 from tracker.dashboards import mentor_dashboard
+from tracker.graduation import graduation_panel
 from tracker.web.charts import standing
 from tracker.web.forms import HelpAnswerForm, ReviewForm, SessionLogForm, SessionScheduleForm
 from tracker.web.views.capstone import live_context
@@ -80,7 +81,9 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
         context |= live_context(
             fetched_by=user, submission=submission, return_to=request.get_full_path()
         )
-    return page(request, "web/review.html", {**context, "form": form})
+    # The learner's graduation checklist and capstone status beside the review.
+    graduation = graduation_panel(fetched_by=user, enrollment=submission.enrollment)
+    return page(request, "web/review.html", {**context, "form": form, **graduation})
 
 
 def _apply_review_errors(form: ReviewForm, error: ValidationError) -> None:
