@@ -470,6 +470,45 @@ OPERATIONS = [
         # The world's endpoint is switched off: staff are told to switch it on first.
         STAFF_ONLY(400),
     ),
+    # --- capstone live-model check (issue 15) ---
+    (
+        "assignment-prediction-contract",
+        "patch",
+        lambda w: f"/api/v1/assignments/{w.final.pk}/",
+        lambda w: {
+            "prediction_contract": {
+                "method": "POST",
+                "path": "/predict",
+                "examples": [{"name": "one", "request": {"x": 1}, "expect": None}],
+                "response_schema": {"type": "object"},
+                "latency_budget_ms": 500,
+            }
+        },
+        (401, 403, 403, 403, 403, 200),
+    ),
+    (
+        # Lena's "NumPy drills" has no deployment: in scope the answer is the 400 of the body
+        # check (tests/deployments/test_check_now.py shows the 202 of a deployed capstone).
+        "submission-check",
+        "post",
+        lambda w: f"/api/v1/submissions/{w.submission.pk}/check/",
+        None,
+        (401, 400, 404, 400, 404, 400),
+    ),
+    (
+        "enrollment-prediction-examples",
+        "get",
+        lambda w: f"/api/v1/enrollments/{w.enrollment.pk}/prediction-examples/",
+        None,
+        (401, 200, 404, 200, 404, 200),
+    ),
+    (
+        "enrollment-prediction-examples-set",
+        "put",
+        lambda w: f"/api/v1/enrollments/{w.enrollment.pk}/prediction-examples/",
+        lambda w: {"examples": [{"name": "extra", "request": {"x": 2}, "expect": None}]},
+        (401, 403, 404, 200, 404, 200),
+    ),
 ]
 
 CASES = [

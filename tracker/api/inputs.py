@@ -102,6 +102,20 @@ class AssignmentInput(serializers.Serializer):
     rubric = RubricCriterionInput(many=True, required=False, max_length=50)
 
 
+class PredictionContractInput(serializers.Serializer):
+    prediction_contract = serializers.JSONField(
+        allow_null=True,
+        help_text="{method, path, examples: [{name, request, expect}], response_schema, "
+        "latency_budget_ms}, or null to remove it (docs/API.md).",
+    )
+
+
+class PredictionExamplesInput(serializers.Serializer):
+    examples = serializers.JSONField(
+        help_text="Examples in the contract's shape: [{name, request, expect}] (docs/API.md)."
+    )
+
+
 class CohortInput(serializers.Serializer):
     program = program_ref()
     name = StrictCharField(max_length=200)

@@ -107,7 +107,9 @@ def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
             "preferences": _row(preferences, preference_fields) if preferences else None,
             "enrollments": [
                 {
-                    **_row(e, "id status enrolled_at status_changed_at paused_days"),
+                    **_row(
+                        e, "id status enrolled_at status_changed_at paused_days prediction_examples"
+                    ),
                     "cohort": {
                         "id": e.cohort_id,
                         "name": e.cohort.name,
@@ -190,7 +192,7 @@ def _submission(submission: Submission) -> dict[str, Any]:
             else None
         ),
         "deployment_checks": [
-            _row(c, "checked_at status_code ok latency_ms error")
+            _row(c, "checked_at status_code ok latency_ms error examples")
             for c in submission.deployment_checks.all()
         ],
     }
@@ -239,7 +241,12 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
             "help_requests": _blank(HelpRequest.objects.filter(theirs), ("message", "answer")),
         }
         DeploymentCheck.objects.filter(submission__enrollment_id__in=enrollment_ids).update(
-            error=""
+            error="", examples=[]
+        )
+        # The mentor's extra examples for the capstone (and their audit copies) go too.
+        Enrollment.objects.filter(pk__in=enrollment_ids).update(prediction_examples=[])
+        Enrollment.history.model.objects.filter(id__in=enrollment_ids).update(
+            prediction_examples=[]
         )
         # A certificate's public page must not name an erased learner: its facts are blanked
         # and a valid one is revoked (issue 15).

@@ -28,6 +28,7 @@ from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
 
+from .capstones import seed_capstones
 from .curriculum import CAPSTONE_MODULE, ensure_program
 from .graduation import seed_graduation
 from .histories import (
@@ -118,6 +119,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
             program=program, staff=staff, password_hash=password_hash, past_cohort=PAST_COHORT_NAME
         )
         seed_webhooks(staff=staff, cohort=cohort)
+        seed_capstones(program, cohort_name=PAST_COHORT_NAME)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         # bulk_create writes past the services: every stored progress row is outdated at once.

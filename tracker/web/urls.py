@@ -8,6 +8,7 @@ from django.urls import path, re_path
 from tracker.web.forms import SignInForm
 from tracker.web.views import (
     calendar,
+    capstone,
     common,
     graduation,
     learner,
@@ -114,6 +115,14 @@ urlpatterns = [
         staff.certificate_revoke_view,
         name="certificate_revoke",
     ),
+    path(
+        "staff/cohorts/<int:pk>/capstones/",
+        capstone.cohort_capstones_page,
+        name="cohort_capstones",
+    ),
+    # The capstone's live-model check (learner, their mentor, staff; POST: check now).
+    path("capstone/<int:pk>/", capstone.capstone_check, name="capstone_check"),
+    path("capstone/<int:pk>/examples/", capstone.capstone_examples, name="capstone_examples"),
     path("staff/programs/", staff.programs, name="staff_programs"),
     path("staff/webhooks/", webhooks.webhooks, name="staff_webhooks"),
     path("staff/webhooks/<int:pk>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
