@@ -40,7 +40,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0013_progress_snapshot_csv_line"),
+        ("tracker", "0018_webhooks"),
         ("learners", "0003_deployment_check_examples"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
