@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.dates import EARLIEST_DATE, LATEST_DATE, in_accepted_span
@@ -19,7 +20,7 @@ from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
-from tracker.models import Notification
+from tracker.models import Notification, Theme
 
 # What the page inputs send (``type="date"``, ``"time"``, ``"datetime-local"``, ``"number"``),
 # in ASCII digits only. Django's parsers take any script's digits (Arabic-Indic ones too) and
@@ -373,6 +374,23 @@ class PreferencesForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="Emails due in this window wait until it ends. Leave both empty for none.",
     )
+    theme = forms.ChoiceField(
+        label=_("Colours"),
+        choices=Theme.choices,
+        initial=Theme.AUTO,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_theme(self) -> str | None:
+        # Not posted (an older form): the theme stays as it is.
+        return self.cleaned_data.get("theme") or None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("theme") is None:
+            cleaned.pop("theme", None)
+        return cleaned
 
     def __init__(self, *args, current_timezone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
