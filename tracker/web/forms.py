@@ -159,6 +159,11 @@ class FinalMilestoneSelect(forms.Select):
         return option
 
 
+# A text input with the phone's URL keyboard: an <input type="url"> shown again with what was
+# typed after an error ("not a link") would be invalid HTML.
+URL_INPUT = forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"})
+
+
 class SubmissionForm(forms.Form):
     assignment = forms.ModelChoiceField(
         queryset=Assignment.objects.none(), label="Assignment", widget=FinalMilestoneSelect
@@ -167,19 +172,22 @@ class SubmissionForm(forms.Form):
         label="Link to your work",
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,
         help_text="A repository, notebook or document (http or https).",
     )
     note = forms.CharField(
         label="Note for your mentor",
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        # The learner's home also holds the log form's note (id_note).
+        widget=forms.Textarea(attrs={"rows": 2, "id": "id_submission_note"}),
     )
     deployment_url = forms.URLField(
         label="Deployment URL",
         required=False,
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,
         help_text="Final capstone milestone only: where your deployed project answers.",
     )
 
