@@ -178,7 +178,10 @@ def test_matrix_scrolls_on_its_own_with_the_learner_column_fixed(guarded_page, l
     sign_in(page, live_server.url, "sam", PASSWORD)
     page.goto(live_server.url + f"/staff/cohorts/{world.cohort.pk}/")
     page.wait_for_load_state("load")
-    region = page.get_by_role("region", name="Learners × assignments (scrolls sideways)")
+    region = page.get_by_role(
+        "region",
+        name="Learners \N{MULTIPLICATION SIGN} assignments (scrolls sideways)",
+    )
     expect(region).to_have_attribute("tabindex", "0")
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
