@@ -27,6 +27,7 @@ from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.seed.morning import ensure_missed_session_this_week
 
 from .curriculum import CAPSTONE_MODULE, ensure_program
 from .histories import (
@@ -111,6 +112,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
+        ensure_missed_session_this_week(cohort)  # the staff home's column (tracker/seed/morning)
         _sync_passwords(password, password_hash)
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
