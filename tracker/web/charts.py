@@ -207,7 +207,7 @@ def pace_distribution(paces: Iterable[str], *, width: int = 320, bar_h: int = 26
 
 
 CELL_MARKS = {"approved": "✓", "changes_requested": "!", "submitted": "•"}
-OVERDUE_MARK = "⏰"
+OVERDUE_MARK = "⚠"  # U+26A0: in the common fonts (an alarm clock emoji is not)
 CELL_TEXT = {
     "not_started": _("not started"),
     "submitted": _("submitted"),
