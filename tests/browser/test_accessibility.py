@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.tokens import default_token_generator
+from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
@@ -184,6 +185,21 @@ FORM_ACTIONS: list[tuple[str, str, Callable, Callable]] = [
 ]
 
 
+# Pages rendered without a request (no view reaches them on purpose in a test): served to the
+# browser as they are rendered, at an address of the live server so the stylesheet loads.
+RENDERED: list[tuple[str, str, dict]] = [
+    ("server error", "500.html", {}),
+    ("database unavailable", "security/database_unavailable.html", {"retry_after": 30}),
+]
+
+
+def serve(html: str) -> Callable:
+    def handler(route) -> None:
+        route.fulfill(body=html, content_type="text/html")
+
+    return handler
+
+
 @pytest.fixture
 def world_history() -> bool:
     return True  # a submission waiting for review, a session, a help request
@@ -297,6 +313,15 @@ def test_every_page_for_every_role(guarded_page, live_server, world, tmp_path, l
             checker.check(label)
         if role != "anonymous":
             sign_out(page)
+    for name, template, context in RENDERED:
+        html = render_to_string(template, context)
+        address = f"{base}/__rendered/{template}"
+        page.route(address, serve(html))
+        page.goto(address)
+        page.wait_for_load_state()
+        label = f"{language} anonymous: {name}"
+        checker.save(label, html)
+        checker.check(label)
     checker.nu_checker()
     assert checker.problems == [], "\n".join(checker.problems)
-    assert len(checker.saved) == len(PAGES) + len(FORM_ACTIONS)
+    assert len(checker.saved) == len(PAGES) + len(FORM_ACTIONS) + len(RENDERED)
