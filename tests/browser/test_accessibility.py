@@ -32,7 +32,7 @@ from tests.world import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-USERNAMES = {"learner": "lena", "mentor": "max", "staff": "sam"}
+USERNAMES = {"learner": "lena", "newcomer": "newcomer", "mentor": "max", "staff": "sam"}
 THEMES = ("light", "dark")
 # The languages every page is checked in (Accept-Language; a person's language preference
 # wins over it). The Spanish catalogue is another part of issue 16: add "es" once it is merged.
@@ -61,6 +61,7 @@ PAGES: list[tuple[str, str, Callable]] = [
     ("learner", "password changed", lambda w: "/password-change/done/"),
     ("learner", "forbidden", lambda w: "/staff/cohorts/"),
     ("learner", "not found", lambda w: "/learner/logs/999999/edit/"),
+    ("newcomer", "not enrolled yet", lambda w: "/learner/"),
     ("mentor", "home", lambda w: "/mentor/"),
     ("mentor", "review", lambda w: f"/mentor/reviews/{w.submission.pk}/"),
     ("mentor", "preferences", lambda w: "/preferences/"),
@@ -291,7 +292,7 @@ def test_every_page_for_every_role(guarded_page, live_server, world, tmp_path, l
     page.set_extra_http_headers({"Accept-Language": language})
     base = live_server.url
     checker = Checker(page, tmp_path)
-    for role in ("anonymous", "learner", "mentor", "staff"):
+    for role in ("anonymous", *USERNAMES):
         if role != "anonymous":
             sign_in(page, base, USERNAMES[role])
         for page_role, name, address in PAGES:
