@@ -110,3 +110,24 @@ def test_query_count_is_the_same_for_2_and_40_cohorts(client, world):
     large, sql = measure()
     assert client.get("/").content.decode().count("<tr data-cohort=") == 40
     assert small == large, sql
+
+
+def test_a_pace_count_opens_the_learners_of_that_pace(client, world):
+    client.force_login(world.staff)
+    body = client.get("/").content.decode()
+    spring = row_of(body, world.cohort)
+    links = {
+        pace: (href, int(count))
+        for href, pace, count in re.findall(
+            r'<a class="pace-\w+" href="([^"]+)" data-pace="(\w+)">(\d+)', spring
+        )
+    }
+    assert sum(count for _, count in links.values()) == 2  # Lena and Otto
+    for pace, (href, count) in links.items():
+        page = client.get(href.replace("&amp;", "&")).content.decode()
+        listed = page[page.index('id="learners"') :]
+        listed = listed[: listed.index("</table>")]
+        assert listed.count('<th scope="row">') == count, pace
+    everyone = client.get(f"/staff/cohorts/{world.cohort.pk}/?pace=sideways").content.decode()
+    listed = everyone[everyone.index('id="learners"') :]
+    assert listed[: listed.index("</table>")].count('<th scope="row">') == 2
