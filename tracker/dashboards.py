@@ -190,7 +190,7 @@ def staff_home(*, fetched_by: Any, sort: str = "-at_risk") -> dict[str, Any]:
     """The program's morning view: every running cohort (started, not ended, in its own time
     zone) with its week, the pace of its open enrollments, how many need attention and the
     most frequent reasons, reviews waiting and the oldest wait, sessions missed this week and
-    open help requests. The same queries for any number of cohorts (one per list, not per cohort)."""
+    open help requests. The same queries for any number of cohorts (one per list)."""
     now = clock.now()
     cohorts = [
         cohort
