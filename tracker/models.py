@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import validate_timezone
 
@@ -92,6 +93,12 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient}"
 
 
+class Theme(models.TextChoices):
+    AUTO = "auto", _("As my device")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
 class UserPreferences(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
@@ -103,6 +110,8 @@ class UserPreferences(models.Model):
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # The pages' colours: ``auto`` follows the browser's prefers-color-scheme.
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO)
 
     class Meta:
         verbose_name_plural = "user preferences"

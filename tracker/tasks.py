@@ -129,6 +129,8 @@ def deliver_webhook(message_id: int) -> str:
 def sweep_webhooks() -> int:
     """Every minute: publish due webhook messages no task carries."""
     return webhook_sending.sweep()
+
+
 @shared_task(name=jobs.CHECK_CAPSTONES, time_limit=300, soft_time_limit=280, expires=3600)
 def check_capstones() -> int:
     """Hourly: the live-model check of every approved capstone of a learner not yet graduated."""

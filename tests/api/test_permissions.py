@@ -430,6 +430,7 @@ OPERATIONS = [
         lambda w: f"/api/v1/certificates/{_certificate(w).pk}/revoke/",
         lambda w: {"reason": "Issued in error."},
         (401, 403, 404, 403, 404, 200),
+    ),
     # --- outbound webhooks (issue 14) ---
     ("webhook-list", "get", lambda w: "/api/v1/webhooks/", None, STAFF_ONLY(200)),
     (

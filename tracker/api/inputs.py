@@ -30,7 +30,7 @@ from tracker.api.fields import (
     StrictTimeField,
     enum_field,
 )
-from tracker.models import Notification
+from tracker.models import Notification, Theme
 
 User = get_user_model()
 
@@ -255,6 +255,9 @@ class PreferencesInput(serializers.Serializer):
         required=False,
         max_length=len(Notification.Kind.values),
         help_text="Kinds of notification not to send by email (they still appear in-app).",
+    )
+    theme = enum_field(
+        Theme.choices, required=False, help_text="auto follows the device's colour scheme."
     )
 
 

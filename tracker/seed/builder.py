@@ -27,6 +27,7 @@ from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.seed.morning import ensure_missed_session_this_week
 
 from .capstones import seed_capstones
 from .curriculum import CAPSTONE_MODULE, ensure_program
@@ -120,6 +121,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         )
         seed_webhooks(staff=staff, cohort=cohort)
         seed_capstones(program, cohort_name=PAST_COHORT_NAME)
+        ensure_missed_session_this_week(cohort)  # the staff home's column (tracker/seed/morning)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         # bulk_create writes past the services: every stored progress row is outdated at once.

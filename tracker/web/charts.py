@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 PACES = ("ahead", "on_track", "at_risk", "behind")
 PACE_LABELS = {
@@ -205,20 +207,31 @@ def pace_distribution(paces: Iterable[str], *, width: int = 320, bar_h: int = 26
 
 
 CELL_MARKS = {"approved": "✓", "changes_requested": "!", "submitted": "•"}
+OVERDUE_MARK = "⚠"  # U+26A0: in the common fonts (an alarm clock emoji is not)
+CELL_TEXT = {
+    "not_started": _("not started"),
+    "submitted": _("submitted"),
+    "changes_requested": _("changes requested"),
+    "approved": _("approved"),
+}
 
 
 def _heat_cell(status: str, overdue: bool, versions: int) -> str:
     """One cell of the heat map as HTML (what the template wrote per cell, written here: a
-    cohort of 500 has 21,500 cells, and the template loop was most of the page's cost)."""
-    title = status.replace("_", "")
+    cohort of 500 has 21,500 cells, and the template loop was most of the page's cost). The
+    status is a symbol and words for screen readers, never the colour alone."""
+    words = str(CELL_TEXT.get(status, status.replace("_", " ")))
     if overdue:
-        title += ", overdue"
+        words += ", " + str(_("overdue"))
     if versions:
-        title += f", {versions} version{'' if versions == 1 else 's'}"
+        words += ", " + ngettext("%(count)d version", "%(count)d versions", versions) % {
+            "count": versions
+        }
+    mark = CELL_MARKS.get(status, "") + (OVERDUE_MARK if overdue else "")
     return (
         f'<td class="cell cell-{escape(status)}{" cell-overdue" if overdue else ""}" '
-        f'title="{escape(title)}">{CELL_MARKS.get(status, "")}'
-        f'<span class="visually-hidden">{escape(status)}</span></td>'
+        f'title="{escape(words)}"><span aria-hidden="true">{mark}</span>'
+        f'<span class="visually-hidden">{escape(words)}</span></td>'
     )
 
 

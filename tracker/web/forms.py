@@ -20,7 +20,7 @@ from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
-from tracker.models import Notification
+from tracker.models import Notification, Theme
 
 # What the page inputs send (``type="date"``, ``"time"``, ``"datetime-local"``, ``"number"``),
 # in ASCII digits only. Django's parsers take any script's digits (Arabic-Indic ones too) and
@@ -159,6 +159,11 @@ class FinalMilestoneSelect(forms.Select):
         return option
 
 
+# A text input with the phone's URL keyboard: an <input type="url"> shown again with what was
+# typed after an error ("not a link") would be invalid HTML.
+URL_INPUT = forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"})
+
+
 class SubmissionForm(forms.Form):
     assignment = forms.ModelChoiceField(
         queryset=Assignment.objects.none(), label="Assignment", widget=FinalMilestoneSelect
@@ -167,19 +172,22 @@ class SubmissionForm(forms.Form):
         label="Link to your work",
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,
         help_text="A repository, notebook or document (http or https).",
     )
     note = forms.CharField(
         label="Note for your mentor",
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        # The learner's home also holds the log form's note (id_note).
+        widget=forms.Textarea(attrs={"rows": 2, "id": "id_submission_note"}),
     )
     deployment_url = forms.URLField(
         label="Deployment URL",
         required=False,
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,
         help_text="Final capstone milestone only: where your deployed project answers.",
     )
 
@@ -389,6 +397,23 @@ class PreferencesForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="Emails due in this window wait until it ends. Leave both empty for none.",
     )
+    theme = forms.ChoiceField(
+        label=_("Colours"),
+        choices=Theme.choices,
+        initial=Theme.AUTO,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_theme(self) -> str | None:
+        # Not posted (an older form): the theme stays as it is.
+        return self.cleaned_data.get("theme") or None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("theme") is None:
+            cleaned.pop("theme", None)
+        return cleaned
 
     def __init__(self, *args, current_timezone: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ def _initial(preferences) -> dict:
         "email_muted_kinds": list(preferences.email_muted_kinds or []),
         "quiet_hours_start": preferences.quiet_hours_start,
         "quiet_hours_end": preferences.quiet_hours_end,
+        "theme": preferences.theme,
     }
 
 
