@@ -19,14 +19,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from rest_framework.authtoken.models import Token
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
 from curriculum.kernel.names import display_name
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
-from tracker.models import Notification, UserPreferences, new_calendar_token
+from tracker.models import ApiToken, Notification, UserPreferences, new_calendar_token
 from tracker.security.audit import acting_as
 from tracker.security.services import audit_log
 
@@ -237,7 +236,7 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         )
         counts["others_notifications"] = _scrub_mentions(user.pk, identifiers)
 
-        Token.objects.filter(user_id=user.pk).delete()
+        ApiToken.objects.filter(user_id=user.pk).delete()
         UserPreferences.objects.filter(user_id=user.pk).update(
             email_reminders=False,
             quiet_hours_start=None,
