@@ -334,3 +334,18 @@ def test_staff_see_and_revoke_anyones_tokens_in_the_admin_without_any_value(worl
     assert deleted.status_code == 200
     assert not ApiToken.objects.filter(pk=world.api_token.pk).exists()
     assert token_client(LENAS_TOKEN).get("/api/v1/me/").status_code == 401
+
+
+def test_the_demo_seeds_named_tokens_once(settings, clock):
+    from tracker.seed.builder import seed_demo
+
+    settings.DEBUG = True
+    result = seed_demo(learners=2)
+    names = set(
+        ApiToken.objects.filter(user__username=result.staff_username).values_list("name", flat=True)
+    )
+    assert names == {"grading script"}
+    count = ApiToken.objects.count()
+    assert count == 1 + len(result.mentor_usernames)
+    seed_demo(learners=2)
+    assert ApiToken.objects.count() == count

@@ -338,13 +338,6 @@ class CalendarTokenSerializer(serializers.Serializer):
     calendar_url = serializers.URLField()
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    expires_at = serializers.DateTimeField()
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class ApiTokenSerializer(serializers.Serializer):
     """A token as its owner sees it: never its value (only a digest is stored)."""
 

@@ -27,6 +27,7 @@ from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.seed.api_tokens import seed_api_tokens
 
 from .curriculum import CAPSTONE_MODULE, ensure_program
 from .histories import (
@@ -112,6 +113,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
         _sync_passwords(password, password_hash)
+        seed_api_tokens(staff=staff, mentors=mentors)
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
     learner_usernames = sorted(

@@ -48,7 +48,7 @@ class ObtainTokenView(ApiView):
     @extend_schema(
         request=inputs.TokenInput,
         responses={
-            200: serializers.TokenSerializer,
+            200: serializers.ApiTokenCreatedSerializer,
             400: OpenApiResponse(
                 description="Wrong username or password, or a missing or wrong `otp`."
             ),
