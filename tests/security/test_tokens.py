@@ -46,6 +46,10 @@ def sign_in(username: str, **extra) -> dict:
     return response.json()
 
 
+def nonce_of(response) -> str:
+    return re.search(rb'name="nonce" value="([^"]+)"', response.content).group(1).decode()
+
+
 def every_stored_text() -> str:
     """Everything the tokens table holds, as one text to search a value in."""
     with connection.cursor() as cursor:
@@ -286,12 +290,22 @@ def test_the_page_lists_makes_shows_once_and_revokes(world):
     assert listing.status_code == 200
     assert b"laptop" in listing.content and LENAS_TOKEN.encode() not in listing.content
 
-    made = browser.post(reverse("api_tokens"), {"name": "grading script"})
+    form = {"name": "grading script", "nonce": nonce_of(listing)}
+    made = browser.post(reverse("api_tokens"), form)
     assert made.status_code == 200
     value = re.search(rb'id="new-token-value">([^<]+)<', made.content).group(1).decode()
     assert token_client(value).get("/api/v1/me/").json()["username"] == "lena"
+    # Shown once: the page again lists it without the value; the same form sent again (a
+    # reload of the answer) makes no second token.
     again = browser.get(reverse("api_tokens"))
     assert b"grading script" in again.content and value.encode() not in again.content
+    resent = browser.post(reverse("api_tokens"), form, follow=True)
+    assert value.encode() not in resent.content and b"already sent" in resent.content
+    assert ApiToken.objects.filter(user=world.learner, name="grading script").count() == 1
+    # Nowhere in the sessions either.
+    from django.contrib.sessions.models import Session
+
+    assert all(value not in str(s.get_decoded()) for s in Session.objects.all())
 
     token = ApiToken.objects.get(user=world.learner, name="grading script")
     revoked = browser.post(reverse("api_token_revoke", args=[token.pk]), follow=True)
@@ -304,7 +318,8 @@ def test_the_page_shows_a_missing_name_in_place_and_makes_nothing(world):
     browser = Client()
     browser.force_login(world.learner)
     before = ApiToken.objects.count()
-    answer = browser.post(reverse("api_tokens"), {"name": ""})
+    listing = browser.get(reverse("api_tokens"))
+    answer = browser.post(reverse("api_tokens"), {"name": "", "nonce": nonce_of(listing)})
     html = answer.content.decode()
     assert answer.status_code == 200
     assert 'id="id_name_error"' in html
