@@ -107,8 +107,13 @@ def test_after_the_password_the_code_is_asked_and_nothing_else_answers(world, re
         answer = browser.get(path)
         assert answer.status_code == 302
         assert answer["Location"].startswith(reverse("two_factor_verify") + "?next=")
-    # The API does not take the half-signed-in session either.
+    # The API does not take the half-signed-in session either, whatever other header comes.
     assert browser.get("/api/v1/me/").status_code in (401, 403)
+    assert browser.get("/api/v1/me/", HTTP_AUTHORIZATION="Basic c2FtOng=").status_code in (
+        401,
+        403,
+    )
+    assert browser.get("/api/v1/me/", HTTP_AUTHORIZATION="Token nope").status_code == 401
 
     verify = reverse("two_factor_verify")
     wrong = browser.post(verify, {"code": "123456", "next": STAFF_PAGE})

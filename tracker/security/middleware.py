@@ -36,7 +36,7 @@ class TwoFactorMiddleware:
     """A signed-in session that owes its second factor counts as signed out everywhere but the
     code page; staff who must enrol (``STRIDE_STAFF_REQUIRE_2FA``) reach only the enrolment
     page. Pages redirect there (with ``next``); the API sees an anonymous caller (401), except
-    for requests with their own ``Authorization`` header (API tokens, whose creation already
+    for requests with an ``Authorization: Token`` header (API tokens, whose creation already
     asked for the code). Placed after the authentication middlewares.
 
     Costs nothing for anonymous requests and one indexed query per request of a signed-in
@@ -56,7 +56,8 @@ class TwoFactorMiddleware:
         ):
             return self.get_response(request)
         is_api = path.startswith("/api/")
-        if is_api and request.META.get("HTTP_AUTHORIZATION"):
+        if is_api and request.META.get("HTTP_AUTHORIZATION", "").startswith("Token "):
+            # Token authentication answers for itself (a bad token is a 401, never the session).
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
