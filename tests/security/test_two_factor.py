@@ -176,6 +176,10 @@ def test_wrong_codes_count_toward_the_lockout(world, clock):
         assert browser.post(reverse("two_factor_verify"), {"code": "000000"}).status_code == 200
     locked = browser.post(reverse("two_factor_verify"), {"code": "000000"})
     assert locked.status_code == 429
+    # Locked means locked: not even the right code gets through until the cool-off ends.
+    next_period(clock)
+    assert browser.post(reverse("two_factor_verify"), {"code": code_now()}).status_code == 429
+    assert browser.get(reverse("learner_home")).status_code == 302
     # The password alone no longer opens even a new session.
     assert Client().post("/login/", {"username": "lena", "password": PASSWORD}).status_code == 429
 

@@ -26,6 +26,7 @@ from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_totp_code
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import user_login_failed
 from django.core.exceptions import ValidationError
@@ -93,6 +94,12 @@ def code_is_valid(*, user: Any, code: str, allow_recovery: bool = True) -> bool:
         user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES
     ).first()
     return bool(recovery and RecoveryCodes(recovery).validate_code(code))
+
+
+def locked_out(request: HttpRequest, user: Any) -> bool:
+    """Whether django-axes holds ``user``'s username locked (wrong passwords or codes): then no
+    code is even checked, so a lockout cannot be outwaited by guessing on."""
+    return AxesProxyHandler.is_locked(request, credentials={"username": user.get_username()})
 
 
 def second_factor_check(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from curriculum.kernel.forms import service_errors
 from tracker.security import two_factor
+from tracker.security.lockout import lockout_response
 from tracker.web.forms import SecondFactorForm, TotpEnrolForm
 from tracker.web.views.common import page
 
@@ -36,6 +37,8 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if two_factor.session_state(request, request.user) != "pending":
         return redirect(_next(request))
     form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and two_factor.locked_out(request, request.user):
+        return lockout_response(request, credentials={"username": request.user.get_username()})
     if request.method == "POST" and form.is_valid():
         with service_errors(form, _("The code was refused.")):
             two_factor.second_factor_check(
