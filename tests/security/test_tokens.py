@@ -364,3 +364,20 @@ def test_the_demo_seeds_named_tokens_once(settings, clock):
     assert count == 1 + len(result.mentor_usernames)
     seed_demo(learners=2)
     assert ApiToken.objects.count() == count
+
+
+def test_the_list_costs_the_same_queries_for_one_token_or_many(world):
+    from django.test.utils import CaptureQueriesContext
+
+    api = APIClient()
+    api.force_authenticate(world.learner)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/auth/tokens/").status_code == 200
+        return len(queries)
+
+    small = count()
+    for index in range(6):
+        token_issue(user=world.learner, name=f"script {index}")
+    assert count() == small
