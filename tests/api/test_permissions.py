@@ -510,6 +510,22 @@ OPERATIONS = [
         lambda w: {"examples": [{"name": "extra", "request": {"x": 2}, "expect": None}]},
         (401, 403, 404, 200, 404, 200),
     ),
+    # --- API tokens (issue 14) ---
+    ("api-token-list", "get", lambda w: "/api/v1/auth/tokens/", None, everyone(200)),
+    (
+        "api-token-create",
+        "post",
+        lambda w: "/api/v1/auth/tokens/",
+        lambda w: {"name": "grading script"},
+        everyone(201),
+    ),
+    (
+        "api-token-delete",
+        "delete",
+        lambda w: f"/api/v1/auth/tokens/{w.api_token.pk}/",
+        None,
+        (401, 204, 404, 404, 404, 204),
+    ),
 ]
 
 CASES = [
@@ -520,9 +536,9 @@ CASES = [
 
 
 def snapshot() -> dict[str, list[dict]]:
-    """Every row of every Stride table (and users and tokens): the world is small."""
+    """Every row of every Stride table (and users and authenticators): the world is small."""
     state = {}
-    for label in ("curriculum", "learners", "mentors", "tracker", "auth", "authtoken"):
+    for label in ("curriculum", "learners", "mentors", "tracker", "auth", "mfa"):
         for model in apps.get_app_config(label).get_models():
             state[model._meta.label] = sorted(
                 model.objects.values(), key=lambda row: str(row.get("id", row.get("pk", row)))

@@ -264,6 +264,24 @@ class PreferencesInput(serializers.Serializer):
 class TokenInput(serializers.Serializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=128, trim_whitespace=False)
+    name = StrictCharField(
+        max_length=100, required=False, help_text='The new token\'s name (default "API sign-in").'
+    )
+    otp = StrictCharField(
+        max_length=16,
+        required=False,
+        help_text="A current TOTP code: required when the account has two-factor on, and for "
+        "staff when STRIDE_STAFF_REQUIRE_2FA is true.",
+    )
+
+
+class ApiTokenInput(serializers.Serializer):
+    name = StrictCharField(max_length=100, help_text='What the token is for ("laptop").')
+    otp = StrictCharField(
+        max_length=16,
+        required=False,
+        help_text="A current TOTP code: required for staff when STRIDE_STAFF_REQUIRE_2FA is true.",
+    )
 
 
 class RosterInput(serializers.Serializer):

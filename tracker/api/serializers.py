@@ -386,8 +386,19 @@ class CalendarTokenSerializer(serializers.Serializer):
     calendar_url = serializers.URLField()
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+class ApiTokenSerializer(serializers.Serializer):
+    """A token as its owner sees it: never its value (only a digest is stored)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The value's first characters, to tell tokens apart.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="The value: shown in this answer only.")
 
 
 # --- Progress ---------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from rest_framework.authtoken.models import Token
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -36,7 +35,7 @@ from learners.models import (
     Submission,
 )
 from mentors.models import Mentor, MentorSession, Pairing, Review
-from tracker.models import Notification, UserPreferences, new_calendar_token
+from tracker.models import ApiToken, Notification, UserPreferences, new_calendar_token
 from tracker.security.audit import acting_as
 from tracker.security.services import audit_log
 
@@ -269,7 +268,7 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         )
         counts["others_notifications"] = _scrub_mentions(user.pk, identifiers)
 
-        Token.objects.filter(user_id=user.pk).delete()
+        ApiToken.objects.filter(user_id=user.pk).delete()
         # Provider links keep the provider's copy of the name and address (single sign-on).
         SocialAccount.objects.filter(user_id=user.pk).delete()
         EmailAddress.objects.filter(user_id=user.pk).delete()

@@ -27,6 +27,7 @@ from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.seed.api_tokens import seed_api_tokens
 from tracker.seed.morning import ensure_missed_session_this_week
 
 from .capstones import seed_capstones
@@ -124,6 +125,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         ensure_missed_session_this_week(cohort)  # the staff home's column (tracker/seed/morning)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
+        seed_api_tokens(staff=staff, mentors=mentors)
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
     learner_usernames = sorted(

@@ -423,3 +423,30 @@ class PreferencesForm(forms.Form):
         if not (isinstance(posted, str) and len(posted) <= 64 and posted.isprintable()):
             posted = ""
         self.fields["timezone"].choices = time_zone_choices(posted or current_timezone)
+
+
+# --- Two-factor and API tokens (issue 14) -------------------------------------------------------
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TotpEnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        help_text=_("After adding Stride to your app, type the 6-digit code it shows."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, like “laptop” or “grading script”."),
+    )

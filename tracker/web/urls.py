@@ -17,6 +17,8 @@ from tracker.web.views import (
     password,
     preferences,
     staff,
+    tokens,
+    two_factor,
     webhooks,
 )
 
@@ -73,6 +75,11 @@ urlpatterns = [
         name="calendar-feed",
     ),
     path("preferences/", preferences.preferences_page, name="preferences"),
+    # Issue 14: the second factor after the password, enrolment, and the caller's API tokens.
+    path("login/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("security/two-factor/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("security/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("security/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     # Stable addresses that notifications and emails link to; each sends the caller to the
     # page showing that thing for their role (tracker/notifications/ builds them).
     path("enrollments/<int:pk>/", links.enrollment_link, name="enrollment_link"),
