@@ -39,6 +39,7 @@ REFRESH_PROGRESS_ROWS = "tracker.tasks.refresh_progress_rows"
 SYNC_PAUSE_STATUSES = "tracker.tasks.sync_pause_statuses"
 CHECK_DEPLOYMENT = "tracker.tasks.check_deployment"
 RECHECK_DEPLOYMENTS = "tracker.tasks.recheck_deployments"
+SWEEP_SESSION_FOLLOWUPS = "tracker.tasks.sweep_session_followups"
 
 # After a broker error, publishing is not tried again in this process for this long
 # (``STRIDE_BROKER_BACKOFF_SECONDS``): a web request that would publish several tasks pays the

@@ -19,6 +19,7 @@ from celery import shared_task
 
 from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments, jobs
+from tracker.mentoring import reminders as session_reminders
 from tracker.notifications import delivery, outbox, sweep
 from tracker.progress import snapshots
 
@@ -105,3 +106,9 @@ def check_deployment(submission_id: int) -> dict | None:
 def recheck_deployments() -> int:
     """Daily: check again the latest deployed version of every capstone submission."""
     return deployments.deployment_recheck_all()
+
+
+@shared_task(name=jobs.SWEEP_SESSION_FOLLOWUPS, time_limit=300, soft_time_limit=240)
+def sweep_session_followups() -> dict:
+    """``session_unmarked`` and ``rate_session`` reminders, each once (dedupe keys)."""
+    return session_reminders.session_followups_sweep()
