@@ -3,13 +3,16 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 
 from curriculum.kernel.names import display_name
 from curriculum.models import validate_timezone
 from learners.models import Enrollment, Submission
+
+# Video links are web addresses only (no ftp:, javascript: …).
+HTTP_URL = URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")
 
 
 class Mentor(models.Model):
@@ -25,7 +28,7 @@ class Mentor(models.Model):
     bio = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     # The default video link of the mentor's calls (a session may carry its own).
-    meeting_url = models.URLField(max_length=500, blank=True)
+    meeting_url = models.URLField(max_length=500, blank=True, validators=[HTTP_URL])
 
     class Meta:
         ordering = ["user__last_name", "user__first_name", "id"]
@@ -89,7 +92,7 @@ class MentorSession(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     notes = models.TextField(blank=True, max_length=10000)
     # The video link of this call (the mentor's link when it was booked, or its own).
-    meeting_url = models.URLField(max_length=500, blank=True)
+    meeting_url = models.URLField(max_length=500, blank=True, validators=[HTTP_URL])
     # Cancelled inside the notice period: counted like a missed session.
     cancelled_late = models.BooleanField(default=False)
     cancel_reason = models.CharField(max_length=500, blank=True)

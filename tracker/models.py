@@ -78,7 +78,7 @@ class Notification(models.Model):
     email_error = models.CharField(max_length=500, blank=True)
     # An iCalendar invitation (METHOD:REQUEST or CANCEL) the email carries, made when the
     # notification was created so the email says what was true at that change.
-    calendar = models.TextField(blank=True, default="")
+    calendar = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -248,6 +248,7 @@ class MentorSerializer(OutputSerializer):
             "timezone",
             "bio",
             "is_active",
+            "meeting_url",
         ]
 
 
@@ -282,6 +283,10 @@ class SessionSerializer(OutputSerializer):
             "duration_minutes",
             "status",
             "notes",
+            "meeting_url",
+            "cancelled_late",
+            "cancel_reason",
+            "sequence",
             "created_at",
             "updated_at",
         ]

@@ -20,6 +20,13 @@ from tracker.api.views.mentors import (
     ReviewViewSet,
     SessionViewSet,
 )
+from tracker.api.views.mentoring import (
+    AvailabilityExceptionViewSet,
+    AvailabilityViewSet,
+    PayoutsCloseView,
+    PayoutsCsvView,
+    PayoutsView,
+)
 from tracker.api.views.notifications import NotificationViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -37,6 +44,10 @@ router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("availability", AvailabilityViewSet, basename="availability")
+router.register(
+    "availability-exceptions", AvailabilityExceptionViewSet, basename="availability-exception"
+)
 
 v1 = [
     # Token sign-in (throttled, with the lockout shared with the login page) and revocation.
@@ -51,6 +62,9 @@ v1 = [
         CohortViewSet.as_view({"get": "progress_csv"}, **CohortViewSet.progress_csv_options),
         name="cohort-progress-csv",
     ),
+    path("payouts/", PayoutsView.as_view(), name="payouts"),
+    path("payouts.csv", PayoutsCsvView.as_view(), name="payouts-csv"),
+    path("payouts/close/", PayoutsCloseView.as_view(), name="payouts-close"),
     path("", include(router.urls)),
 ]
 
