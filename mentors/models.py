@@ -164,7 +164,19 @@ class Availability(models.Model):
     daylight-saving changes."""
 
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="availability")
-    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])  # 0 = Monday
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, validators=[MaxValueValidator(6)]
+    )  # 0 = Monday
     start_time = models.TimeField()
     duration_minutes = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(15), MaxValueValidator(240)]

@@ -43,9 +43,7 @@ def emailed(kind: str) -> list:
 
 def invitation(message) -> tuple[str, icalendar.Calendar]:
     parts = [
-        part
-        for part in message.message().walk()
-        if part.get_content_type() == "text/calendar"
+        part for part in message.message().walk() if part.get_content_type() == "text/calendar"
     ]
     assert len(parts) == 1
     part = parts[0]
@@ -66,9 +64,7 @@ def test_book_move_cancel_send_one_event_updated_in_place(
             actor=slots.learner, enrollment=slots.enrollment, starts_at=THURSDAY
         )
     booked = emailed("session_booked")
-    assert sorted(m.to[0] for m in booked) == sorted(
-        [slots.learner.email, slots.mentor.user.email]
-    )
+    assert sorted(m.to[0] for m in booked) == sorted([slots.learner.email, slots.mentor.user.email])
     uid = f"session-{session.pk}@stride"
     for message in booked:
         method, calendar = invitation(message)

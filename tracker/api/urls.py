@@ -14,18 +14,18 @@ from tracker.api.views.learners import (
     SubmissionViewSet,
 )
 from tracker.api.views.me import CalendarTokenView, MeView, PreferencesView
-from tracker.api.views.mentors import (
-    MentorViewSet,
-    PairingViewSet,
-    ReviewViewSet,
-    SessionViewSet,
-)
 from tracker.api.views.mentoring import (
     AvailabilityExceptionViewSet,
     AvailabilityViewSet,
     PayoutsCloseView,
     PayoutsCsvView,
     PayoutsView,
+)
+from tracker.api.views.mentors import (
+    MentorViewSet,
+    PairingViewSet,
+    ReviewViewSet,
+    SessionViewSet,
 )
 from tracker.api.views.notifications import NotificationViewSet
 

@@ -46,7 +46,7 @@ SORT_KEYS = (
 
 
 def percentile(values: list[float], share: float) -> float | None:
-    """The ``share`` percentile (0–1) by linear interpolation between closest ranks."""
+    """The ``share`` percentile (0 to 1) by linear interpolation between closest ranks."""
     if not values:
         return None
     ordered = sorted(values)

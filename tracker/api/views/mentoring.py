@@ -14,7 +14,12 @@ import io
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -42,6 +47,10 @@ from tracker.mentoring.metrics import mentor_metrics
 # --- Shapes -------------------------------------------------------------------------------------
 
 
+HOUR_MINUTE = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "17:30"}
+
+
+@extend_schema_field(HOUR_MINUTE)
 class HourMinuteField(StrictTimeField):
     """A wall-clock time given and shown as "HH:MM"."""
 
@@ -50,8 +59,16 @@ class HourMinuteField(StrictTimeField):
         super().__init__(**kwargs)
 
 
+@extend_schema_field({**HOUR_MINUTE, "readOnly": True})
+class HourMinuteOutput(serializers.TimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
 class AvailabilitySerializer(OutputSerializer):
-    start_time = serializers.TimeField(format="%H:%M", read_only=True)
+    start_time = HourMinuteOutput()
 
     class Meta:
         model = Availability
@@ -72,7 +89,7 @@ class AvailabilityUpdateInput(serializers.Serializer):
 
 
 class AvailabilityExceptionSerializer(OutputSerializer):
-    start_time = serializers.TimeField(format="%H:%M", read_only=True, allow_null=True)
+    start_time = HourMinuteOutput(allow_null=True)
     kind = enum_field(AvailabilityException.Kind.choices, read_only=True)
 
     class Meta:
@@ -287,9 +304,7 @@ class AvailabilityExceptionViewSet(RuleViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):
-        availability.availability_exception_delete(
-            actor=request.user, exception=self.get_object()
-        )
+        availability.availability_exception_delete(actor=request.user, exception=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -316,9 +331,7 @@ class PayoutsCsvView(ApiView):
         _require_staff(request)
         month = month_param(request)
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(
-            payouts.payout_csv_rows(fetched_by=request.user, month=month)
-        )
+        csv.writer(buffer).writerows(payouts.payout_csv_rows(fetched_by=request.user, month=month))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="payouts-{month:%Y-%m}.csv"'
         return response

@@ -20,8 +20,6 @@ from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, PAIRING_RULE, REVIEW
 from mentors.selectors import review_queue
 from tracker.api import inputs, serializers
 from tracker.api.base import RuleViewSet
-from tracker.api.views import mentoring
-from tracker.notifications import preferences_for
 from tracker.api.filters import (
     MentorFilter,
     PairingFilter,
@@ -29,6 +27,8 @@ from tracker.api.filters import (
     ReviewQueueFilter,
     SessionFilter,
 )
+from tracker.api.views import mentoring
+from tracker.notifications import preferences_for
 
 
 class MentorViewSet(RuleViewSet):
@@ -185,9 +185,7 @@ class SessionViewSet(RuleViewSet):
         session = self.get_object()
         fields = self.validated(mentoring.RatingInput)
         rating = booking.session_rate(actor=request.user, session=session, **fields)
-        return Response(
-            mentoring.RatingSerializer(rating).data, status=status.HTTP_201_CREATED
-        )
+        return Response(mentoring.RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
 
 class ReviewViewSet(RuleViewSet):
