@@ -45,6 +45,7 @@ from .histories import (
     plan_activity,
     plan_enrollment,
 )
+from .mentoring import seed_mentor_operations
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 
@@ -111,6 +112,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
+        seed_mentor_operations(mentors=mentors)
         _sync_passwords(password, password_hash)
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
