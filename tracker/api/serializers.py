@@ -236,6 +236,8 @@ class MentorSerializer(OutputSerializer):
     user = UserBriefSerializer(read_only=True)
     active_learners = serializers.IntegerField(read_only=True)
     expertise = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # Blank until the mentor sets one, so a plain string rather than a "uri".
+    meeting_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Mentor
@@ -271,6 +273,7 @@ class PairingSerializer(OutputSerializer):
 class SessionSerializer(OutputSerializer):
     mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
     status = enum_field(MentorSession.Status.choices, read_only=True)
+    meeting_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = MentorSession

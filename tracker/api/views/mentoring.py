@@ -185,7 +185,11 @@ DATE_RANGE = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD), inclusive."),
 ]
-MONTH = [OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM", required=True)]
+MONTH = [
+    OpenApiParameter(
+        "month", OpenApiTypes.STR, description="YYYY-MM (default: the current month)"
+    )
+]
 
 
 def date_range(request, *, default_days: int, zone) -> tuple[dt.datetime, dt.datetime]:
