@@ -248,3 +248,43 @@ def test_reviews_count_in_the_payout_month(world):
     )
     rows = client_for(world.staff).get("/api/v1/payouts/?month=2026-03").json()
     assert next(r for r in rows if r["mentor"] == world.mentor.pk)["reviews_completed"] == 1
+
+
+def test_lists_payouts_and_open_slots_take_the_same_queries_at_two_sizes(world):
+    """Availability lists, payouts and open slots: the same number of queries for a few rows
+    and for many."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mentors.models import Availability, AvailabilityException
+    from tests.mentors.factories import MentorFactory
+
+    staff = client_for(world.staff)
+    paths = [
+        "/api/v1/availability/",
+        "/api/v1/availability-exceptions/",
+        "/api/v1/payouts/?month=2026-03",
+        f"/api/v1/mentors/{world.mentor.pk}/open-slots/",
+    ]
+
+    def counts():
+        result = []
+        for path in paths:
+            with CaptureQueriesContext(connection) as queries:
+                assert staff.get(path).status_code == 200, path
+            result.append(len(queries))
+        return result
+
+    counts()  # per-user caches (role, preferences) warmed up
+    small = counts()
+    for index in range(8):
+        mentor = MentorFactory()
+        Availability.objects.create(mentor=mentor, weekday=index % 7, start_time=dt.time(9))
+        AvailabilityException.objects.create(
+            mentor=mentor, date=dt.date(2026, 4, 1 + index), kind="unavailable"
+        )
+        Availability.objects.create(
+            mentor=world.mentor, weekday=index % 5, start_time=dt.time(12 + index, 30)
+        )
+    _held_sessions(world, 3, rated=False)
+    assert counts() == small

@@ -201,3 +201,28 @@ def test_re_pairing_cancels_future_sessions_and_tells_both(
     assert "new mentor" in session.cancel_reason
     told = Notification.objects.filter(kind="session_changed").values_list("recipient", flat=True)
     assert sorted(told) == sorted([slots.learner.pk, slots.mentor.user.pk])
+
+
+def test_the_admin_refuses_to_double_book_a_mentor(slots, admin_client):
+    from django.urls import reverse
+
+    session = book(slots)
+    response = admin_client.post(
+        reverse("admin:mentors_mentorsession_add"),
+        {
+            "enrollment": slots.enrollment.pk,
+            "pairing": slots.pairing.pk,
+            "scheduled_at_0": "2026-03-12",
+            "scheduled_at_1": "09:15:00",
+            "duration_minutes": 30,
+            "status": "scheduled",
+            "notes": "",
+            "meeting_url": "",
+            "cancel_reason": "",
+            "sequence": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "The mentor already has a session at that time." in response.content.decode()
+    assert MentorSession.objects.filter(pairing=slots.pairing).count() == 1
+    assert session.pk

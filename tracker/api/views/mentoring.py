@@ -186,9 +186,7 @@ DATE_RANGE = [
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD), inclusive."),
 ]
 MONTH = [
-    OpenApiParameter(
-        "month", OpenApiTypes.STR, description="YYYY-MM (default: the current month)"
-    )
+    OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM (default: the current month)")
 ]
 
 
