@@ -146,6 +146,7 @@ def test_unmarked_session_reminds_the_mentor_once(slots, clock):
     reminder = Notification.objects.get(kind="session_unmarked")
     assert reminder.recipient == slots.mentor.user
     assert reminder.link == f"/sessions/{session.pk}/"
+    assert [m.to for m in emailed("session_unmarked")] == [[slots.mentor.user.email]]
 
 
 def test_completed_session_asks_the_learner_to_rate_once_and_rating_rules(slots, clock):
@@ -161,6 +162,9 @@ def test_completed_session_asks_the_learner_to_rate_once_and_rating_rules(slots,
     assert session_followups_sweep()["rate_session"] == 1
     assert session_followups_sweep()["rate_session"] == 0
     assert Notification.objects.get(kind="rate_session").recipient == slots.learner
+    mail.outbox.clear()
+    assert [m.to for m in emailed("rate_session")] == [[slots.learner.email]]
+    assert "/sessions/" in mail.outbox[0].body
     with pytest.raises(booking.PermissionDenied):
         booking.session_rate(actor=slots.mentor.user, session=session, score=5)
     with pytest.raises(booking.ValidationError) as excinfo:

@@ -77,7 +77,7 @@ def session_followups_sweep(*, now: dt.datetime | None = None) -> dict[str, int]
                 )
                 % names
             ),
-            link=f"/sessions/{session.pk}/",
+            link="/sessions/",
             dedupe_key=f"rate_session:{session.pk}",
         ):
             counts["rate_session"] += 1
