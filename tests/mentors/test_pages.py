@@ -112,3 +112,25 @@ def test_staff_pages_metrics_and_payouts_equal_the_csv(world, clock):
     early = staff.post("/staff/payouts/close/", {"month": "2026-03"})
     assert early.status_code == 400 and "has ended" in early.content.decode()
     assert signed_in(world.mentor.user).get("/staff/payouts/").status_code == 403
+
+
+def test_metrics_page_flags_a_mentor_whose_learner_went_a_week_without_a_call(world):
+    # Lena has been paired with Max for weeks and has no held session in the last 7 days.
+    world.pairing.started_at = utc(2026, 2, 10)
+    world.pairing.save(update_fields=["started_at"])
+    page = signed_in(world.staff).get("/staff/mentors/").content.decode()
+    row = page[page.index(f'id="mentor-{world.mentor.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "without a held session for a week" in row
+    assert signed_in(world.mentor.user).get("/staff/mentors/").status_code == 403
+
+
+def test_a_held_session_this_week_clears_the_flag(world, clock):
+    world.pairing.started_at = utc(2026, 2, 10)
+    world.pairing.save(update_fields=["started_at"])
+    from mentors.services import session_update
+
+    session_update(actor=world.mentor.user, session=world.session, status="completed")
+    page = signed_in(world.staff).get("/staff/mentors/").content.decode()
+    row = page[page.index(f'id="mentor-{world.mentor.pk}"') :]
+    assert "without a held session" not in row[: row.index("</tr>")]
