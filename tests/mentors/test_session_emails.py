@@ -188,3 +188,19 @@ def test_rating_window_closes_after_seven_days(slots, clock):
         booking.session_rate(actor=slots.learner, session=session, score=5)
     assert "7 days" in excinfo.value.message_dict["session"][0]
     assert session_followups_sweep()["rate_session"] == 0
+
+
+def test_send_reminders_by_hand_runs_the_session_follow_ups_once(slots, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    booking.session_book(actor=slots.learner, enrollment=slots.enrollment, starts_at=THURSDAY)
+    clock.move_to(THURSDAY + dt.timedelta(hours=25))
+    out = StringIO()
+    call_command("send_reminders", stdout=out)
+    assert "session_unmarked" in out.getvalue()
+    again = StringIO()
+    call_command("send_reminders", stdout=again)
+    assert "session_unmarked" not in again.getvalue()
+    assert Notification.objects.filter(kind="session_unmarked").count() == 1
