@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -20,7 +21,18 @@ from curriculum.kernel.forms import ServiceForm, ServiceFormAdmin
 from curriculum.kernel.signals import ProgressInputsAdmin
 from learners import admin as learners_admin
 from learners.models import Enrollment, Submission
-from mentors.models import Mentor, MentorSession, Pairing, Review
+from mentors.booking import overlap_error
+from mentors.models import (
+    Availability,
+    AvailabilityException,
+    Mentor,
+    MentorSession,
+    Pairing,
+    PayoutEntry,
+    PayoutMonth,
+    Review,
+    SessionRating,
+)
 from mentors.services import mentor_create, pairing_assign, pairing_end
 
 
@@ -196,8 +208,40 @@ class PairingAdmin(ProgressInputsAdmin, SimpleHistoryAdmin, ServiceFormAdmin):
         )
 
 
+class MentorSessionAdminForm(forms.ModelForm):
+    """The admin too never double-books a mentor (the services check the same under a lock)."""
+
+    class Meta:
+        model = MentorSession
+        fields = (
+            "enrollment",
+            "pairing",
+            "scheduled_at",
+            "duration_minutes",
+            "status",
+            "notes",
+            "meeting_url",
+            "cancelled_late",
+            "cancel_reason",
+            "sequence",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        pairing, start = cleaned.get("pairing"), cleaned.get("scheduled_at")
+        minutes, status = cleaned.get("duration_minutes"), cleaned.get("status")
+        if pairing and start and minutes and status != MentorSession.Status.CANCELLED:
+            taken = overlap_error(
+                pairing.mentor_id, start, minutes, exclude_session_id=self.instance.pk
+            )
+            if taken:
+                self.add_error("scheduled_at", taken)
+        return cleaned
+
+
 @admin.register(MentorSession)
 class MentorSessionAdmin(ProgressInputsAdmin, admin.ModelAdmin):
+    form = MentorSessionAdminForm
     list_display = ("scheduled_at", "learner", "mentor", "status", "duration_minutes")
     list_filter = ("status", "enrollment__cohort")
     list_select_related = ("enrollment__learner", "pairing__mentor__user")
@@ -304,3 +348,59 @@ admin.site.unregister(Enrollment)
 admin.site.register(Enrollment, EnrollmentAdmin)
 admin.site.unregister(Submission)
 admin.site.register(Submission, SubmissionAdmin)
+
+
+# --- Mentor operations ------------------------------------------------------------------------
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    list_display = ("mentor", "weekday", "start_time", "duration_minutes")
+    list_filter = ("weekday",)
+    search_fields = ("mentor__user__username", "mentor__user__last_name")
+    list_select_related = ("mentor__user",)
+
+
+@admin.register(AvailabilityException)
+class AvailabilityExceptionAdmin(admin.ModelAdmin):
+    list_display = ("mentor", "date", "kind", "start_time", "duration_minutes")
+    list_filter = ("kind",)
+    search_fields = ("mentor__user__username", "mentor__user__last_name")
+    list_select_related = ("mentor__user",)
+    date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (ratings by learners, the payout ledger): staff read."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SessionRating)
+class SessionRatingAdmin(ReadOnlyAdmin):
+    list_display = ("session", "score", "created_at")
+    list_filter = ("score",)
+    search_fields = ("session__enrollment__learner__username", "comment")
+    list_select_related = ("session",)
+
+
+@admin.register(PayoutMonth)
+class PayoutMonthAdmin(ReadOnlyAdmin):
+    list_display = ("month", "closed_at", "closed_by")
+    list_filter = (("closed_at", admin.EmptyFieldListFilter),)
+    search_fields = ("month",)
+
+
+@admin.register(PayoutEntry)
+class PayoutEntryAdmin(ReadOnlyAdmin):
+    list_display = ("mentor", "month", "sessions", "minutes", "reviews", "note", "created_at")
+    list_filter = ("month",)
+    search_fields = ("mentor__user__username", "note")
+    list_select_related = ("mentor__user", "month")

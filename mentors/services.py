@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -27,7 +28,8 @@ from curriculum.services import (
     validate_instance,
 )
 from learners.models import Enrollment, Submission
-from mentors import signals
+from mentors import payouts, signals
+from mentors.booking import cancel_future_sessions, lock_for_session, overlap_error
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.roles import forget_role
 from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, can_review, review_closed
@@ -70,11 +72,19 @@ def mentor_create(
     expertise: Iterable[str] = (),
     timezone: str = "UTC",
     bio: str = "",
+    meeting_url: str = "",
 ) -> Mentor:
     require_staff(actor, "add mentors")
     errors: Errors = {}
     tags = _clean_expertise(expertise, errors)
-    mentor = Mentor(user=user, capacity=capacity, expertise=tags, timezone=timezone, bio=bio)
+    mentor = Mentor(
+        user=user,
+        capacity=capacity,
+        expertise=tags,
+        timezone=timezone,
+        bio=bio,
+        meeting_url=meeting_url,
+    )
     validate_instance(mentor, errors)
     raise_if(errors)
     mentor.save()
@@ -83,7 +93,7 @@ def mentor_create(
 
 
 # A mentor may edit these on their own profile; staff may edit every field.
-MENTOR_SELF_FIELDS = {"expertise", "timezone", "bio"}
+MENTOR_SELF_FIELDS = {"expertise", "timezone", "bio", "meeting_url"}
 MENTOR_STAFF_FIELDS = MENTOR_SELF_FIELDS | {"capacity", "is_active"}
 
 
@@ -160,6 +170,7 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
         current.ended_at = now
         current.end_reason = "Re-paired"
         current.save(update_fields=["ended_at", "end_reason"])
+        cancel_future_sessions(pairing_id=current.pk, reason="The learner has a new mentor.")
         signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=current.pk)
     pairing = Pairing(
         enrollment=locked_enrollment, mentor=locked_mentor, started_at=now, created_by=actor
@@ -187,6 +198,7 @@ def pairing_end(*, actor: Any, pairing: Pairing, reason: str = "") -> Pairing:
     locked.end_reason = reason
     raise_if(validate_instance(locked, validate_constraints=False))
     locked.save(update_fields=["ended_at", "end_reason"])
+    cancel_future_sessions(pairing_id=locked.pk, reason="The pairing has ended.")
     progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     pairing.refresh_from_db()
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=locked.pk)
@@ -212,6 +224,7 @@ def pairing_close_for_enrollment(
     pairing.ended_at = clock.now()
     pairing.end_reason = reason or f"Enrollment {enrollment.get_status_display().lower()}"
     pairing.save(update_fields=["ended_at", "end_reason"])
+    cancel_future_sessions(pairing_id=pairing.pk, reason=pairing.end_reason)
     progress_inputs_change(enrollment_ids=[enrollment.pk])
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=pairing.pk)
     return pairing
@@ -227,7 +240,7 @@ SESSION_TRANSITIONS: dict[str, set[str]] = {
     Status.MISSED: {Status.MISSED, Status.COMPLETED},
     Status.CANCELLED: {Status.CANCELLED},
 }
-SESSION_FIELDS = ("scheduled_at", "duration_minutes", "notes", "status")
+SESSION_FIELDS = ("scheduled_at", "duration_minutes", "notes", "status", "meeting_url")
 
 
 # Sessions outside these years are typing mistakes; the calendar feed and reminders do date
@@ -271,12 +284,15 @@ def session_create(
     notes: str = "",
     status: str = "scheduled",
 ) -> MentorSession:
-    """Schedule (or log a past) session with the learner's current mentor."""
-    pairing = (
-        Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True)
-        .select_related("mentor")
-        .first()
-    )
+    """Schedule (or log a past) session with the learner's current mentor, never overlapping
+    another session of that mentor (checked under the mentor's row lock)."""
+    probe = MentorSession(enrollment=enrollment)
+    if not MENTOR_SESSION_RULE.can_create(actor, probe):
+        raise PermissionDenied("Only the learner's mentor or staff may schedule sessions.")
+    given = enrollment
+    enrollment, pairing, mentor = lock_for_session(enrollment.pk)
+    if given.status not in Enrollment.OPEN_STATUSES:
+        enrollment.status = given.status
     session = MentorSession(
         enrollment=enrollment,
         pairing=pairing,
@@ -284,9 +300,8 @@ def session_create(
         duration_minutes=duration_minutes,
         notes=notes,
         status=status,
+        meeting_url=mentor.meeting_url if mentor is not None else "",
     )
-    if not MENTOR_SESSION_RULE.can_create(actor, session):
-        raise PermissionDenied("Only the learner's mentor or staff may schedule sessions.")
     errors: Errors = {}
     if pairing is None:
         add_error(errors, "enrollment", "This learner has no active mentor.")
@@ -296,10 +311,29 @@ def session_create(
     if "status" not in errors and session.status == Status.CANCELLED:
         add_error(errors, "status", "A new session is scheduled, completed or missed.")
     _check_session_timing(session, errors)
+    if not errors and mentor is not None:
+        taken = overlap_error(mentor.pk, session.scheduled_at, session.duration_minutes)
+        if taken:
+            add_error(errors, "scheduled_at", taken)
     raise_if(errors)
     session.save()
+    payouts.record_session_change(
+        session=session,
+        mentor_id=pairing.mentor_id,
+        actor=actor,
+        previous_status=None,
+        previous_minutes=0,
+    )
     progress_inputs_change(enrollment_ids=[session.enrollment_id])
     signals.send_on_commit(signals.session_changed, MentorSession, session_id=session.pk)
+    if session.status == Status.SCHEDULED and session.scheduled_at > clock.now():
+        signals.send_on_commit(
+            signals.session_booking_changed,
+            MentorSession,
+            session_id=session.pk,
+            change="booked",
+            sequence=session.sequence,
+        )
     return session
 
 
@@ -308,11 +342,15 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
     """Reschedule, complete, miss or cancel a session, or edit its notes. Only a scheduled
     session moves in time; cancelled is final; completed and missed can correct each other."""
     reject_unknown_fields(fields, SESSION_FIELDS)
-    locked = MentorSession.objects.select_for_update(no_key=True).get(pk=session.pk)
-    if not MENTOR_SESSION_RULE.can_update(actor, locked):
+    if not MENTOR_SESSION_RULE.can_update(actor, session):
         raise PermissionDenied("Only the learner's mentor or staff may change sessions.")
+    # The lock order of every session write: enrollment, mentor, then the session.
+    lock_for_session(session.enrollment_id)
+    locked = MentorSession.objects.select_for_update(no_key=True, of=("self",)).get(pk=session.pk)
     previous_status = locked.status
     previous_start = locked.scheduled_at
+    previous_minutes = locked.duration_minutes
+    previous_url = locked.meeting_url
     for name, value in fields.items():
         setattr(locked, name, value)
     errors = validate_instance(locked, validate_constraints=False)
@@ -325,11 +363,45 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
     ):
         add_error(errors, "scheduled_at", f"A {previous_status} session cannot be moved.")
     _check_session_timing(locked, errors)
+    moved = (locked.scheduled_at, locked.duration_minutes) != (previous_start, previous_minutes)
+    if not errors and moved and locked.status != Status.CANCELLED:
+        taken = overlap_error(
+            locked.pairing.mentor_id,
+            locked.scheduled_at,
+            locked.duration_minutes,
+            exclude_session_id=locked.pk,
+        )
+        if taken:
+            add_error(errors, "scheduled_at", taken)
     raise_if(errors)
+    change = ""
+    if locked.status == Status.CANCELLED and previous_status != Status.CANCELLED:
+        change = "cancelled"
+        notice = dt.timedelta(hours=settings.STRIDE_BOOKING_NOTICE_HOURS)
+        locked.cancelled_late = locked.scheduled_at - clock.now() < notice
+    elif locked.status == Status.SCHEDULED and (moved or locked.meeting_url != previous_url):
+        change = "rescheduled"
+    if change:
+        locked.sequence += 1
     locked.save()
+    payouts.record_session_change(
+        session=locked,
+        mentor_id=locked.pairing.mentor_id,
+        actor=actor,
+        previous_status=previous_status,
+        previous_minutes=previous_minutes,
+    )
     progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     session.refresh_from_db()
     signals.send_on_commit(signals.session_changed, MentorSession, session_id=locked.pk)
+    if change:
+        signals.send_on_commit(
+            signals.session_booking_changed,
+            MentorSession,
+            session_id=locked.pk,
+            change=change,
+            sequence=locked.sequence,
+        )
     return locked
 
 
@@ -416,6 +488,11 @@ def review_create(
     locked.status = review.verdict
     locked.status_changed_at = now
     locked.save(update_fields=["status", "status_changed_at"])
+    payouts.record_review(
+        review=review,
+        mentor_id=Mentor.objects.filter(user_id=actor.pk).values_list("pk", flat=True).first(),
+        actor=actor,
+    )
     progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     submission.status = locked.status
     submission.status_changed_at = locked.status_changed_at

@@ -31,6 +31,10 @@ of it made an hour before ``NOW``: a 60-minute log today,
 Max two hours before ``NOW`` that nobody has marked yet, an open help request and one unread
 ``due_soon`` notification, and her API token "laptop" (value ``LENAS_TOKEN``, made then,
 expiring 30 days later).
+Mentor operations: Max meets on Fridays at 10:00 Madrid time (45
+minutes, ``availability``) on his link ``https://meet.example.com/max``, and Lena has booked
+Friday 13 March (``booked_session``, 09:00 UTC); Max is off on Friday 3 April
+(``availability_exception``).
 
 Built with the per-app factories (``tests/<app>/factories.py``), which stay one module per app
 so they keep the apps' own layering. May import those factories and product models, nothing
@@ -49,6 +53,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from curriculum.models import Assignment
+from mentors.models import Availability, AvailabilityException
 from tests.curriculum.factories import (
     AssignmentFactory,
     CohortFactory,
@@ -83,6 +88,9 @@ from tracker.models import (
 
 # The world's "now": a Tuesday, noon UTC, so "today" is the same date from Los Angeles to Tokyo.
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+# Lena's booked call with Max: Friday 13 March, 10:00 in Madrid (a slot of his week).
+BOOKED_AT = dt.datetime(2026, 3, 13, 9, 0, tzinfo=dt.UTC)
+MAX_MEETING_URL = "https://meet.example.com/max"
 PASSWORD = "pw-Stride-2026"  # every person's password (the factories' default)
 COHORT_ZONE = "Europe/Madrid"
 OTHER_COHORT_ZONE = "America/New_York"
@@ -135,6 +143,9 @@ class World:
     webhook: Any = None
     webhook_delivery: Any = None
     api_token: Any = None
+    availability: Any = None
+    booked_session: Any = None
+    availability_exception: Any = None
 
     # Other names the tests use for the same people and things.
     @property
@@ -305,6 +316,9 @@ def build_world(*, history: bool = True) -> World:
 def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[str, Any]:
     now = timezone.now()
     learner = enrollment.learner
+    mentor = pairing.mentor
+    mentor.meeting_url = MAX_MEETING_URL
+    mentor.save(update_fields=["meeting_url"])
     reviewed = SubmissionFactory(
         enrollment=enrollment,
         assignment=project,
@@ -339,6 +353,18 @@ def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[st
             digest=hashlib.sha256(LENAS_TOKEN.encode()).hexdigest(),
             created_at=now,
             expires_at=now + dt.timedelta(days=30),
+        ),
+        "availability": Availability.objects.create(
+            mentor=mentor, weekday=4, start_time=dt.time(10), duration_minutes=45
+        ),
+        "availability_exception": AvailabilityException.objects.create(
+            mentor=mentor, date=dt.date(2026, 4, 3), kind="unavailable"
+        ),
+        "booked_session": MentorSessionFactory(
+            pairing=pairing,
+            scheduled_at=BOOKED_AT,
+            duration_minutes=45,
+            meeting_url=MAX_MEETING_URL,
         ),
     }
 

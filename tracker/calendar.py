@@ -69,6 +69,12 @@ def fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def session_uid(session_id: int) -> str:
+    """The session's event UID: the same in the feed and in every invitation email, so a
+    calendar program updates one event."""
+    return f"session-{session_id}@stride"
+
+
 def _utc_stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -159,6 +165,8 @@ def session_events(user: Any, stamp: str, now: dt.datetime) -> list[list[tuple[s
             "scheduled_at",
             "duration_minutes",
             "status",
+            "sequence",
+            "meeting_url",
             "enrollment__learner_id",
             "enrollment__learner__username",
             "enrollment__learner__first_name",
@@ -187,17 +195,22 @@ def session_events(user: Any, stamp: str, now: dt.datetime) -> list[list[tuple[s
         start = session["scheduled_at"]
         end = start + dt.timedelta(minutes=session["duration_minutes"])
         cancelled = session["status"] == MentorSession.Status.CANCELLED
-        events.append(
-            [
-                ("UID", f"session-{session['pk']}@stride"),
-                ("DTSTAMP", stamp),
-                ("DTSTART", _utc_stamp(start)),
-                ("DTEND", _utc_stamp(end)),
-                ("SUMMARY", escape_text(summary)),
-                ("DESCRIPTION", escape_text(f"Status: {session['status']}.")),
-                ("STATUS", "CANCELLED" if cancelled else "CONFIRMED"),
-            ]
-        )
+        description = f"Status: {session['status']}."
+        event = [
+            ("UID", session_uid(session["pk"])),
+            ("SEQUENCE", str(session["sequence"])),
+            ("DTSTAMP", stamp),
+            ("DTSTART", _utc_stamp(start)),
+            ("DTEND", _utc_stamp(end)),
+            ("SUMMARY", escape_text(summary)),
+        ]
+        if session["meeting_url"]:
+            description += f"\nJoin: {session['meeting_url']}"
+            event.append(("LOCATION", escape_text(session["meeting_url"])))
+            event.append(("URL", session["meeting_url"]))
+        event.append(("DESCRIPTION", escape_text(description)))
+        event.append(("STATUS", "CANCELLED" if cancelled else "CONFIRMED"))
+        events.append(event)
     return events
 
 

@@ -35,6 +35,11 @@ class Notification(models.Model):
         SUBMISSION_RECEIVED = "submission_received", "Submission received"
         # Not a reminder: a new account's invitation to choose a password (roster import).
         INVITATION = "invitation", "Invitation"
+        # Mentor operations (docs/API.md has each one's "at most" rule).
+        SESSION_BOOKED = "session_booked", "Session booked"
+        SESSION_CHANGED = "session_changed", "Session changed"
+        SESSION_UNMARKED = "session_unmarked", "Session not marked"
+        RATE_SESSION = "rate_session", "Rate your session"
 
     class EmailState(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -72,6 +77,9 @@ class Notification(models.Model):
     # When a delivery task was last published for the row; the outbox flush skips fresh ones.
     email_enqueued_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=500, blank=True)
+    # An iCalendar invitation (METHOD:REQUEST or CANCEL) the email carries, made when the
+    # notification was created so the email says what was true at that change.
+    calendar = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,6 +16,7 @@ from learners.models import Enrollment, Submission
 from mentors import signals as mentor_signals
 from mentors.services import pairing_close_for_enrollment
 from tracker import jobs
+from tracker.mentoring import invitations
 from tracker.notifications import events
 from tracker.webhooks import receivers as webhook_receivers  # noqa: F401  (connects them)
 
@@ -48,6 +49,13 @@ def on_enrollment_status_changed(sender, enrollment_id: int, status: str, **kwar
 @receiver(mentor_signals.session_changed, dispatch_uid="tracker.missed_sessions")
 def on_session_changed(sender, session_id: int, **kwargs) -> None:
     events.missed_sessions(session_id)
+
+
+@receiver(mentor_signals.session_booking_changed, dispatch_uid="tracker.session_invitations")
+def on_session_booking_changed(
+    sender, session_id: int, change: str, sequence: int, **kwargs
+) -> None:
+    invitations.session_booking_notify(session_id, change, sequence)
 
 
 def _enqueue_deployment_check(submission_id: int) -> None:

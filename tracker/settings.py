@@ -370,6 +370,16 @@ STRIDE_REVIEW_WAITING_HOURS = env.int("STRIDE_REVIEW_WAITING_HOURS", default=48)
 STRIDE_REVIEW_ESCALATE_HOURS = env.int("STRIDE_REVIEW_ESCALATE_HOURS", default=96)
 STRIDE_INACTIVE_MENTOR_DAYS = env.int("STRIDE_INACTIVE_MENTOR_DAYS", default=14)
 STRIDE_SESSION_UPCOMING_HOURS = env.int("STRIDE_SESSION_UPCOMING_HOURS", default=24)
+# Mentor operations (docs/OPERATIONS.md): booking horizon and limit, the notice for changes,
+# when an unmarked session is reminded, how long a session can be rated, the ratings a mentor
+# must have before seeing their average, and the zone payout months are cut in.
+STRIDE_BOOKING_HORIZON_DAYS = env.int("STRIDE_BOOKING_HORIZON_DAYS", default=14)
+STRIDE_BOOKING_WEEKLY_LIMIT = env.int("STRIDE_BOOKING_WEEKLY_LIMIT", default=1)
+STRIDE_BOOKING_NOTICE_HOURS = env.int("STRIDE_BOOKING_NOTICE_HOURS", default=12)
+STRIDE_SESSION_UNMARKED_HOURS = env.int("STRIDE_SESSION_UNMARKED_HOURS", default=24)
+STRIDE_RATING_WINDOW_DAYS = env.int("STRIDE_RATING_WINDOW_DAYS", default=7)
+STRIDE_RATING_MIN_AGGREGATE = env.int("STRIDE_RATING_MIN_AGGREGATE", default=5)
+STRIDE_PROGRAM_TIMEZONE = env.str("STRIDE_PROGRAM_TIMEZONE", default="UTC")
 STRIDE_SWEEP_PARTITIONS = env.int("STRIDE_SWEEP_PARTITIONS", default=1)
 # A claimed email whose worker died is taken back after this many seconds (outbox flush).
 STRIDE_EMAIL_CLAIM_LEASE_SECONDS = env.int("STRIDE_EMAIL_CLAIM_LEASE_SECONDS", default=120)

@@ -19,6 +19,7 @@ from celery import shared_task
 
 from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments, jobs
+from tracker.mentoring import reminders as session_reminders
 from tracker.notifications import delivery, outbox, sweep
 from tracker.progress import snapshots
 from tracker.webhooks import sending as webhook_sending
@@ -135,3 +136,9 @@ def sweep_webhooks() -> int:
 def check_capstones() -> int:
     """Hourly: the live-model check of every approved capstone of a learner not yet graduated."""
     return deployments.capstone_check_all()
+
+
+@shared_task(name=jobs.SWEEP_SESSION_FOLLOWUPS, time_limit=300, soft_time_limit=240)
+def sweep_session_followups() -> dict:
+    """``session_unmarked`` and ``rate_session`` reminders, each once (dedupe keys)."""
+    return session_reminders.session_followups_sweep()

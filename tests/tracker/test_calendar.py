@@ -40,6 +40,7 @@ def feeds(world):
         "enrollment": world.enrollment,
         "mentor": world.mentor,
         "session": world.session,
+        "booked_session": world.booked_session,
         "other_enrollment": world.other_enrollment,
         "other_session": other_session,
         "assignments": world.program.assignments.count(),
@@ -75,8 +76,11 @@ def test_learner_feed_has_due_dates_and_sessions_only_of_their_own(client, feeds
     assert "Mentor session with Max Mentor" in text
     assert f"session-{feeds['other_session'].pk}@" not in text
     assert f"assignment-{feeds['other_enrollment'].pk}-" not in text
-    # One due date per assignment of the program, and the one session.
-    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == feeds["assignments"] + 1
+    # One due date per assignment of the program, and the two sessions (the unmarked one and
+    # the booked Friday call, with Max's link and its SEQUENCE).
+    assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT") == feeds["assignments"] + 2
+    assert f"UID:session-{feeds['booked_session'].pk}@stride\r\nSEQUENCE:0" in text
+    assert "LOCATION:https://meet.example.com/max" in text
 
 
 def test_mentor_feed_has_their_sessions_and_no_due_dates(client, feeds):

@@ -90,7 +90,7 @@ def test_the_schedule_runs_every_periodic_task_and_keeps_what_staff_changed(db):
     scheduled = {
         task.name: task for task in PeriodicTask.objects.filter(task__startswith="tracker.")
     }
-    # 0010's list, and what later migrations add in its shape (0018) or as one NAME (0019).
+    # 0010's list, and what later migrations add in its shape (0018, 0022) or as one NAME (0019).
     listed = {name for name, *_ in schedule.SCHEDULE}
     for path in sorted(Path(schedule.__file__).parent.glob("0*.py")):
         later = importlib.import_module(f"tracker.migrations.{path.stem}")

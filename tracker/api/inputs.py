@@ -208,6 +208,7 @@ class MentorInput(serializers.Serializer):
     expertise = ExpertiseField(required=False)
     timezone = StrictCharField(max_length=64, required=False, default="UTC")
     bio = text()
+    meeting_url = HttpUrlField(max_length=500, required=False, allow_blank=True)
 
 
 class MentorUpdateInput(serializers.Serializer):
@@ -216,6 +217,7 @@ class MentorUpdateInput(serializers.Serializer):
     timezone = StrictCharField(max_length=64, required=False)
     bio = text()
     is_active = StrictBooleanField(required=False)
+    meeting_url = HttpUrlField(max_length=500, required=False, allow_blank=True)
 
 
 class PairingInput(serializers.Serializer):
@@ -242,6 +244,7 @@ class SessionUpdateInput(serializers.Serializer):
     duration_minutes = StrictIntegerField(min_value=5, max_value=480, required=False)
     status = enum_field(MentorSession.Status.choices, required=False)
     notes = text(10000)
+    meeting_url = HttpUrlField(max_length=500, required=False, allow_blank=True)
 
 
 # --- The caller -------------------------------------------------------------------------------

@@ -283,6 +283,8 @@ class MentorSerializer(OutputSerializer):
     user = UserBriefSerializer(read_only=True)
     active_learners = serializers.IntegerField(read_only=True)
     expertise = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # Blank until the mentor sets one, so a plain string rather than a "uri".
+    meeting_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Mentor
@@ -295,6 +297,7 @@ class MentorSerializer(OutputSerializer):
             "timezone",
             "bio",
             "is_active",
+            "meeting_url",
         ]
 
 
@@ -317,6 +320,7 @@ class PairingSerializer(OutputSerializer):
 class SessionSerializer(OutputSerializer):
     mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
     status = enum_field(MentorSession.Status.choices, read_only=True)
+    meeting_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = MentorSession
@@ -329,6 +333,10 @@ class SessionSerializer(OutputSerializer):
             "duration_minutes",
             "status",
             "notes",
+            "meeting_url",
+            "cancelled_late",
+            "cancel_reason",
+            "sequence",
             "created_at",
             "updated_at",
         ]

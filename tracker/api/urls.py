@@ -21,6 +21,13 @@ from tracker.api.views.learners import (
     SubmissionViewSet,
 )
 from tracker.api.views.me import CalendarTokenView, MeView, PreferencesView
+from tracker.api.views.mentoring import (
+    AvailabilityExceptionViewSet,
+    AvailabilityViewSet,
+    PayoutsCloseView,
+    PayoutsCsvView,
+    PayoutsView,
+)
 from tracker.api.views.mentors import (
     MentorViewSet,
     PairingViewSet,
@@ -47,6 +54,10 @@ router.register("reviews", ReviewViewSet, basename="review")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("availability", AvailabilityViewSet, basename="availability")
+router.register(
+    "availability-exceptions", AvailabilityExceptionViewSet, basename="availability-exception"
+)
 
 v1 = [
     # Token sign-in (throttled, with the lockout shared with the login page) and revocation.
@@ -64,6 +75,9 @@ v1 = [
         CohortViewSet.as_view({"get": "progress_csv"}, **CohortViewSet.progress_csv_options),
         name="cohort-progress-csv",
     ),
+    path("payouts/", PayoutsView.as_view(), name="payouts"),
+    path("payouts.csv", PayoutsCsvView.as_view(), name="payouts-csv"),
+    path("payouts/close/", PayoutsCloseView.as_view(), name="payouts-close"),
     path("", include(router.urls)),
 ]
 

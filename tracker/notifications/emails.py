@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.mime.text import MIMEText
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
@@ -73,4 +75,21 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         },
     )
     message.attach_alternative(_render(notification.kind, "html", context), "text/html")
+    if notification.calendar:
+        message.attach(calendar_part(notification.calendar))
     return message
+
+
+def calendar_part(text: str) -> MIMEText:
+    """The iCalendar invitation as a ``text/calendar`` part whose ``method`` parameter repeats
+    the calendar's METHOD (REQUEST or CANCEL), which calendar programs require to treat it as
+    an invitation or its cancellation."""
+    method = "REQUEST"
+    for line in text.splitlines():
+        if line.startswith("METHOD:"):
+            method = line.split(":", 1)[1].strip()
+            break
+    part = MIMEText(text, "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part

@@ -9,6 +9,7 @@ from itertools import takewhile
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from curriculum.kernel.names import display_name
 from learners.models import HelpRequest, Submission
@@ -98,7 +99,8 @@ def submission_received(submission_id: int) -> Notification | None:
 
 
 def missed_sessions(session_id: int) -> list[Notification]:
-    """Tell staff when the last N decided sessions of a pairing were all missed (cancelled or
+    """Tell staff when the last N decided sessions of a pairing were all missed (a session
+    cancelled inside the notice, ``cancelled_late``, counts as missed; other cancelled or
     scheduled ones neither break nor extend a streak). The streak is named by its first
     missed session, so it is reported once however long it grows."""
     session = MentorSession.objects.filter(pk=session_id).values("pairing_id").first()
@@ -107,14 +109,15 @@ def missed_sessions(session_id: int) -> list[Notification]:
     streak_length = settings.STRIDE_MISSED_SESSIONS_STREAK
     decided = list(
         MentorSession.objects.filter(
+            Q(status__in=[MentorSession.Status.MISSED, MentorSession.Status.COMPLETED])
+            | Q(status=MentorSession.Status.CANCELLED, cancelled_late=True),
             pairing_id=session["pairing_id"],
-            status__in=[MentorSession.Status.MISSED, MentorSession.Status.COMPLETED],
         )
         .order_by("-scheduled_at", "-id")
         .values_list("id", "status")[:50]
     )
-    missed = MentorSession.Status.MISSED
-    streak = [pk for pk, _ in takewhile(lambda row: row[1] == missed, decided)]
+    completed = MentorSession.Status.COMPLETED
+    streak = [pk for pk, _ in takewhile(lambda row: row[1] != completed, decided)]
     if len(streak) < streak_length:
         return []
     pairing = Pairing.objects.select_related("mentor__user", "enrollment__learner").get(

@@ -29,7 +29,14 @@ PREFERENCE_FIELDS = (
 
 
 def notify(
-    *, recipient, kind: str, subject: str, body: str, link: str, dedupe_key: str
+    *,
+    recipient,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str,
+    dedupe_key: str,
+    calendar: str = "",
 ) -> Notification | None:
     """Create the notification for ``dedupe_key`` and email it after commit; None when the key
     was used before (the reminder was given)."""
@@ -43,6 +50,7 @@ def notify(
         link=link[:500],
         dedupe_key=dedupe_key[:200],
         created_at=clock.now(),
+        calendar=calendar,
     )
     # The unique index, not a read before the write, decides: two racing callers cannot both win.
     notification.full_clean(validate_unique=False, validate_constraints=False)

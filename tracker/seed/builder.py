@@ -49,6 +49,7 @@ from .histories import (
     plan_activity,
     plan_enrollment,
 )
+from .mentoring import seed_mentor_operations
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 from .sso import ensure_sso_newcomer
@@ -123,6 +124,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         seed_webhooks(staff=staff, cohort=cohort)
         seed_capstones(program, cohort_name=PAST_COHORT_NAME)
         ensure_missed_session_this_week(cohort)  # the staff home's column (tracker/seed/morning)
+        seed_mentor_operations(mentors=mentors)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         seed_api_tokens(staff=staff, mentors=mentors)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
-from mentors import services
+from curriculum.kernel.zones import zone_or_utc
+from mentors import booking, services
+from mentors.availability import open_slots_for
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from mentors.rules import MENTOR_RULE, MENTOR_SESSION_RULE, PAIRING_RULE, REVIEW_RULE
 from mentors.selectors import review_queue
@@ -21,6 +27,8 @@ from tracker.api.filters import (
     ReviewQueueFilter,
     SessionFilter,
 )
+from tracker.api.views import mentoring
+from tracker.notifications import preferences_for
 
 
 class MentorViewSet(RuleViewSet):
@@ -51,6 +59,45 @@ class MentorViewSet(RuleViewSet):
         fields = self.validated(inputs.MentorUpdateInput, partial=True)
         mentor = services.mentor_update(actor=request.user, mentor=mentor, **fields)
         return self.show(mentor)
+
+    @extend_schema(
+        parameters=mentoring.DATE_RANGE,
+        responses=mentoring.OpenSlotSerializer(many=True),
+        description="The mentor's open slots the caller may book, in UTC (dates in the "
+        "caller's zone; default the next 14 days). A learner sees only their own mentor's, "
+        "and not in weeks already at the booking limit.",
+    )
+    @action(detail=True, methods=["get"], url_path="open-slots", filter_backends=[])
+    def open_slots(self, request, pk=None):
+        mentor = self.get_object()
+        zone = zone_or_utc(preferences_for(request.user).timezone)
+        start, end = mentoring.date_range(request, default_days=14, zone=zone)
+        slots = open_slots_for(fetched_by=request.user, mentor=mentor, start=start, end=end)
+        data = [{"starts_at": slot.starts_at, "ends_at": slot.ends_at} for slot in slots]
+        return Response(mentoring.OpenSlotSerializer(data, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            *mentoring.DATE_RANGE,
+        ],
+        responses=mentoring.MetricsSerializer,
+        description="What the mentor delivered between from and to (default the last 28 "
+        "days): staff, or the mentor for themselves. rating_average is null below "
+        "STRIDE_RATING_MIN_AGGREGATE ratings.",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def metrics(self, request, pk=None):
+        mentor = self.get_object()
+        if not (request.user.is_staff or mentor.user_id == request.user.pk):
+            raise PermissionDenied("Only staff and the mentor see these metrics.")
+        zone = zone_or_utc(preferences_for(request.user).timezone)
+        start, end = mentoring.date_range(request, default_days=0, zone=zone)
+        if "from" not in request.query_params:
+            start = end - dt.timedelta(days=28)
+        rows = mentoring.mentor_metrics(
+            fetched_by=request.user, start=start, end=end, mentor_ids=[mentor.pk]
+        )
+        return Response(mentoring.MetricsSerializer(rows[0]).data)
 
 
 class PairingViewSet(RuleViewSet):
@@ -103,6 +150,42 @@ class SessionViewSet(RuleViewSet):
         fields = self.validated(inputs.SessionUpdateInput, partial=True)
         session = services.session_update(actor=request.user, session=session, **fields)
         return self.show(session)
+
+    @extend_schema(
+        request=mentoring.BookInput,
+        responses={201: serializers.SessionSerializer},
+        description="Book a session with the learner's current mentor in one of the "
+        "mentor's open slots; a taken, closed or out-of-limits time is a 400 on starts_at.",
+    )
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def book(self, request):
+        fields = self.validated(mentoring.BookInput)
+        session = booking.session_book(actor=request.user, **fields)
+        return self.show(session, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=mentoring.RescheduleInput, responses=serializers.SessionSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reschedule(self, request, pk=None):
+        session = self.get_object()
+        fields = self.validated(mentoring.RescheduleInput)
+        session = booking.session_reschedule(actor=request.user, session=session, **fields)
+        return self.show(session)
+
+    @extend_schema(request=mentoring.CancelInput, responses=serializers.SessionSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cancel(self, request, pk=None):
+        session = self.get_object()
+        fields = self.validated(mentoring.CancelInput)
+        session = booking.session_cancel(actor=request.user, session=session, **fields)
+        return self.show(session)
+
+    @extend_schema(request=mentoring.RatingInput, responses={201: mentoring.RatingSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def rating(self, request, pk=None):
+        session = self.get_object()
+        fields = self.validated(mentoring.RatingInput)
+        rating = booking.session_rate(actor=request.user, session=session, **fields)
+        return Response(mentoring.RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
 
 class ReviewViewSet(RuleViewSet):

@@ -14,6 +14,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from curriculum.kernel import clock
+from tracker.mentoring.reminders import session_followups_sweep
 from tracker.notifications import sweep
 
 
@@ -49,6 +50,12 @@ class Command(BaseCommand):
         )
         if progress:
             sys.stderr.write("\n")
+        if not dry_run and day is None:
+            # The session follow-ups (session_unmarked, rate_session) have their own periodic
+            # task; a sweep by hand runs them too. Each is once per session (dedupe keys).
+            for kind, count in session_followups_sweep().items():
+                if count:
+                    result.created[kind] = result.created.get(kind, 0) + count
 
         label = "Would create" if dry_run else "Created"
         when = f" for {day.isoformat()}" if day else ""
