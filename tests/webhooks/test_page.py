@@ -69,7 +69,7 @@ def test_a_refused_address_is_an_error_in_place_and_keeps_what_was_typed(
     url_input = re.search(r'<input[^>]*name="url"[^>]*>', body).group(0)
     assert 'value="http://10.0.0.7/hook"' in url_input
     assert 'aria-describedby="id_url_error"' in url_input
-    error = re.search(r'<ul class="errorlist" id="id_url_error"[^>]*>(.*?)</ul>', body, re.S)
+    error = re.search(r'<div role="alert" id="id_url_error">(.*?)</div>', body, re.S)
     assert "private address" in error.group(1)
     assert re.search(r'<input[^>]*name="events"[^>]*value="help.requested"[^>]*checked', body)
     assert not WebhookEndpoint.objects.filter(url="http://10.0.0.7/hook").exists()
