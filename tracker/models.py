@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import validate_timezone
 
@@ -103,9 +104,14 @@ class UserPreferences(models.Model):
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # Blank: follow the browser (Accept-Language); emails then go out in English.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
 
     class Meta:
-        verbose_name_plural = "user preferences"
+        verbose_name = _("user preferences")
+        verbose_name_plural = _("user preferences")
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"

@@ -8,6 +8,7 @@ caller's role may make the write at all.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import validate_slug
 from rest_framework import serializers
@@ -239,6 +240,11 @@ class PreferencesInput(serializers.Serializer):
         required=False,
         max_length=len(Notification.Kind.values),
         help_text="Kinds of notification not to send by email (they still appear in-app).",
+    )
+    language = enum_field(
+        [("", "browser"), *settings.LANGUAGES],
+        required=False,
+        help_text="Pages and emails in this language; empty: as the browser asks.",
     )
 
 

@@ -24,6 +24,7 @@ PREFERENCE_FIELDS = (
     "email_muted_kinds",
     "quiet_hours_start",
     "quiet_hours_end",
+    "language",
 )
 
 

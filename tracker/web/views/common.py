@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentors.roles import role_of
@@ -46,7 +47,7 @@ def role_required(*roles: str) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if role_of(request.user) not in roles:
-                raise PermissionDenied("This page is not for your role.")
+                raise PermissionDenied(_("This page is not for your role."))
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -91,7 +92,9 @@ def rotate_calendar(request: HttpRequest) -> HttpResponse:
     calendar_token_rotate(actor=request.user)
     messages.success(
         request,
-        "Your calendar link is ready: subscribe to it in your calendar app. "
-        "An earlier link no longer works.",
+        _(
+            "Your calendar link is ready: subscribe to it in your calendar app. "
+            "An earlier link no longer works."
+        ),
     )
     return redirect(safe_next(request, reverse("home")))

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from curriculum.kernel.forms import service_errors
 from tracker.dashboards import preferences_page as preferences_of
@@ -21,6 +22,7 @@ def _initial(preferences) -> dict:
         "email_muted_kinds": list(preferences.email_muted_kinds or []),
         "quiet_hours_start": preferences.quiet_hours_start,
         "quiet_hours_end": preferences.quiet_hours_end,
+        "language": preferences.language,
     }
 
 
@@ -31,9 +33,9 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST, current_timezone=preferences.timezone)
         if form.is_valid():
-            with service_errors(form, "You may not change these preferences."):
+            with service_errors(form, _("You may not change these preferences.")):
                 preferences_update(actor=request.user, **form.cleaned_data)
-                messages.success(request, "Your preferences were saved.")
+                messages.success(request, _("Your preferences were saved."))
                 return redirect("preferences")
     else:
         form = PreferencesForm(initial=_initial(preferences), current_timezone=preferences.timezone)
