@@ -23,26 +23,26 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
-        INACTIVE = "inactive", "Inactive"
-        REVIEW_WAITING = "review_waiting", "Review waiting"
-        SESSION_UPCOMING = "session_upcoming", "Session upcoming"
-        FEEDBACK_READY = "feedback_ready", "Feedback ready"
-        WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
-        HELP_REQUESTED = "help_requested", "Help requested"
-        MISSED_SESSIONS = "missed_sessions", "Missed sessions"
-        SUBMISSION_RECEIVED = "submission_received", "Submission received"
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        INACTIVE = "inactive", _("Inactive")
+        REVIEW_WAITING = "review_waiting", _("Review waiting")
+        SESSION_UPCOMING = "session_upcoming", _("Session upcoming")
+        FEEDBACK_READY = "feedback_ready", _("Feedback ready")
+        WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
+        HELP_REQUESTED = "help_requested", _("Help requested")
+        MISSED_SESSIONS = "missed_sessions", _("Missed sessions")
+        SUBMISSION_RECEIVED = "submission_received", _("Submission received")
         # Not a reminder: a new account's invitation to choose a password (roster import).
-        INVITATION = "invitation", "Invitation"
+        INVITATION = "invitation", _("Invitation")
 
     class EmailState(models.TextChoices):
-        PENDING = "pending", "Pending"
+        PENDING = "pending", _("Pending")
         # Claimed by one delivery task (see docs/OPERATIONS.md, "exactly once").
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped (opted out)"
-        FAILED = "failed", "Failed"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped (opted out)")
+        FAILED = "failed", _("Failed")
 
     # No single-column index: the (recipient, -created_at) index below serves every lookup, and
     # each index is one more write per row of a 100,000-learner sweep.

@@ -14,11 +14,13 @@ from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from curriculum.kernel.access import is_staff
 
-SIGN_IN_REFUSED = "Unable to sign in with these credentials."
+SIGN_IN_REFUSED = gettext_lazy("Unable to sign in with these credentials.")
 
 
 class AccountLocked(Exception):
@@ -52,7 +54,7 @@ def token_obtain(*, request: HttpRequest, username: str, password: str) -> Token
         raise ValidationError(SIGN_IN_REFUSED)
     # Clears the failure count (AXES_RESET_ON_SUCCESS) and records last_login.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    token, _ = Token.objects.get_or_create(user=user)
+    token, _created = Token.objects.get_or_create(user=user)
     return token
 
 
@@ -60,10 +62,10 @@ def token_revoke(*, actor: Any, user: Any) -> int:
     """Delete ``user``'s API tokens; every client holding one must sign in again. A user may
     revoke their own, staff anyone's. Returns how many tokens were revoked (0 or 1)."""
     if actor.pk != user.pk and not is_staff(actor):
-        raise PermissionDenied("Only staff may revoke another person's tokens.")
+        raise PermissionDenied(_("Only staff may revoke another person's tokens."))
     with transaction.atomic():
         locked = get_user_model().objects.select_for_update().get(pk=user.pk)
-        revoked, _ = Token.objects.filter(user_id=locked.pk).delete()
+        revoked, _by_model = Token.objects.filter(user_id=locked.pk).delete()
         if actor.pk != user.pk:
             audit_log(
                 actor=actor,
@@ -78,5 +80,5 @@ def token_revoke_of(*, actor: Any, user_id: int) -> int:
     before the id is even looked up, so the answer says nothing about who exists; an unknown
     id raises ``User.DoesNotExist``."""
     if not is_staff(actor):
-        raise PermissionDenied("Only staff may revoke another person's tokens.")
+        raise PermissionDenied(_("Only staff may revoke another person's tokens."))
     return token_revoke(actor=actor, user=get_user_model().objects.get(pk=user_id))
