@@ -110,10 +110,17 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = request_language(request)
+        user = getattr(request, "user", None)
+        # Whose preference was applied: the API applies a token caller's after authenticating.
+        request.stride_language_user = (
+            user.pk if user is not None and user.is_authenticated else None
+        )
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         try:
             response = self.get_response(request)
+            # The view may have switched (the API, for a token-authenticated caller).
+            language = translation.get_language() or language
         finally:
             translation.deactivate()
         patch_vary_headers(response, ("Accept-Language", "Cookie"))

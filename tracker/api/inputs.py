@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import validate_slug
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from curriculum.models import Assignment, Cohort, Module, Program
@@ -172,7 +173,7 @@ class ReviewInput(serializers.Serializer):
 
     def validate_scores(self, value: dict) -> dict:
         if len(value) > 50:
-            raise serializers.ValidationError("At most 50 scores.")
+            raise serializers.ValidationError(gettext("At most 50 scores."))
         for key in value:
             if not (key.isascii() and key.isdigit()) or len(key) > 12:
                 raise serializers.ValidationError(f"“{key[:20]}” is not a criterion id.")
