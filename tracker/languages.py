@@ -83,6 +83,13 @@ def in_language(language: str | None) -> AbstractContextManager:
     return translation.override(language)
 
 
+def language_for(request: HttpRequest, stored: str | None) -> str:
+    """A stored preference, else what the browser asks for (then English)."""
+    if stored:
+        return supported(stored)
+    return translation.get_language_from_request(request, check_path=False)
+
+
 def request_language(request: HttpRequest) -> str:
     """The signed-in person's preference, else what the browser asks for, else English."""
     user = getattr(request, "user", None)
