@@ -45,6 +45,7 @@ from .histories import (
     plan_activity,
     plan_enrollment,
 )
+from .languages import seed_languages
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 
@@ -112,6 +113,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
         _sync_passwords(password, password_hash)
+        seed_languages()
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
     learner_usernames = sorted(
