@@ -330,7 +330,10 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
             errors,
             "status",
             _("A %(previous)s session cannot become %(status)s.")
-            % {"previous": Status(previous_status).label.lower(), "status": locked.status},
+            % {
+                "previous": Status(previous_status).label.lower(),
+                "status": Status(locked.status).label.lower(),
+            },
         )
     if (
         "scheduled_at" not in errors
