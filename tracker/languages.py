@@ -93,18 +93,14 @@ def language_for(request: HttpRequest, stored: str | None) -> str:
 def request_language(request: HttpRequest) -> str:
     """The signed-in person's preference, else what the browser asks for, else English."""
     user = getattr(request, "user", None)
+    stored = None
     if user is not None and user.is_authenticated:
         stored = (
             UserPreferences.objects.filter(user_id=user.pk)
             .values_list("language", flat=True)
             .first()
         )
-        if stored:
-            language = supported(stored)
-            # Emails rendered during this request (none today) need not ask again.
-            user._stride_language = language
-            return language
-    return translation.get_language_from_request(request, check_path=False)
+    return language_for(request, stored)
 
 
 class LanguageMiddleware:
