@@ -9,6 +9,53 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# What graduation requires unless a program says otherwise: every requirement on. A program's
+# ``graduation_rules`` holds only what it changes (``{"live_check": {"days": 7}}``).
+DEFAULT_GRADUATION_RULES: dict[str, dict] = {
+    "milestones_approved": {"on": True},
+    "live_check": {"on": True, "days": 14},
+    "mentor_sessions": {"on": True, "minimum": 3},
+    "no_open_changes": {"on": True},
+}
+# The thresholds each requirement takes, with their bounds.
+GRADUATION_THRESHOLDS = {
+    "live_check": {"days": (1, 365)},
+    "mentor_sessions": {"minimum": (1, 200)},
+}
+
+
+def validate_graduation_rules(value: object) -> None:
+    """``{requirement: {"on": bool, threshold: int}}`` with known requirements and thresholds
+    within their bounds; a requirement left out keeps its default."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("Graduation rules are an object of requirements."), code="invalid")
+    problems = []
+    for code, settings_ in value.items():
+        if code not in DEFAULT_GRADUATION_RULES:
+            problems.append(_("“%(code)s” is not a graduation requirement.") % {"code": code})
+            continue
+        if not isinstance(settings_, dict):
+            problems.append(_('“%(code)s” takes an object such as {"on": true}.') % {"code": code})
+            continue
+        allowed = {"on", *GRADUATION_THRESHOLDS.get(code, {})}
+        for key, item in settings_.items():
+            if key not in allowed:
+                problems.append(
+                    _("“%(code)s” has no setting “%(key)s”.") % {"code": code, "key": key}
+                )
+            elif key == "on":
+                if not isinstance(item, bool):
+                    problems.append(_("“%(code)s.on” is true or false.") % {"code": code})
+            else:
+                low, high = GRADUATION_THRESHOLDS[code][key]
+                if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+                    problems.append(
+                        _("“%(code)s.%(key)s” is a whole number from %(low)s to %(high)s.")
+                        % {"code": code, "key": key, "low": low, "high": high}
+                    )
+    if problems:
+        raise ValidationError(problems, code="invalid")
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -24,6 +71,11 @@ class Program(models.Model):
     length_weeks = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(260)]
     )
+    # What graduation requires (``DEFAULT_GRADUATION_RULES`` for what is left out); staff edit
+    # it through the API (``PATCH programs/{id}/``) or the admin.
+    graduation_rules = models.JSONField(
+        default=dict, blank=True, validators=[validate_graduation_rules]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -36,6 +88,15 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def graduation_requirements(self) -> dict[str, dict]:
+        """The program's graduation rules with every default filled in."""
+        stored = self.graduation_rules if isinstance(self.graduation_rules, dict) else {}
+        return {
+            code: {**default, **(stored.get(code) or {})}
+            for code, default in DEFAULT_GRADUATION_RULES.items()
+        }
 
 
 class Module(models.Model):

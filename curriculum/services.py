@@ -122,7 +122,9 @@ def program_create(
 @transaction.atomic
 def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
     require_staff(actor, _("change programs"))
-    reject_unknown_fields(fields, {"name", "slug", "length_weeks", "description"})
+    reject_unknown_fields(
+        fields, {"name", "slug", "length_weeks", "description", "graduation_rules"}
+    )
     program = Program.objects.select_for_update(no_key=True).get(pk=program.pk)
     for name, value in fields.items():
         setattr(program, name, value)

@@ -24,6 +24,7 @@ from curriculum.kernel.forms import ServiceForm, ServiceFormAdmin
 from curriculum.kernel.names import display_name
 from curriculum.kernel.signals import ProgressInputsAdmin
 from learners.models import (
+    Certificate,
     DeploymentCheck,
     Enrollment,
     HelpRequest,
@@ -314,3 +315,24 @@ class HelpRequestAdmin(admin.ModelAdmin):
     @admin.display(description="open", boolean=True)
     def is_open(self, help_request: HelpRequest) -> bool:
         return help_request.is_open
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Read-only: certificates are issued by graduating (``tracker.graduation``) and revoked with
+    a reason on the staff enrollment page or ``POST certificates/{id}/revoke/``, so each carries
+    its audit fields; the admin only finds them."""
+
+    list_display = ("learner_name", "program_name", "cohort_name", "completed_on", "revoked_at")
+    list_filter = ("revoked_at", "completed_on")
+    search_fields = ("learner_name", "code", "enrollment__learner__username")
+    list_select_related = ("enrollment",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in Certificate._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -190,6 +190,55 @@ class HelpRequest(models.Model):
         return self.answered_at is None
 
 
+class Certificate(models.Model):
+    """The certificate issued when an enrollment graduates, with the facts it states frozen at
+    issue (a later rename changes nothing on it). ``code`` is the unguessable part of its public
+    verification address; a revoked certificate stays, marked, so its page can say so."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="certificates"
+    )
+    code = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when staff graduated the enrollment although its checklist was not met: the record of
+    # that override, with the requirements that were missing (``unmet``, codes).
+    override_reason = models.TextField(blank=True, max_length=2000)
+    unmet = models.JSONField(default=list, blank=True)
+    # The facts, as they were on the day of issue.
+    learner_name = models.CharField(max_length=300)
+    program_name = models.CharField(max_length=200)
+    cohort_name = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    capstone_title = models.CharField(max_length=200, blank=True)
+    deployed_url = models.URLField(max_length=500, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            # At most one valid certificate per enrollment; revoked ones stay as history.
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_valid_certificate_per_enrollment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Certificate {self.pk} of {self.learner_name}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+
 def shifted_due_date(base: dt.date, pauses: Iterable[tuple[dt.date, dt.date]]) -> dt.date:
     """A due date moved later by the length of every pause that starts on or before the
     running (already shifted) due date; pauses are ``(start, end)``, inclusive, in any order.

@@ -163,9 +163,17 @@ class HelpRequestRule(Rule):
     update = AnyOf(IsStaff(), OfEnrollment("enrollment", learner=False))
 
 
+class CertificateRule(Rule):
+    """The learner, their current mentor and staff read a certificate (and its PDF); only staff
+    revoke it (an update). Anyone may verify it by its code: that page reads no rule."""
+
+    read = AnyOf(IsStaff(), OfEnrollment("enrollment"))
+
+
 ENROLLMENT_RULE = EnrollmentRule()
 PAUSE_RULE = PauseRule()
 PROGRESS_LOG_RULE = ProgressLogRule()
 SUBMISSION_RULE = SubmissionRule()
 DEPLOYMENT_CHECK_RULE = DeploymentCheckRule()
 HELP_REQUEST_RULE = HelpRequestRule()
+CERTIFICATE_RULE = CertificateRule()

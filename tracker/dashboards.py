@@ -41,6 +41,7 @@ from mentors.selectors import (
     session_list,
 )
 from tracker.calendar import calendar_path
+from tracker.graduation import graduation_panel
 from tracker.notifications import notification_list, preferences_for
 from tracker.progress import (
     LearnerProgress,
@@ -106,6 +107,8 @@ def learner_dashboard(
         "help_requests": help_request_list(fetched_by=fetched_by).filter(enrollment=enrollment)[:5],
         **sessions,
         **_personal(fetched_by),
+        # The checklist, or for an alumnus their certificate, capstone and last mentor.
+        **graduation_panel(fetched_by=fetched_by, enrollment=enrollment),
     }
 
 
@@ -224,6 +227,7 @@ def enrollment_page(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any
         .filter(enrollment=enrollment)
         .order_by("-created_at")[:10],
         **enrollment_sessions(fetched_by=fetched_by, enrollment=enrollment),
+        **graduation_panel(fetched_by=fetched_by, enrollment=enrollment),
     }
 
 

@@ -55,6 +55,13 @@ INSTALLED_APPS = [
     "tracker",
     # Sign-in lockout bridge for the API, the audit trail's registration and its admin.
     "tracker.security",
+    # Single sign-on (tracker/security/sso/; docs/OPERATIONS.md "Single sign-on").
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.github",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # The person's language (their preference, else Accept-Language) for everything after it.
     "tracker.languages.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -213,6 +221,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
 # Absolute links in emails and the calendar feed.
 STRIDE_BASE_URL = env.str("STRIDE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Who issues the certificates (printed on them and sent to LinkedIn as the organization).
+STRIDE_CERTIFICATE_ISSUER = env.str("STRIDE_CERTIFICATE_ISSUER", default="Stride")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,11 +234,51 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Refuses locked-out credentials before any real backend checks them.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords; with STRIDE_PASSWORD_LOGIN=staff, staff only (tracker/security/sso/backends.py).
+    "tracker.security.sso.backends.PasswordBackend",
+    # The sessions of people who came in through a provider (allauth's; checks no password).
+    "tracker.security.sso.backends.ProviderSessionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Single sign-on (django-allauth; tracker/security/sso/, docs/OPERATIONS.md) ---------------
+from tracker.security.sso import config as _sso_config  # noqa: E402
+
+SOCIALACCOUNT_PROVIDERS = _sso_config.socialaccount_providers(
+    oidc_issuer=env.str("STRIDE_OIDC_ISSUER", default=""),
+    oidc_client_id=env.str("STRIDE_OIDC_CLIENT_ID", default=""),
+    oidc_client_secret=env.str("STRIDE_OIDC_CLIENT_SECRET", default=""),
+    oidc_name=env.str("STRIDE_OIDC_NAME", default=""),
+    google_client_id=env.str("STRIDE_GOOGLE_CLIENT_ID", default=""),
+    google_client_secret=env.str("STRIDE_GOOGLE_CLIENT_SECRET", default=""),
+    github_client_id=env.str("STRIDE_GITHUB_CLIENT_ID", default=""),
+    github_client_secret=env.str("STRIDE_GITHUB_CLIENT_SECRET", default=""),
+)
+# Comma list; empty allows every domain. Applies to every provider.
+STRIDE_OIDC_ALLOWED_DOMAINS = _sso_config.allowed_domains(
+    env.str("STRIDE_OIDC_ALLOWED_DOMAINS", default="")
+)
+# "all": everyone may sign in with a password; "staff": only staff (others use a provider).
+STRIDE_PASSWORD_LOGIN = _sso_config.password_login(env.str("STRIDE_PASSWORD_LOGIN", default="all"))
+ACCOUNT_ADAPTER = "tracker.security.sso.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "tracker.security.sso.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+# A provider's sign-in: a verified address finds its account or makes one with no role
+# (adapters.py decides both), without a sign-up form.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Starting a sign-in is a POST from the login page (a GET shows a confirmation page).
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Stride calls no provider API on the person's behalf: access tokens are not kept.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("STRIDE_SSO_TIMEOUT", default=10)
 
 # --- I18N / time ----------------------------------------------------------------------------
 # English is the source language (msgids); Spanish is locale/es/LC_MESSAGES/django.po. The .mo
@@ -415,6 +465,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+# A sign-in through a provider leaves from a form on Stride: form-action names its origin.
+CONTENT_SECURITY_POLICY = _sso_config.content_security_policy(
+    CONTENT_SECURITY_POLICY, SOCIALACCOUNT_PROVIDERS
+)
 # Browser features the product never uses, switched off for every page.
 STRIDE_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
@@ -439,6 +493,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "password_reset_client": env.str("STRIDE_THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
     "roster": env.str("STRIDE_THROTTLE_ROSTER", default="30/hour"),
     "deployment_check": env.str("STRIDE_THROTTLE_DEPLOYMENT_CHECK", default="10/hour"),
+    # Public certificate verification pages per client address (tracker/web/views/graduation).
+    "certificate_verify": env.str("STRIDE_THROTTLE_CERTIFICATE_VERIFY", default="60/minute"),
 }
 # Proxies in front of the app that append to X-Forwarded-For; 0 means "use REMOTE_ADDR".
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("STRIDE_NUM_PROXIES", default=0)

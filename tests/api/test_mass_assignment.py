@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from curriculum.models import DEFAULT_GRADUATION_RULES, Program
 from learners.models import Enrollment, HelpRequest, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Review
 from tests.api.conftest import client_for
@@ -104,6 +105,10 @@ def test_staff_enrollment_writes_ignore_status_and_counters(world):
     enrollment = Enrollment.objects.get(pk=created.data["id"])
     assert (enrollment.status, enrollment.paused_days) == ("active", 0)
 
+    # Graduating keeps to the program's checklist (issue 15): this program requires nothing.
+    Program.objects.filter(pk=world.program.pk).update(
+        graduation_rules={code: {"on": False} for code in DEFAULT_GRADUATION_RULES}
+    )
     changed = client.patch(
         f"/api/v1/enrollments/{world.enrollment.pk}/",
         {"status": "graduated", "learner": world.outsider.pk, "cohort": 999, "paused_days": 9},

@@ -384,6 +384,43 @@ OPERATIONS = [
         None,
         everyone(200),
     ),
+    # --- capstone and graduation: checklist, graduate, certificates (issue 15) ---
+    (
+        "enrollment-graduation",
+        "get",
+        lambda w: f"/api/v1/enrollments/{w.enrollment.pk}/graduation/",
+        None,
+        (401, 200, 404, 200, 404, 200),
+    ),
+    (
+        "enrollment-graduate",
+        "post",
+        lambda w: f"/api/v1/enrollments/{w.enrollment.pk}/graduate/",
+        lambda w: {"override_reason": "Demoed to the panel."},
+        (401, 403, 404, 403, 404, 200),
+    ),
+    ("certificate-list", "get", lambda w: "/api/v1/certificates/", None, everyone(200)),
+    (
+        "certificate-detail",
+        "get",
+        lambda w: f"/api/v1/certificates/{_certificate(w).pk}/",
+        None,
+        (401, 200, 404, 200, 404, 200),
+    ),
+    (
+        "certificate-pdf",
+        "get",
+        lambda w: f"/api/v1/certificates/{_certificate(w).pk}/pdf/",
+        None,
+        (401, 200, 404, 200, 404, 200),
+    ),
+    (
+        "certificate-revoke",
+        "post",
+        lambda w: f"/api/v1/certificates/{_certificate(w).pk}/revoke/",
+        lambda w: {"reason": "Issued in error."},
+        (401, 403, 404, 403, 404, 200),
+    ),
 ]
 
 CASES = [
@@ -450,3 +487,35 @@ def _template(path_fn) -> str:
         pk = "{id}"
 
     return path_fn(Ids())
+
+
+# --- capstone and graduation (issue 15): Lena holds a certificate in every matrix test --------
+@pytest.fixture(autouse=True)
+def _lenas_certificate(request):
+    """A certificate on Lena's (still active, still paired) enrollment, made before the test
+    takes its snapshot, so the certificate rows have something to read and refuse."""
+    if "world" not in request.fixturenames:
+        return
+    world = request.getfixturevalue("world")
+    from learners.models import Certificate
+
+    Certificate.objects.create(
+        enrollment=world.enrollment,
+        code="matrix-certificate-code-0001",
+        issued_at=timezone.now(),
+        learner_name="Lena Learner",
+        program_name=world.program.name,
+        cohort_name=world.cohort.name,
+        completed_on=timezone.now().date(),
+    )
+
+
+def _certificate(w):
+    """Lena's certificate; the schema test passes a stand-in whose every attribute is a
+    placeholder, which is returned as it is."""
+    from learners.models import Certificate
+    from tests.world import World
+
+    if not isinstance(w, World):
+        return w
+    return Certificate.objects.get(enrollment_id=w.enrollment.pk)

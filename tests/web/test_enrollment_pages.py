@@ -94,7 +94,9 @@ def test_pause_with_missing_dates_shows_required_errors(staff_client, world):
 
 def test_graduate(staff_client, world):
     response = staff_client.post(
-        reverse("enrollment_status", args=[world.enrollment.pk]), {"status": "graduated"}
+        reverse("enrollment_status", args=[world.enrollment.pk]),
+        # Lena's checklist is not met: graduating her takes a reason (issue 15).
+        {"status": "graduated", "override_reason": "Finished early by agreement."},
     )
     assert response.status_code == 302
     world.enrollment.refresh_from_db()
@@ -128,7 +130,7 @@ def test_withdraw_asks_for_confirmation_first(staff_client, world):
 def test_next_off_site_is_ignored(staff_client, world):
     response = staff_client.post(
         reverse("enrollment_status", args=[world.enrollment.pk]),
-        {"status": "graduated", "next": "https://evil.example/"},
+        {"status": "graduated", "override_reason": "Agreed.", "next": "https://evil.example/"},
     )
     assert response["Location"] == detail_url(world)
 

@@ -70,6 +70,8 @@ class ProgramUpdateInput(serializers.Serializer):
     slug = StrictCharField(max_length=80, required=False, validators=[validate_slug])
     length_weeks = StrictIntegerField(min_value=1, max_value=260, required=False)
     description = text()
+    # What graduation requires (curriculum.models.validate_graduation_rules checks it).
+    graduation_rules = serializers.DictField(required=False)
 
 
 class ModuleInput(serializers.Serializer):
@@ -258,3 +260,12 @@ class RosterInput(serializers.Serializer):
     file = serializers.FileField(
         help_text="CSV with a header row: email,first_name,last_name[,mentor_email]"
     )
+
+
+# --- Graduation -------------------------------------------------------------------------------
+class GraduateInput(serializers.Serializer):
+    override_reason = text(2000)
+
+
+class CertificateRevokeInput(serializers.Serializer):
+    reason = StrictCharField(max_length=2000)

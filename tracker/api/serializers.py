@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Cohort, Module, Program, RubricCriterion
-from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from learners.models import (
+    Certificate,
+    DeploymentCheck,
+    Enrollment,
+    HelpRequest,
+    Pause,
+    ProgressLog,
+    Submission,
+)
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from tracker.api.fields import enum_field
+from tracker.graduation import linkedin_url, verify_url
 from tracker.models import Notification, UserPreferences
 
 User = get_user_model()
@@ -101,9 +112,11 @@ class AssignmentSerializer(OutputSerializer):
 class ProgramDetailSerializer(ProgramSerializer):
     modules = ModuleSerializer(many=True, read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
+    # Every requirement with its defaults filled in (``Program.graduation_requirements``).
+    graduation_rules = serializers.DictField(source="graduation_requirements", read_only=True)
 
     class Meta(ProgramSerializer.Meta):
-        fields = [*ProgramSerializer.Meta.fields, "modules", "assignments"]
+        fields = [*ProgramSerializer.Meta.fields, "modules", "assignments", "graduation_rules"]
 
 
 class CohortSerializer(OutputSerializer):
@@ -497,6 +510,56 @@ class MentorSuggestionSerializer(serializers.Serializer):
     active_learners = serializers.IntegerField()
     free_seats = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.CharField())
+
+
+# --- Graduation -------------------------------------------------------------------------------
+class GraduationRequirementSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class GraduationChecklistSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    requirements = GraduationRequirementSerializer(many=True)
+
+
+class CertificateSerializer(OutputSerializer):
+    verify_url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+    linkedin_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "enrollment",
+            "code",
+            "issued_at",
+            "revoked_at",
+            "revoke_reason",
+            "verify_url",
+            "pdf_url",
+            "linkedin_url",
+            "learner_name",
+            "program_name",
+            "cohort_name",
+            "completed_on",
+            "capstone_title",
+            "deployed_url",
+            "override_reason",
+        ]
+
+    def get_verify_url(self, certificate: Certificate) -> str:
+        return verify_url(certificate)
+
+    def get_pdf_url(self, certificate: Certificate) -> str:
+        path = reverse("v1:certificate-pdf", args=[certificate.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else settings.STRIDE_BASE_URL + path
+
+    def get_linkedin_url(self, certificate: Certificate) -> str:
+        return linkedin_url(certificate)
 
 
 # --- Errors (for the schema) ------------------------------------------------------------------

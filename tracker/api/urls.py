@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from tracker.api.views.auth import ObtainTokenView, TokenRevokeView, UserTokenRevokeView
 from tracker.api.views.cohorts import CohortViewSet
 from tracker.api.views.curriculum import AssignmentViewSet, ModuleViewSet, ProgramViewSet
+from tracker.api.views.graduation import CertificateViewSet
 from tracker.api.views.learners import (
     EnrollmentViewSet,
     HelpRequestViewSet,
@@ -37,6 +38,7 @@ router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("certificates", CertificateViewSet, basename="certificate")
 
 v1 = [
     # Token sign-in (throttled, with the lockout shared with the login page) and revocation.

@@ -1,6 +1,6 @@
 """Security and data safety: sign-in lockout, token sign-in and revocation (services), CSP and
-browser headers, the audit trail, learner data export and erasure, backups (see
-docs/SECURITY.md).
+browser headers, the audit trail, learner data export and erasure, backups, single sign-on
+(``sso/``) (see docs/SECURITY.md).
 
 A feature room: it may import the lower apps, the kernel and ``tracker.models``, never the
 interfaces (``tracker.api``, ``tracker.web``); the HTTP endpoints that call its services live

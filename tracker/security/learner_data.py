@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
@@ -25,7 +27,15 @@ from rest_framework.authtoken.models import Token
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
 from curriculum.kernel.names import display_name
-from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
+from learners.models import (
+    Certificate,
+    DeploymentCheck,
+    Enrollment,
+    HelpRequest,
+    Pause,
+    ProgressLog,
+    Submission,
+)
 from mentors.models import Mentor, MentorSession, Pairing, Review
 from tracker.models import Notification, UserPreferences, new_calendar_token
 from tracker.security.audit import acting_as
@@ -141,6 +151,14 @@ def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
                 _row(n, "id kind subject body link created_at read_at")
                 for n in notifications.order_by("created_at", "id")
             ],
+            "certificates": [
+                _row(
+                    c,
+                    "id enrollment_id code issued_at learner_name program_name cohort_name "
+                    "completed_on capstone_title deployed_url revoked_at revoke_reason",
+                )
+                for c in Certificate.objects.filter(**theirs).order_by("issued_at", "id")
+            ],
         }
         audit_log(
             actor=actor,
@@ -224,6 +242,13 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         DeploymentCheck.objects.filter(submission__enrollment_id__in=enrollment_ids).update(
             error=""
         )
+        # A certificate's public page must not name an erased learner: its facts are blanked
+        # and a valid one is revoked (issue 15).
+        certificates = Certificate.objects.filter(theirs)
+        counts["certificates"] = certificates.update(learner_name="(erased)", deployed_url="")
+        certificates.filter(revoked_at__isnull=True).update(
+            revoked_at=clock.now(), revoked_by=actor, revoke_reason=ERASED_REASON
+        )
         # The audit history must not keep what the live rows no longer say.
         for model, fields in ERASED_TEXT.items():
             history = model.history.model.objects
@@ -239,6 +264,9 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         counts["others_notifications"] = _scrub_mentions(user.pk, identifiers)
 
         Token.objects.filter(user_id=user.pk).delete()
+        # Provider links keep the provider's copy of the name and address (single sign-on).
+        SocialAccount.objects.filter(user_id=user.pk).delete()
+        EmailAddress.objects.filter(user_id=user.pk).delete()
         UserPreferences.objects.filter(user_id=user.pk).update(
             email_reminders=False,
             quiet_hours_start=None,

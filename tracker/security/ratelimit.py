@@ -28,6 +28,7 @@ PASSWORD_RESET_EMAIL = "password_reset_email"
 PASSWORD_RESET_CLIENT = "password_reset_client"
 ROSTER = "roster"
 DEPLOYMENT_CHECK = "deployment_check"
+CERTIFICATE_VERIFY = "certificate_verify"
 
 
 def rate_of(scope: str) -> tuple[int, int] | None:

@@ -29,6 +29,7 @@ from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, Pro
 from mentors.models import Mentor, MentorSession, Pairing, Review
 
 from .curriculum import CAPSTONE_MODULE, ensure_program
+from .graduation import seed_graduation
 from .histories import (
     DAY,
     SCHEDULED,
@@ -48,6 +49,7 @@ from .histories import (
 from .languages import seed_languages
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
+from .sso import ensure_sso_newcomer
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
 COHORT_TIMEZONE = "Europe/Berlin"
@@ -112,7 +114,11 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         mentors, mentors_created = _ensure_mentors(password_hash, seats_needed=seats_needed)
         _create_learners(ctx, cohort, staff, numbers, mentors, password_hash)
         alumni = _ensure_past_cohort(program, staff, mentors, password_hash)
+        seed_graduation(
+            program=program, staff=staff, password_hash=password_hash, past_cohort=PAST_COHORT_NAME
+        )
         _sync_passwords(password, password_hash)
+        ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         seed_languages()
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)

@@ -327,6 +327,21 @@ class EnrollmentStatusForm(forms.Form):
         ]
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Graduating while the checklist is not met (tracker.graduation.enrollment_graduate).
+    override_reason = forms.CharField(
+        label=_("Reason to graduate although the checklist is not met"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CertificateRevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the certificate revoked?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 # Region/City names, the ones people recognise; legacy aliases ("EST", "Japan") are left out

@@ -9,6 +9,7 @@ from tracker.web.forms import SignInForm
 from tracker.web.views import (
     calendar,
     common,
+    graduation,
     learner,
     links,
     mentor,
@@ -76,12 +77,25 @@ urlpatterns = [
     path("submissions/<int:pk>/", links.submission_link, name="submission_link"),
     path("sessions/<int:pk>/", links.session_link, name="session_link"),
     path("reviews/queue/", links.review_queue_link, name="review_queue_link"),
+    # Certificates: the PDF (the learner, their mentor, staff) and the public verification page
+    # (the unguessable code is its only key; tracker.graduation).
+    path("certificates/<int:pk>/pdf/", graduation.certificate_download, name="certificate_pdf"),
+    re_path(
+        r"^verify/(?P<code>[A-Za-z0-9_-]{1,64})$",
+        graduation.certificate_verify,
+        name="certificate_verify",
+    ),
     # Mentor
     path("mentor/", mentor.mentor_home, name="mentor_home"),
     path("mentor/reviews/<int:pk>/", mentor.review_submission, name="mentor_review"),
     path("mentor/sessions/", mentor.schedule_session, name="session_schedule"),
     path("mentor/sessions/<int:pk>/", mentor.log_session, name="session_log"),
     path("mentor/help/<int:pk>/answer/", mentor.answer_help, name="help_answer"),
+    path(
+        "mentor/enrollments/<int:pk>/graduation/",
+        graduation.graduation_checklist_page,
+        name="graduation_checklist",
+    ),
     # Staff
     path("staff/cohorts/", staff.cohorts, name="staff_cohorts"),
     path("staff/cohorts/<int:pk>/", staff.cohort_detail, name="cohort_detail"),
@@ -93,6 +107,11 @@ urlpatterns = [
         "staff/enrollments/<int:pk>/status/",
         staff.enrollment_status,
         name="enrollment_status",
+    ),
+    path(
+        "staff/certificates/<int:pk>/revoke/",
+        staff.certificate_revoke_view,
+        name="certificate_revoke",
     ),
     path("staff/programs/", staff.programs, name="staff_programs"),
     path(

@@ -23,6 +23,7 @@ from tracker.api.filters import (
     ProgressLogFilter,
     SubmissionFilter,
 )
+from tracker.graduation import enrollment_graduate, graduation_checklist
 from tracker.progress import enrollment_detail
 from tracker.suggestions import mentor_suggestions
 
@@ -45,7 +46,7 @@ class EnrollmentViewSet(RuleViewSet):
     ordering_fields = ["id", "enrolled_at", "status", "learner__username"]
     ordering = ["cohort_id", "id"]
     staff_only_actions = {"create"}
-    object_checks = {"mentor_suggestions": IsStaff()}
+    object_checks = {"mentor_suggestions": IsStaff(), "graduate": IsStaff()}
 
     def get_queryset(self):
         queryset = Enrollment.objects.select_related("learner", "cohort")
@@ -67,10 +68,40 @@ class EnrollmentViewSet(RuleViewSet):
     def partial_update(self, request, *args, **kwargs):
         enrollment = self.get_object()
         fields = self.validated(inputs.EnrollmentStatusInput)
-        enrollment = services.enrollment_set_status(
-            actor=request.user, enrollment=enrollment, status=fields["status"]
-        )
+        if fields["status"] == Enrollment.Status.GRADUATED:
+            # Graduating checks the checklist and issues the certificate (an override with a
+            # reason goes through ``graduate``).
+            enrollment_graduate(actor=request.user, enrollment=enrollment)
+        else:
+            enrollment = services.enrollment_set_status(
+                actor=request.user, enrollment=enrollment, status=fields["status"]
+            )
         return self.show(enrollment)
+
+    @extend_schema(request=None, responses=serializers.GraduationChecklistSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def graduation(self, request, pk=None):
+        """What graduation requires of this enrollment and what is met (the learner, their
+        mentor, staff)."""
+        enrollment = self.get_object()
+        checklist = graduation_checklist(fetched_by=request.user, enrollment=enrollment)
+        return Response(serializers.GraduationChecklistSerializer(checklist).data)
+
+    @extend_schema(request=inputs.GraduateInput, responses=serializers.CertificateSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def graduate(self, request, pk=None):
+        """Graduate (staff) and issue the certificate: only when the checklist is met, or with
+        an ``override_reason`` (kept on the certificate)."""
+        enrollment = self.get_object()
+        fields = self.validated(inputs.GraduateInput)
+        certificate = enrollment_graduate(
+            actor=request.user,
+            enrollment=enrollment,
+            override_reason=fields.get("override_reason", ""),
+        )
+        return Response(
+            serializers.CertificateSerializer(certificate, context={"request": request}).data
+        )
 
     @extend_schema(request=None, responses=serializers.EnrollmentProgressSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])

@@ -18,6 +18,7 @@ from learners.services import help_request_answer
 from mentors.selectors import review_page, session_enrollments, session_list
 from mentors.services import review_create, session_create, session_update
 from tracker.dashboards import mentor_dashboard
+from tracker.graduation import graduation_panel
 from tracker.web.charts import standing
 from tracker.web.forms import HelpAnswerForm, ReviewForm, SessionLogForm, SessionScheduleForm
 from tracker.web.views.common import page, role_required, safe_next
@@ -81,7 +82,9 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
                     },
                 )
                 return redirect("mentor_home")
-    return page(request, "web/review.html", {**context, "form": form})
+    # The learner's graduation checklist and capstone status beside the review.
+    graduation = graduation_panel(fetched_by=user, enrollment=submission.enrollment)
+    return page(request, "web/review.html", {**context, "form": form, **graduation})
 
 
 def _apply_review_errors(form: ReviewForm, error: ValidationError) -> None:

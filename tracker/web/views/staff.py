@@ -24,12 +24,19 @@ from learners.selectors import enrollment_list
 from learners.services import enrollment_pause, enrollment_set_status
 from mentors.services import pairing_assign
 from tracker.dashboards import cohort_page, cohorts_page, enrollment_page
+from tracker.graduation import certificate_list, certificate_revoke, enrollment_graduate
 from tracker.insights import program_insights
 from tracker.roster import RosterError, roster_import
 from tracker.security import ratelimit
 from tracker.suggestions import pairing_choices
 from tracker.web.charts import Bar, heat_map, pace_distribution, scatter, standing
-from tracker.web.forms import EnrollmentStatusForm, PairingForm, PauseForm, RosterImportForm
+from tracker.web.forms import (
+    CertificateRevokeForm,
+    EnrollmentStatusForm,
+    PairingForm,
+    PauseForm,
+    RosterImportForm,
+)
 from tracker.web.views.common import page, role_required, safe_next
 
 staff_only = role_required("staff")
@@ -197,14 +204,11 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # What each status button does, in the order shown. Pausing has its own form (dates).
+# Graduating has its own card (the checklist and, when it is not met, a reason).
 STATUS_ACTIONS = {
-    Enrollment.Status.ACTIVE: (
-        (Enrollment.Status.GRADUATED, gettext_lazy("Graduate")),
-        (Enrollment.Status.WITHDRAWN, gettext_lazy("Withdraw…")),
-    ),
+    Enrollment.Status.ACTIVE: ((Enrollment.Status.WITHDRAWN, gettext_lazy("Withdraw…")),),
     Enrollment.Status.PAUSED: (
         (Enrollment.Status.ACTIVE, gettext_lazy("End the pause and reactivate")),
-        (Enrollment.Status.GRADUATED, gettext_lazy("Graduate")),
         (Enrollment.Status.WITHDRAWN, gettext_lazy("Withdraw…")),
     ),
     Enrollment.Status.GRADUATED: ((Enrollment.Status.ACTIVE, gettext_lazy("Reactivate")),),
@@ -217,12 +221,18 @@ def _enrollment_or_404(request: HttpRequest, pk: int) -> Enrollment:
 
 
 def _enrollment_page(
-    request: HttpRequest, enrollment: Enrollment, *, pause_form=None, status_form=None
+    request: HttpRequest,
+    enrollment: Enrollment,
+    *,
+    pause_form=None,
+    status_form=None,
+    revoke_form=None,
 ) -> HttpResponse:
     context = enrollment_page(fetched_by=request.user, enrollment=enrollment)
     context |= standing(context["progress"]) | {
         "pause_form": pause_form or PauseForm(),
         "status_form": status_form or EnrollmentStatusForm(),
+        "revoke_form": revoke_form or CertificateRevokeForm(),
         "actions": STATUS_ACTIONS.get(enrollment.status, ()),
     }
     return page(request, "web/enrollment_detail.html", context)
@@ -290,12 +300,40 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
                 },
             )
         with service_errors(form, _("You may not change this enrollment.")):
-            enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
+            if status == Enrollment.Status.GRADUATED:
+                # The checklist decides, or the reason given overrides it; a certificate is
+                # issued (tracker.graduation).
+                enrollment_graduate(
+                    actor=request.user,
+                    enrollment=enrollment,
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            else:
+                enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
             messages.success(
                 request, STATUS_DONE[status] % {"learner": display_name(enrollment.learner)}
             )
             return redirect(back)
     return _enrollment_page(request, enrollment, status_form=form)
+
+
+@staff_only
+@require_POST
+def certificate_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a certificate (with a reason) from its enrollment's page."""
+    certificate = get_object_or_404(certificate_list(fetched_by=request.user), pk=pk)
+    form = CertificateRevokeForm(request.POST)
+    if form.is_valid():
+        with service_errors(form, _("You may not revoke this certificate.")):
+            certificate_revoke(
+                actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("The certificate is revoked."))
+            return redirect(
+                reverse("enrollment_detail", args=[certificate.enrollment_id]) + "#graduation"
+            )
+    enrollment = _enrollment_or_404(request, certificate.enrollment_id)
+    return _enrollment_page(request, enrollment, revoke_form=form)
 
 
 @staff_only

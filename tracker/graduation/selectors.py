@@ -1,0 +1,95 @@
+"""Reads of the graduation room, scoped to the caller: the checklist, certificates in scope,
+a certificate by its public code, and what the learner's and staff pages show about graduation
+(``graduation_panel``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from curriculum.models import Assignment
+from learners.models import Certificate, DeploymentCheck, Enrollment, Submission
+from learners.rules import CERTIFICATE_RULE
+from mentors.selectors import pairing_list
+from tracker.graduation.checklist import checklist_of
+from tracker.graduation.documents import linkedin_url, verify_url
+
+ALUMNI_STATUSES = (Enrollment.Status.GRADUATED, Enrollment.Status.WITHDRAWN)
+
+
+def certificate_list(*, fetched_by: Any) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(CERTIFICATE_RULE.readable_by(fetched_by)).select_related(
+        "enrollment"
+    )
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    """The certificate a public verification address names, valid or revoked; None for any
+    code that names none (the page answers the same 404 for every such code)."""
+    if not code or len(code) > 64:
+        return None
+    return Certificate.objects.filter(code=code).first()
+
+
+def graduation_checklist(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
+    """The checklist of an enrollment the caller may read (the view found it in their scope)."""
+    return checklist_of(enrollment)
+
+
+def certificate_links(certificate: Certificate) -> dict[str, Any]:
+    return {
+        "certificate": certificate,
+        "verify_url": verify_url(certificate),
+        "linkedin_url": linkedin_url(certificate),
+    }
+
+
+def _capstone(enrollment: Enrollment) -> dict[str, Any] | None:
+    final_id = Assignment.final_milestone_id(enrollment.cohort.program_id)
+    if final_id is None:
+        return None
+    versions = Submission.objects.filter(enrollment=enrollment, assignment_id=final_id)
+    latest = versions.select_related("assignment").order_by("-version").first()
+    if latest is None:
+        return {"title": None, "submission": None, "deployment_url": "", "check": None}
+    deployed = versions.exclude(deployment_url="").order_by("-version").first()
+    check = (
+        DeploymentCheck.objects.filter(submission=deployed).order_by("-checked_at", "-id").first()
+        if deployed
+        else None
+    )
+    return {
+        "title": latest.assignment.title,
+        "submission": latest,
+        "deployment_url": deployed.deployment_url if deployed else "",
+        "check": check,
+    }
+
+
+def graduation_panel(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
+    """What a page about ``enrollment`` shows of graduation: whether it is an alumnus's
+    (graduated or withdrawn: no to-do forms then), the checklist while it is open, its newest
+    certificate (with its verification and LinkedIn links), the capstone and its live status,
+    and the last mentor it had."""
+    alumni = enrollment.status in ALUMNI_STATUSES
+    certificate = (
+        certificate_list(fetched_by=fetched_by)
+        .filter(enrollment=enrollment)
+        .order_by("revoked_at", "-issued_at")
+        .first()
+    )
+    last_pairing = (
+        pairing_list(fetched_by=fetched_by)
+        .filter(enrollment=enrollment)
+        .select_related("mentor__user")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    return {
+        "alumni": alumni,
+        "graduation": None if alumni else checklist_of(enrollment),
+        "certificate": certificate_links(certificate) if certificate else None,
+        "capstone": _capstone(enrollment),
+        "last_mentor": last_pairing.mentor if last_pairing else None,
+    }
