@@ -70,7 +70,13 @@ from tests.mentors.factories import (
     PairingFactory,
     ReviewFactory,
 )
-from tracker.models import Notification
+from tracker.models import (
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
+)
 
 # The world's "now": a Tuesday, noon UTC, so "today" is the same date from Los Angeles to Tokyo.
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
@@ -119,6 +125,9 @@ class World:
     session: Any = None
     help_request: Any = None
     notification: Any = None
+    # A switched-off webhook endpoint with one logged attempt (None without the history)
+    webhook: Any = None
+    webhook_delivery: Any = None
 
     # Other names the tests use for the same people and things.
     @property
@@ -283,7 +292,7 @@ def build_world(*, history: bool = True) -> World:
             exercise=exercise,
             project=project,
         )
-    return World(**places_and_people, **history_rows)
+    return World(**places_and_people, **history_rows, **_webhook(staff, history_rows))
 
 
 def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[str, Any]:
@@ -316,3 +325,44 @@ def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[st
             created_at=now,
         ),
     }
+
+
+def _webhook(staff, history: dict[str, Any]) -> dict[str, Any]:
+    """Sam's webhook endpoint, switched off (so the world's writes record no events), with the
+    one attempt that delivered Lena's "NumPy drills" submission."""
+    now = timezone.now()
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/stride",
+        secret="whsec_world-secret-of-sam",
+        events=["submission.created", "review.saved"],
+        active=False,
+        created_at=now,
+        created_by=staff,
+    )
+    event = WebhookEvent.objects.create(
+        event_id="evt_world0000000000000001",
+        type="submission.created",
+        key=f"submission.created:{history['submission'].pk}",
+        created_at=now,
+        data={"submission": {"id": history["submission"].pk}},
+    )
+    message = WebhookMessage.objects.create(
+        endpoint=endpoint,
+        event=event,
+        state="delivered",
+        attempts=1,
+        window_started_at=now,
+        next_attempt_at=now,
+        delivered_at=now,
+    )
+    delivery = WebhookDelivery.objects.create(
+        message=message,
+        endpoint=endpoint,
+        attempt=1,
+        status_code=200,
+        ok=True,
+        latency_ms=42,
+        response_excerpt="ok",
+        created_at=now,
+    )
+    return {"webhook": endpoint, "webhook_delivery": delivery}

@@ -39,6 +39,8 @@ REFRESH_PROGRESS_ROWS = "tracker.tasks.refresh_progress_rows"
 SYNC_PAUSE_STATUSES = "tracker.tasks.sync_pause_statuses"
 CHECK_DEPLOYMENT = "tracker.tasks.check_deployment"
 RECHECK_DEPLOYMENTS = "tracker.tasks.recheck_deployments"
+DELIVER_WEBHOOK = "tracker.tasks.deliver_webhook"
+SWEEP_WEBHOOKS = "tracker.tasks.sweep_webhooks"
 
 # After a broker error, publishing is not tried again in this process for this long
 # (``STRIDE_BROKER_BACKOFF_SECONDS``): a web request that would publish several tasks pays the

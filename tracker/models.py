@@ -154,3 +154,116 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Progress snapshot of enrollment {self.enrollment_id} ({self.day})"
+
+
+# --- Outbound webhooks (tracker/webhooks/) ----------------------------------------------------
+class WebhookEndpoint(models.Model):
+    """A receiver staff registered: where events of the kinds in ``events`` are POSTed, signed
+    with ``secret`` (shown once, at creation)."""
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON event"
+        SLACK = "slack", "Slack incoming webhook"
+
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128)
+    # Event type names (``tracker.webhooks.events.EVENT_TYPES``).
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.JSON)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """One fact worth telling receivers, written in the same transaction as the fact itself.
+    ``event_id`` is what receivers see (the same on every attempt); ``key`` names the fact, so
+    the same fact is never recorded twice."""
+
+    event_id = models.CharField(max_length=40, unique=True)
+    type = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="webhook_event_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class WebhookMessage(models.Model):
+    """The outbox: one event owed to one endpoint, until it is accepted (2xx) or the retry
+    window has passed."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="messages")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="messages")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # Retries run until this window (from the first try, or from "send again") has passed.
+    window_started_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    # A sender's claim; one older than the lease belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a task carrying the message was last published (the retry sweep skips fresh ones).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event"], name="webhook_message_endpoint_event_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="webhook_message_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver a message: the delivery log staff read."""
+
+    message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    attempt = models.PositiveIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["endpoint", "-created_at"])]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.message} attempt {self.attempt}"

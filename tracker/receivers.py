@@ -17,6 +17,7 @@ from mentors import signals as mentor_signals
 from mentors.services import pairing_close_for_enrollment
 from tracker import jobs
 from tracker.notifications import events
+from tracker.webhooks import receivers as webhook_receivers  # noqa: F401  (connects them)
 
 logger = logging.getLogger(__name__)
 

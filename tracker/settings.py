@@ -388,6 +388,17 @@ STRIDE_DEPLOY_CHECK_TIMEOUT = env.float("STRIDE_DEPLOY_CHECK_TIMEOUT", default=5
 STRIDE_DEPLOY_CHECK_MAX_BYTES = env.int("STRIDE_DEPLOY_CHECK_MAX_BYTES", default=1024 * 1024)
 STRIDE_DEPLOY_CHECK_ALLOW_PRIVATE = env.bool("STRIDE_DEPLOY_CHECK_ALLOW_PRIVATE", default=False)
 
+# Outbound webhooks (tracker/webhooks/): private, loopback and link-local receivers are refused
+# unless allowed; each attempt waits at most the timeout; failed attempts are retried with
+# exponential backoff (base, doubling, capped) until the window has passed, then given up.
+STRIDE_WEBHOOKS_ALLOW_PRIVATE = env.bool("STRIDE_WEBHOOKS_ALLOW_PRIVATE", default=False)
+STRIDE_WEBHOOKS_TIMEOUT = env.float("STRIDE_WEBHOOKS_TIMEOUT", default=5.0)
+STRIDE_WEBHOOKS_RETRY_BASE_SECONDS = env.int("STRIDE_WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+STRIDE_WEBHOOKS_RETRY_MAX_SECONDS = env.int("STRIDE_WEBHOOKS_RETRY_MAX_SECONDS", default=3600)
+STRIDE_WEBHOOKS_RETRY_WINDOW_SECONDS = env.int(
+    "STRIDE_WEBHOOKS_RETRY_WINDOW_SECONDS", default=24 * 3600
+)
+
 # --- Logs (docs/OPERATIONS.md, "Logs") -------------------------------------------------------
 # JSON lines in production, text in development; every record carries the request id (and the
 # task's id and name in a worker).

@@ -21,6 +21,7 @@ from learners.services import enrollment_sync_pause_statuses
 from tracker import deployments, jobs
 from tracker.notifications import delivery, outbox, sweep
 from tracker.progress import snapshots
+from tracker.webhooks import sending as webhook_sending
 
 DELIVERY_MAX_RETRIES = 6
 
@@ -105,3 +106,21 @@ def check_deployment(submission_id: int) -> dict | None:
 def recheck_deployments() -> int:
     """Daily: check again the latest deployed version of every capstone submission."""
     return deployments.deployment_recheck_all()
+
+
+@shared_task(
+    name=jobs.DELIVER_WEBHOOK,
+    time_limit=120,
+    soft_time_limit=100,
+    rate_limit="120/m",
+)
+def deliver_webhook(message_id: int) -> str:
+    """One attempt at one webhook message if it is due (retries are scheduled by the message
+    itself: its next attempt is published with a countdown and caught by the minute sweep)."""
+    return webhook_sending.deliver(message_id)
+
+
+@shared_task(name=jobs.SWEEP_WEBHOOKS, time_limit=120, soft_time_limit=100, expires=120)
+def sweep_webhooks() -> int:
+    """Every minute: publish due webhook messages no task carries."""
+    return webhook_sending.sweep()

@@ -20,6 +20,16 @@ def everyone(code: int) -> tuple[int, ...]:
     return (401, code, code, code, code, code)
 
 
+def STAFF_ONLY(code: int) -> tuple[int, ...]:
+    return (401, 403, 403, 403, 403, code)
+
+
+def _delivery_id(w) -> int | str:
+    """The world's logged webhook attempt; its schema name when ``w`` is the path template."""
+    pk = w.webhook_delivery.pk
+    return pk if isinstance(pk, int) else "{delivery_id}"
+
+
 def tomorrow_noon() -> str:
     return (timezone.now() + dt.timedelta(days=1)).replace(microsecond=0).isoformat()
 
@@ -420,6 +430,45 @@ OPERATIONS = [
         lambda w: f"/api/v1/certificates/{_certificate(w).pk}/revoke/",
         lambda w: {"reason": "Issued in error."},
         (401, 403, 404, 403, 404, 200),
+    # --- outbound webhooks (issue 14) ---
+    ("webhook-list", "get", lambda w: "/api/v1/webhooks/", None, STAFF_ONLY(200)),
+    (
+        "webhook-create",
+        "post",
+        lambda w: "/api/v1/webhooks/",
+        # A public address given as a literal: the guard resolves it without DNS.
+        lambda w: {"url": "https://93.184.215.14/hooks", "events": ["review.saved"]},
+        STAFF_ONLY(201),
+    ),
+    ("webhook-detail", "get", lambda w: f"/api/v1/webhooks/{w.webhook.pk}/", None, STAFF_ONLY(200)),
+    (
+        "webhook-update",
+        "patch",
+        lambda w: f"/api/v1/webhooks/{w.webhook.pk}/",
+        lambda w: {"description": "Grading channel"},
+        STAFF_ONLY(200),
+    ),
+    (
+        "webhook-delete",
+        "delete",
+        lambda w: f"/api/v1/webhooks/{w.webhook.pk}/",
+        None,
+        STAFF_ONLY(204),
+    ),
+    (
+        "webhook-deliveries",
+        "get",
+        lambda w: f"/api/v1/webhooks/{w.webhook.pk}/deliveries/",
+        None,
+        STAFF_ONLY(200),
+    ),
+    (
+        "webhook-redeliver",
+        "post",
+        lambda w: f"/api/v1/webhooks/{w.webhook.pk}/deliveries/{_delivery_id(w)}/redeliver/",
+        None,
+        # The world's endpoint is switched off: staff are told to switch it on first.
+        STAFF_ONLY(400),
     ),
 ]
 

@@ -22,6 +22,7 @@ from tracker.api.views.mentors import (
     SessionViewSet,
 )
 from tracker.api.views.notifications import NotificationViewSet
+from tracker.api.views.webhooks import WebhookViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_format_suffixes = False
@@ -39,6 +40,7 @@ router.register("sessions", SessionViewSet, basename="session")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 v1 = [
     # Token sign-in (throttled, with the lockout shared with the login page) and revocation.

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0013_progress_snapshot_csv_line"),
+        ("tracker", "0018_webhooks"),
     ]
 
     operations = [

@@ -10,6 +10,7 @@ from itertools import takewhile
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from curriculum.kernel.names import display_name
 from learners.models import HelpRequest, Submission
@@ -44,7 +45,10 @@ def feedback_ready(review_id: int) -> Notification | None:
     title = submission.assignment.title
     learner = submission.enrollment.learner
     with in_language(language_of(learner)):
-        verdict = _("approved") if review.verdict == Review.Verdict.APPROVED else _("needs changes")
+        if review.verdict == Review.Verdict.APPROVED:
+            verdict = pgettext("the verdict on a submission", "approved")
+        else:
+            verdict = pgettext("the verdict on a submission", "needs changes")
         said = {"title": title, "verdict": verdict, "version": submission.version}
         return notify(
             recipient=learner,

@@ -50,6 +50,7 @@ from .engine import ENGINE_VERSION, Progress, Thresholds, db_date, db_datetime
 from .fetch import TodayByZone
 from .rendering import to_json
 from .reports import progress_for_rows
+from .signals import pace_changed
 
 logger = logging.getLogger(__name__)
 # The enrollment ids a ``refreshed_together`` block collects, per thread (None outside one).
@@ -452,6 +453,35 @@ def report_texts(rows: list[dict[str, Any]], *, scope: Any = None) -> dict[int, 
     return texts
 
 
+class PaceChangeNotRecorded(Exception):
+    """A receiver of ``pace_changed`` failed; the rows of that store are not stored."""
+
+
+def _pace_change(row: dict[str, Any], data: str, token: str, day: Any) -> dict[str, Any] | None:
+    """What ``pace_changed`` says when the newly computed ``data`` has another pace than the
+    row held (None when it had none yet or the pace is the same)."""
+    if not row[DATA]:
+        return None
+    try:
+        before = json.loads(row[DATA])
+    except ValueError:
+        return None
+    after = json.loads(data)
+    if not before.get("pace") or before.get("pace") == after.get("pace"):
+        return None
+    return {
+        "enrollment_id": row["pk"],
+        "old_pace": before["pace"],
+        "new_pace": after["pace"],
+        "risk_reasons": after.get("risk_reasons", []),
+        "previous_risk_reasons": before.get("risk_reasons", []),
+        "percent_complete": after.get("percent_complete"),
+        "expected_percent": after.get("expected_percent"),
+        "token": token,
+        "day": str(day),
+    }
+
+
 def _store(
     rows: list[dict[str, Any]],
     computed: dict[int, tuple[str, str]],
@@ -462,6 +492,7 @@ def _store(
     created, unless a writer created it meanwhile). Storing is an optimisation: a failure
     (e.g. a locked SQLite file) is logged and the answers are served all the same."""
     updates: list[tuple[Any, ...]] = []
+    pace_updates: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     inserts: list[ProgressSnapshot] = []
     adapt_day = connection.ops.adapt_datefield_value
     for row in rows:
@@ -485,7 +516,12 @@ def _store(
                 )
             )
         else:
-            updates.append((token, adapt_day(day), current_basis, data, line, row["pk"], token))
+            update = (token, adapt_day(day), current_basis, data, line, row["pk"], token)
+            change = _pace_change(row, data, token, day)
+            if change is None:
+                updates.append(update)
+            else:
+                pace_updates.append((update, change))
     sql = (
         f"UPDATE {_q(_TABLE)} SET {_q('computed')} = %s, {_q('day')} = %s, {_q('basis')} = %s, "
         f"{_q('data')} = %s, {_q('csv')} = %s "
@@ -498,5 +534,19 @@ def _store(
                     cursor.executemany(sql, updates)
             if inserts:
                 ProgressSnapshot.objects.bulk_create(inserts, ignore_conflicts=True)
-    except DatabaseError:
+            # A row whose pace moved is stored alone: the change is announced only if this
+            # store is the one that counts (its token still current), in the same transaction.
+            for update, change in pace_updates:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, update)
+                    stored = cursor.rowcount == 1
+                if stored:
+                    for receiver, result in pace_changed.send_robust(
+                        sender=ProgressSnapshot, **change
+                    ):
+                        if isinstance(result, Exception):
+                            # The change must be told with the row that shows it, or not at
+                            # all: the row stays stale and the next reader tells it again.
+                            raise PaceChangeNotRecorded(f"{receiver!r}: {result!r}") from result
+    except (DatabaseError, PaceChangeNotRecorded):
         logger.warning("Progress snapshots not stored; they are computed again", exc_info=True)

@@ -50,6 +50,7 @@ from .languages import seed_languages
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
 from .sso import ensure_sso_newcomer
+from .webhooks import seed_webhooks
 
 COHORT_NAME = "ML Engineering & AI — Demo cohort"
 COHORT_TIMEZONE = "Europe/Berlin"
@@ -117,6 +118,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         seed_graduation(
             program=program, staff=staff, password_hash=password_hash, past_cohort=PAST_COHORT_NAME
         )
+        seed_webhooks(staff=staff, cohort=cohort)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         seed_languages()

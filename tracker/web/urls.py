@@ -16,6 +16,7 @@ from tracker.web.views import (
     password,
     preferences,
     staff,
+    webhooks,
 )
 
 urlpatterns = [
@@ -114,6 +115,14 @@ urlpatterns = [
         name="certificate_revoke",
     ),
     path("staff/programs/", staff.programs, name="staff_programs"),
+    path("staff/webhooks/", webhooks.webhooks, name="staff_webhooks"),
+    path("staff/webhooks/<int:pk>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
+    path("staff/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(
+        "staff/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        webhooks.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path(
         "staff/programs/<int:pk>/insights/",
         staff.program_insights_page,
