@@ -32,16 +32,16 @@ def _setup() -> None:
 
 def _staff_and_cohort():
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from curriculum.models import Cohort
+    from tracker.security.tokens import token_issue
     from tracker.seed.builder import COHORT_NAME
     from tracker.seed.people import STAFF_USERNAME
 
     staff = get_user_model().objects.get(username=STAFF_USERNAME)
-    token, _ = Token.objects.get_or_create(user=staff)
+    _token, value = token_issue(user=staff, name="bench")
     cohort = Cohort.objects.get(name=COHORT_NAME)
-    return staff, token.key, cohort
+    return staff, value, cohort
 
 
 def _client(token: str):
@@ -259,12 +259,12 @@ def load_plan(args) -> dict:
         SESSION_KEY,
         get_user_model,
     )
-    from rest_framework.authtoken.models import Token
 
     from curriculum.kernel import clock
     from curriculum.models import Assignment, Module
     from learners.models import Enrollment, Submission
     from mentors.models import Pairing
+    from tracker.security.tokens import token_issue
 
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     backend = "django.contrib.auth.backends.ModelBackend"
@@ -275,8 +275,8 @@ def load_plan(args) -> dict:
         session[BACKEND_SESSION_KEY] = backend
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
-        token, _ = Token.objects.get_or_create(user=user)
-        return {"username": user.username, "session": session.session_key, "token": token.key}
+        _token, value = token_issue(user=user, name="bench")
+        return {"username": user.username, "session": session.session_key, "token": value}
 
     staff, _, cohort = _staff_and_cohort()
     modules = list(

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from curriculum.prediction import contract_errors
+
 # What graduation requires unless a program says otherwise: every requirement on. A program's
 # ``graduation_rules`` holds only what it changes (``{"live_check": {"days": 7}}``).
 DEFAULT_GRADUATION_RULES: dict[str, dict] = {
@@ -151,6 +153,9 @@ class Assignment(models.Model):
     weight = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(1000)]
     )
+    # The final milestone's prediction contract (curriculum/prediction.py): what the learner's
+    # deployed model must answer. Null: the deployment check only requests the URL.
+    prediction_contract = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["program_id", "due_week", "order"]
@@ -172,6 +177,12 @@ class Assignment(models.Model):
             raise ValidationError({"module": _("The module belongs to another program.")})
         if self.program_id and self.due_week and self.due_week > self.program.length_weeks:
             raise ValidationError({"due_week": _("The assignment is due after the program ends.")})
+        if self.prediction_contract is not None:
+            errors = contract_errors(self.prediction_contract)
+            if self.kind != self.Kind.MILESTONE or (self.pk and not self.is_final_milestone):
+                errors.insert(0, _("Only the program's final capstone milestone takes a contract."))
+            if errors:
+                raise ValidationError({"prediction_contract": errors})
 
     @staticmethod
     def final_milestone_id(program_id: int) -> int | None:

@@ -291,6 +291,21 @@ def assignment_create(
     return assignment
 
 
+@transaction.atomic
+def prediction_contract_set(
+    *, actor: Any, assignment: Assignment, prediction_contract: dict | None
+) -> Assignment:
+    """Set (or with None clear) the prediction contract of the program's final capstone
+    milestone (staff): what the learners' deployed models must answer
+    (``curriculum/prediction.py``)."""
+    require_staff(actor, "change the curriculum")
+    assignment = Assignment.objects.select_for_update(no_key=True).get(pk=assignment.pk)
+    assignment.prediction_contract = prediction_contract
+    raise_if(validate_instance(assignment, validate_constraints=False))
+    assignment.save(update_fields=["prediction_contract"])
+    return assignment
+
+
 # --- Cohorts ----------------------------------------------------------------------------------
 
 

@@ -31,6 +31,9 @@ class Enrollment(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # Sum of all pause lengths in days; kept by the pause service so hot reads need no join.
     paused_days = models.PositiveIntegerField(default=0)
+    # Examples the learner's mentor (or staff) adds to the capstone's prediction contract, in
+    # the contract's example shape (curriculum/prediction.py); checked after the contract's own.
+    prediction_examples = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["cohort_id", "id"]
@@ -157,6 +160,11 @@ class DeploymentCheck(models.Model):
     ok = models.BooleanField(default=False)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # One entry per example of the prediction contract: {name, ok, status_code, latency_ms,
+    # schema_errors: [pointer ...], value_ok, error, request, response}. Empty when the
+    # capstone has no contract (the URL alone was requested). ``ok`` is the whole check: every
+    # example passed (tracker/deployments/live.py).
+    examples = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["submission_id", "checked_at"]

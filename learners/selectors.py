@@ -143,3 +143,30 @@ def help_request_list(*, fetched_by: Any, open_only: bool = False) -> QuerySet[H
     if open_only:
         queryset = queryset.filter(answered_at__isnull=True)
     return queryset
+
+
+# --- The capstone's live-model check ------------------------------------------------------------
+# What "passing" means, for every room that asks (graduation rules, the alumni page, the staff
+# cohort view): a ``DeploymentCheck`` with ``ok`` true, which the live check sets only when
+# every example of the prediction contract answered in time, in schema and with the expected
+# value (or, without a contract, when the URL answered 2xx/3xx).
+
+
+def capstone_checks(enrollment: Enrollment | int) -> QuerySet[DeploymentCheck]:
+    """Every check of the enrollment's deployed capstone submissions (any version), newest
+    first."""
+    enrollment_id = enrollment if isinstance(enrollment, int) else enrollment.pk
+    return DeploymentCheck.objects.filter(submission__enrollment_id=enrollment_id).order_by(
+        "-checked_at", "-id"
+    )
+
+
+def latest_check(enrollment: Enrollment | int) -> DeploymentCheck | None:
+    """The enrollment's most recent capstone check, passing or not (None: never checked)."""
+    return capstone_checks(enrollment).first()
+
+
+def latest_passing_check(enrollment: Enrollment | int) -> DeploymentCheck | None:
+    """The enrollment's most recent passing capstone check (``ok``: every example passed), or
+    None. "Passing within the last N days" is ``check.checked_at >= now - N days``."""
+    return capstone_checks(enrollment).filter(ok=True).first()

@@ -29,7 +29,8 @@ through the ``world_history`` fixture because they follow a learner from a clean
 of it made an hour before ``NOW``: a 60-minute log today,
 "NumPy drills" v1 waiting for review, "Linear regression" approved by Max, a session with
 Max two hours before ``NOW`` that nobody has marked yet, an open help request and one unread
-``due_soon`` notification.
+``due_soon`` notification, and her API token "laptop" (value ``LENAS_TOKEN``, made then,
+expiring 30 days later).
 
 Built with the per-app factories (``tests/<app>/factories.py``), which stay one module per app
 so they keep the apps' own layering. May import those factories and product models, nothing
@@ -39,6 +40,7 @@ else of the test suite.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +73,7 @@ from tests.mentors.factories import (
     ReviewFactory,
 )
 from tracker.models import (
+    ApiToken,
     Notification,
     WebhookDelivery,
     WebhookEndpoint,
@@ -84,6 +87,9 @@ PASSWORD = "pw-Stride-2026"  # every person's password (the factories' default)
 COHORT_ZONE = "Europe/Madrid"
 OTHER_COHORT_ZONE = "America/New_York"
 HISTORY_AGE = dt.timedelta(hours=1)  # Lena's history is this old at ``NOW``
+
+# The value of Lena's API token "laptop" (only its digest is in the database).
+LENAS_TOKEN = "stride_lena-laptop-0123456789abcdefghijklmnopqrstuvwxyzAB"
 
 ROLES = ("anonymous", "learner", "other_learner", "mentor", "other_mentor", "staff")
 
@@ -128,6 +134,7 @@ class World:
     # A switched-off webhook endpoint with one logged attempt (None without the history)
     webhook: Any = None
     webhook_delivery: Any = None
+    api_token: Any = None
 
     # Other names the tests use for the same people and things.
     @property
@@ -323,6 +330,15 @@ def _lenas_history(*, enrollment, pairing, module, exercise, project) -> dict[st
             body="Assignment due in 2 days.",
             dedupe_key=f"test:{learner.pk}",
             created_at=now,
+        ),
+        # Stored as tracker.security.tokens stores one: the digest, never the value.
+        "api_token": ApiToken.objects.create(
+            user=learner,
+            name="laptop",
+            prefix=LENAS_TOKEN[:13],
+            digest=hashlib.sha256(LENAS_TOKEN.encode()).hexdigest(),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=30),
         ),
     }
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from curriculum.kernel import clock
 from curriculum.kernel.names import display_name
@@ -50,7 +50,7 @@ from tracker.progress import (
     learner_progress,
     progress_of,
 )
-from tracker.progress.engine import urgency
+from tracker.progress.engine import needs_attention, urgency
 
 
 def _calendar_path(user: Any) -> str | None:
@@ -167,6 +167,114 @@ def cohorts_page(*, fetched_by: Any) -> QuerySet[Cohort]:
     return cohort_list(fetched_by=fetched_by).annotate(learner_count=Count("enrollments"))
 
 
+# The staff home's columns that can be sorted (``?sort=name`` up, ``?sort=-at_risk`` down).
+STAFF_HOME_ORDERS = {
+    "name": lambda row: row["cohort"].name.casefold(),
+    "week": lambda row: row["week"],
+    "learners": lambda row: row["learners"],
+    "behind": lambda row: row["paces"]["behind"],
+    "at_risk": lambda row: row["at_risk"],
+    "reviews": lambda row: row["reviews_waiting"],
+    "oldest_wait": lambda row: row["oldest_wait"] or dt.timedelta(0),
+    "missed": lambda row: row["missed_sessions"],
+    "help": lambda row: row["open_help"],
+}
+PACES = ("ahead", "on_track", "at_risk", "behind")
+
+
+def week_start(cohort: Cohort, now: dt.datetime) -> dt.datetime:
+    """Monday 00:00 of the current week in the cohort's time zone."""
+    local = now.astimezone(cohort.tzinfo)
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    return dt.datetime.combine(monday, dt.time(0), tzinfo=cohort.tzinfo)
+
+
+def staff_home(*, fetched_by: Any, sort: str = "-at_risk") -> dict[str, Any]:
+    """The program's morning view: every running cohort (started, not ended, in its own time
+    zone) with its week, the pace of its open enrollments, how many need attention and the
+    most frequent reasons, reviews waiting and the oldest wait, sessions missed this week and
+    open help requests. The same queries for any number of cohorts (one per list)."""
+    now = clock.now()
+    cohorts = [
+        cohort
+        for cohort in cohort_list(fetched_by=fetched_by).select_related("program")
+        if cohort.start_date <= clock.today(cohort.timezone) < cohort.end_date
+    ]
+    by_id = {cohort.pk: cohort for cohort in cohorts}
+    enrollments = list(
+        enrollment_list(fetched_by=fetched_by)
+        .filter(cohort_id__in=by_id, status__in=Enrollment.OPEN_STATUSES)
+        .values_list("pk", "cohort_id")
+    )
+    progress = progress_of(fetched_by=fetched_by, enrollment_ids=[pk for pk, _ in enrollments])
+    rows: dict[int, dict[str, Any]] = {}
+    reasons: dict[int, Counter] = {}
+    for cohort in cohorts:
+        today = clock.today(cohort.timezone)
+        reasons[cohort.pk] = Counter()
+        rows[cohort.pk] = {
+            "cohort": cohort,
+            "week": (today - cohort.start_date).days // 7 + 1,
+            "weeks": cohort.program.length_weeks,
+            "learners": 0,
+            "paces": dict.fromkeys(PACES, 0),
+            "at_risk": 0,
+            "reviews_waiting": 0,
+            "oldest_wait": None,
+            "oldest_submitted_at": None,
+            "missed_sessions": 0,
+            "open_help": 0,
+        }
+    for pk, cohort_id in enrollments:
+        row, learner = rows[cohort_id], progress.get(pk)
+        if learner is None:
+            continue
+        row["learners"] += 1
+        row["paces"][learner.pace] = row["paces"].get(learner.pace, 0) + 1
+        if needs_attention(learner):
+            row["at_risk"] += 1
+            reasons[cohort_id].update(learner.risk_reasons)
+    waiting = (
+        review_queue(fetched_by=fetched_by)
+        .filter(enrollment__cohort_id__in=by_id)
+        .order_by()
+        .values("enrollment__cohort_id")
+        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+    )
+    for item in waiting:
+        row = rows[item["enrollment__cohort_id"]]
+        row["reviews_waiting"] = item["count"]
+        row["oldest_wait"] = now - item["oldest"]
+        row["oldest_submitted_at"] = item["oldest"]
+    starts = {pk: week_start(cohort, now) for pk, cohort in by_id.items()}
+    missed = session_list(fetched_by=fetched_by).filter(
+        enrollment__cohort_id__in=by_id,
+        status=MentorSession.Status.MISSED,
+        scheduled_at__gte=min(starts.values(), default=now),
+        scheduled_at__lte=now,
+    )
+    for cohort_id, scheduled_at in missed.values_list("enrollment__cohort_id", "scheduled_at"):
+        if scheduled_at >= starts[cohort_id]:
+            rows[cohort_id]["missed_sessions"] += 1
+    open_help = (
+        help_request_list(fetched_by=fetched_by, open_only=True)
+        .filter(enrollment__cohort_id__in=by_id)
+        .order_by()
+        .values("enrollment__cohort_id")
+        .annotate(count=Count("pk"))
+    )
+    for item in open_help:
+        rows[item["enrollment__cohort_id"]]["open_help"] = item["count"]
+    for cohort_id, row in rows.items():
+        row["top_reasons"] = [code for code, _ in reasons[cohort_id].most_common(3)]
+    key = sort.removeprefix("-")
+    if key not in STAFF_HOME_ORDERS:
+        sort, key = "-at_risk", "at_risk"
+    ordered = sorted(rows.values(), key=lambda row: row["cohort"].name.casefold())
+    ordered.sort(key=STAFF_HOME_ORDERS[key], reverse=sort.startswith("-"))
+    return {"sort": sort, "rows": ordered}
+
+
 def cohort_page(*, fetched_by: Any, cohort: Cohort) -> dict[str, Any]:
     """The staff cohort page: every learner still in the cohort with progress and mentor, those
     who need attention (most urgent first, the same row dicts), the matrix, the load of every
@@ -209,6 +317,19 @@ def cohort_page(*, fetched_by: Any, cohort: Cohort) -> dict[str, Any]:
         "help_requests": help_request_list(fetched_by=fetched_by, open_only=True)
         .filter(enrollment__cohort=cohort)
         .order_by("created_at"),
+        # The lists behind the staff home's numbers.
+        "reviews_waiting": review_queue(fetched_by=fetched_by)
+        .filter(enrollment__cohort=cohort)
+        .select_related("enrollment__learner", "assignment"),
+        "missed_sessions": session_list(fetched_by=fetched_by)
+        .filter(
+            enrollment__cohort=cohort,
+            status=MentorSession.Status.MISSED,
+            scheduled_at__gte=week_start(cohort, clock.now()),
+            scheduled_at__lte=clock.now(),
+        )
+        .select_related("enrollment__learner")
+        .order_by("scheduled_at"),
     }
 
 

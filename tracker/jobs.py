@@ -41,6 +41,7 @@ CHECK_DEPLOYMENT = "tracker.tasks.check_deployment"
 RECHECK_DEPLOYMENTS = "tracker.tasks.recheck_deployments"
 DELIVER_WEBHOOK = "tracker.tasks.deliver_webhook"
 SWEEP_WEBHOOKS = "tracker.tasks.sweep_webhooks"
+CHECK_CAPSTONES = "tracker.tasks.check_capstones"
 
 # After a broker error, publishing is not tried again in this process for this long
 # (``STRIDE_BROKER_BACKOFF_SECONDS``): a web request that would publish several tasks pays the

@@ -93,6 +93,12 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient}"
 
 
+class Theme(models.TextChoices):
+    AUTO = "auto", _("As my device")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
 class UserPreferences(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
@@ -108,6 +114,8 @@ class UserPreferences(models.Model):
     language = models.CharField(
         _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
     )
+    # The pages' colours: ``auto`` follows the browser's prefers-color-scheme.
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO)
 
     class Meta:
         verbose_name = _("user preferences")
@@ -267,3 +275,33 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message} attempt {self.attempt}"
+
+
+class ApiToken(models.Model):
+    """One named API token of one person (issue 14). Only a SHA-256 digest of the value is kept:
+    the value itself is shown once, when the token is made, and cannot be read back from the
+    database. ``prefix`` (the value's first characters) lets the owner tell tokens apart.
+    Issued and checked by ``tracker.security.tokens``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="apitoken_expires_after_created",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -59,6 +58,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    # Staff two-factor (issue 14): allauth's TOTP and recovery-code authenticators
+    # (tracker/security/two_factor.py).
+    "allauth.mfa",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
@@ -87,6 +89,9 @@ MIDDLEWARE = [
     "tracker.security.middleware.PermissionsPolicyMiddleware",
     # Records the signed-in user on every audited change made during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A signed-in session that still owes its second factor counts as signed out; staff
+    # without two-factor are sent to enrol when STRIDE_STAFF_REQUIRE_2FA is on.
+    "tracker.security.middleware.TwoFactorMiddleware",
     # Must stay last: it turns a lockout flagged during the view into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.web.context.theme",
             ],
         },
     },
@@ -314,7 +320,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Named, hashed, expiring tokens (tracker/security/tokens.py); header unchanged.
+        "tracker.security.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -550,3 +557,14 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
 # Form widgets (inputs, textareas, selects) written in Python, the same HTML as the templates.
 FORM_RENDERER = "tracker.web.renderers.FastWidgetRenderer"
+
+# --- API tokens and staff two-factor (issue 14; docs/SECURITY.md "API tokens", "Two-factor") --
+# A new API token expires this many days after it is made.
+STRIDE_TOKEN_TTL_DAYS = env.int("STRIDE_TOKEN_TTL_DAYS", default=30)
+if STRIDE_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("STRIDE_TOKEN_TTL_DAYS must be at least 1.")
+# Staff must enrol TOTP, pass it after their password, and give a current code to make a token.
+STRIDE_STAFF_REQUIRE_2FA = env.bool("STRIDE_STAFF_REQUIRE_2FA", default=False)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("STRIDE_TOTP_ISSUER", default="Stride")
+MFA_RECOVERY_CODE_COUNT = 10

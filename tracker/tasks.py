@@ -99,7 +99,12 @@ def check_deployment(submission_id: int) -> dict | None:
     check = deployments.deployment_check_run(submission_id=submission_id)
     if check is None:
         return None
-    return {"ok": check.ok, "status_code": check.status_code, "error": check.error}
+    return {
+        "ok": check.ok,
+        "status_code": check.status_code,
+        "error": check.error,
+        "examples": len(check.examples),
+    }
 
 
 @shared_task(name=jobs.RECHECK_DEPLOYMENTS, time_limit=300, soft_time_limit=280, expires=3600)
@@ -124,3 +129,9 @@ def deliver_webhook(message_id: int) -> str:
 def sweep_webhooks() -> int:
     """Every minute: publish due webhook messages no task carries."""
     return webhook_sending.sweep()
+
+
+@shared_task(name=jobs.CHECK_CAPSTONES, time_limit=300, soft_time_limit=280, expires=3600)
+def check_capstones() -> int:
+    """Hourly: the live-model check of every approved capstone of a learner not yet graduated."""
+    return deployments.capstone_check_all()

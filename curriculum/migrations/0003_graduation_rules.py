@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curriculum', '0001_initial'),
+        ('curriculum', '0002_prediction_contract'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learners', '0002_alter_pause_created_by'),
+        ('learners', '0003_deployment_check_examples'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

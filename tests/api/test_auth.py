@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.api.conftest import client_for
+from tracker.security.tokens import token_issue
 
 
 def test_token_sign_in_then_token_auth(world):
@@ -63,7 +63,9 @@ def test_me_describes_each_role(world):
 def test_rotating_the_calendar_token_changes_the_feed_url(world):
     # Token auth, so each request loads the user afresh as in production.
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.learner).key}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {token_issue(user=world.learner, name='test')[1]}"
+    )
     assert client.get("/api/v1/me/").data["calendar_url"] is None
     created = client.post("/api/v1/me/calendar-token/")
     assert created.status_code == 201 and created.data["calendar_url"].endswith(".ics")

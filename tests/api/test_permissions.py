@@ -430,6 +430,7 @@ OPERATIONS = [
         lambda w: f"/api/v1/certificates/{_certificate(w).pk}/revoke/",
         lambda w: {"reason": "Issued in error."},
         (401, 403, 404, 403, 404, 200),
+    ),
     # --- outbound webhooks (issue 14) ---
     ("webhook-list", "get", lambda w: "/api/v1/webhooks/", None, STAFF_ONLY(200)),
     (
@@ -470,6 +471,61 @@ OPERATIONS = [
         # The world's endpoint is switched off: staff are told to switch it on first.
         STAFF_ONLY(400),
     ),
+    # --- capstone live-model check (issue 15) ---
+    (
+        "assignment-prediction-contract",
+        "patch",
+        lambda w: f"/api/v1/assignments/{w.final.pk}/",
+        lambda w: {
+            "prediction_contract": {
+                "method": "POST",
+                "path": "/predict",
+                "examples": [{"name": "one", "request": {"x": 1}, "expect": None}],
+                "response_schema": {"type": "object"},
+                "latency_budget_ms": 500,
+            }
+        },
+        (401, 403, 403, 403, 403, 200),
+    ),
+    (
+        # Lena's "NumPy drills" has no deployment: in scope the answer is the 400 of the body
+        # check (tests/deployments/test_check_now.py shows the 202 of a deployed capstone).
+        "submission-check",
+        "post",
+        lambda w: f"/api/v1/submissions/{w.submission.pk}/check/",
+        None,
+        (401, 400, 404, 400, 404, 400),
+    ),
+    (
+        "enrollment-prediction-examples",
+        "get",
+        lambda w: f"/api/v1/enrollments/{w.enrollment.pk}/prediction-examples/",
+        None,
+        (401, 200, 404, 200, 404, 200),
+    ),
+    (
+        "enrollment-prediction-examples-set",
+        "put",
+        lambda w: f"/api/v1/enrollments/{w.enrollment.pk}/prediction-examples/",
+        lambda w: {"examples": [{"name": "extra", "request": {"x": 2}, "expect": None}]},
+        (401, 403, 404, 200, 404, 200),
+    ),
+    # --- API tokens (issue 14) ---
+    ("api-token-list", "get", lambda w: "/api/v1/auth/tokens/", None, everyone(200)),
+    (
+        "api-token-create",
+        "post",
+        lambda w: "/api/v1/auth/tokens/",
+        lambda w: {"name": "grading script"},
+        everyone(201),
+    ),
+    (
+        "api-token-delete",
+        "delete",
+        lambda w: f"/api/v1/auth/tokens/{w.api_token.pk}/",
+        None,
+        (401, 204, 404, 404, 404, 204),
+    ),
 ]
 
 CASES = [
@@ -480,9 +536,9 @@ CASES = [
 
 
 def snapshot() -> dict[str, list[dict]]:
-    """Every row of every Stride table (and users and tokens): the world is small."""
+    """Every row of every Stride table (and users and authenticators): the world is small."""
     state = {}
-    for label in ("curriculum", "learners", "mentors", "tracker", "auth", "authtoken"):
+    for label in ("curriculum", "learners", "mentors", "tracker", "auth", "mfa"):
         for model in apps.get_app_config(label).get_models():
             state[model._meta.label] = sorted(
                 model.objects.values(), key=lambda row: str(row.get("id", row.get("pk", row)))

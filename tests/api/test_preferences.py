@@ -40,6 +40,7 @@ def test_reading_preferences_writes_nothing_and_shows_the_defaults(world):
         "quiet_hours_end": None,
         "email_muted_kinds": [],
         "language": "",
+        "theme": "auto",
     }
     assert not UserPreferences.objects.filter(user=world.learner).exists()
     # The first change stores the row, with the default zone kept.
@@ -120,3 +121,15 @@ def test_muted_kinds_and_the_page_agree(client, world):
     body = client.get("/preferences/").content.decode()
     assert re.search(r'value="help_requested"[^>]*checked', body)
     assert not re.search(r'value="due_soon"[^>]*checked', body)
+
+
+def test_theme_is_a_preference_and_a_bad_one_is_refused(world):
+    api = client_for(world.learner)
+    response = api.patch(URL, {"theme": "dark"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["theme"] == "dark"
+    assert api.get(URL).json()["theme"] == "dark"
+    response = api.patch(URL, {"theme": "purple"}, format="json")
+    assert response.status_code == 400
+    assert "theme" in response.json()
+    assert api.get(URL).json()["theme"] == "dark"

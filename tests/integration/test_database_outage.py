@@ -13,11 +13,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 
 SETUP = """
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from tracker.models import UserPreferences
+from tracker.security.tokens import token_issue
 user = get_user_model().objects.create_user("olga", "olga@example.org", "Outage-pass-4821")
 preferences, _ = UserPreferences.objects.get_or_create(user=user)
-print(Token.objects.create(user=user).key, preferences.calendar_token)
+print(token_issue(user=user, name="outage")[1], preferences.calendar_token)
 """
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from curriculum.services import cohort_update
@@ -19,6 +18,7 @@ from tests.curriculum.factories import StaffFactory
 from tests.learners.factories import ProgressLogFactory, SubmissionFactory
 from tests.mentors.factories import MentorFactory, PairingFactory
 from tracker.security.audit import AUDITED_MODELS, acting_as, changes
+from tracker.security.tokens import token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_review_over_token_api_records_the_mentor_and_the_status_change():
     submission = SubmissionFactory(enrollment=pairing.enrollment)
     mentor_user = pairing.mentor.user
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=mentor_user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=mentor_user, name='test')[1]}")
     response = api.post(
         f"/api/v1/submissions/{submission.pk}/review/",
         {"verdict": "changes_requested", "feedback": "Add tests for the edge cases."},

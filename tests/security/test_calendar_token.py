@@ -10,7 +10,6 @@ import re
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.curriculum.factories import (
@@ -23,6 +22,7 @@ from tests.mentors.factories import MentorFactory, MentorSessionFactory, Pairing
 from tracker.calendar import calendar_feed_text
 from tracker.models import UserPreferences, new_calendar_token
 from tracker.notifications import calendar_token_rotate
+from tracker.security.tokens import token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -164,11 +164,11 @@ def test_a_signed_in_session_or_an_api_token_is_no_substitute_for_the_feed_token
     session_client = Client()
     session_client.force_login(calendar_people["ada"])
     assert feed(new_calendar_token(), session_client).status_code == 404
-    api_token = Token.objects.create(user=calendar_people["ada"])
+    _token, api_token = token_issue(user=calendar_people["ada"], name="test")
     api_client = APIClient()
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token}")
     assert api_client.get(f"/calendar/{new_calendar_token()}.ics").status_code == 404
-    assert api_client.get(f"/calendar/{api_token.key}.ics").status_code == 404
+    assert api_client.get(f"/calendar/{api_token}.ics").status_code == 404
 
 
 def test_a_deactivated_users_feed_is_a_404(calendar_people):

@@ -10,7 +10,6 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
 from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import MentorSession, Pairing, Review
@@ -23,9 +22,10 @@ from tests.learners.factories import (
     SubmissionFactory,
 )
 from tests.mentors.factories import MentorSessionFactory, PairingFactory, ReviewFactory
-from tracker.models import HistoricalProgressLog, HistoricalSubmission, Notification
+from tracker.models import ApiToken, HistoricalProgressLog, HistoricalSubmission, Notification
 from tracker.security.audit import acting_as
 from tracker.security.learner_data import learner_erase
+from tracker.security.tokens import token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def ada_on_record(world):
     session = MentorSessionFactory(pairing=pairing, notes="Ada is worried about money")
     help_request = HelpRequestFactory(enrollment=enrollment, message="Stuck on loss curves")
     pause = PauseFactory(enrollment=enrollment, reason="Surgery")
-    Token.objects.create(user=learner)
+    token_issue(user=learner, name="laptop")
     mine = Notification.objects.create(
         recipient=learner,
         kind="feedback_ready",
@@ -159,7 +159,7 @@ def test_erase_anonymises_but_keeps_the_numbers(ada_on_record):
     assert (user.first_name, user.last_name, user.email) == ("", "", "")
     assert not user.is_active
     assert not user.has_usable_password()
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
 
     enrollment = Enrollment.objects.get(pk=ada_on_record["enrollment"].pk)
     assert enrollment.status == "active"

@@ -17,6 +17,7 @@ import pytest
 from learners.models import DeploymentCheck
 from tests.learners.factories import SubmissionFactory
 from tracker import deployments
+from tracker.deployments import guard
 
 REAL_GETADDRINFO = socket.getaddrinfo
 REAL_CREATE_CONNECTION = socket.create_connection
@@ -292,8 +293,8 @@ def public_site(monkeypatch, fake_dns):
         finally:
             first_hop["now"] = False
 
-    monkeypatch.setattr(deployments, "address_refusal", refusal)
-    monkeypatch.setattr(deployments, "resolve_checked", resolve)
+    monkeypatch.setattr(guard, "address_refusal", refusal)
+    monkeypatch.setattr(guard, "resolve_checked", resolve)
     server.base = f"http://public.example.com:{port}"
     server.port = port
     server.hops = hops

@@ -24,6 +24,7 @@ from tests.tracker.test_reminders_fixtures import (  # noqa: F401
     frozen_fixture,
 )
 from tracker import deployments, tasks
+from tracker.deployments import guard
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -136,7 +137,7 @@ def test_a_redirect_from_a_public_address_into_the_private_network_is_refused(
     local = ipaddress.ip_address("127.0.0.1")
     # Treat the test server as a public site; every other address gets the real verdict.
     monkeypatch.setattr(
-        deployments, "address_refusal", lambda address: None if address == local else real(address)
+        guard, "address_refusal", lambda address: None if address == local else real(address)
     )
     assert deployments.check_url(site.base + "/").ok
     for path, reason in (("/to-private", "private"), ("/to-loopback-v6", "loopback")):
@@ -241,7 +242,7 @@ def test_https_connects_to_the_checked_address_and_verifies_the_original_name(
     untrusted = deployments.check_url(url)
     assert not untrusted.ok and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
     trusting = ssl.create_default_context(cafile=str(tls_site.cert))
-    monkeypatch.setattr(deployments.ssl, "create_default_context", lambda: trusting)
+    monkeypatch.setattr(guard.ssl, "create_default_context", lambda: trusting)
     result = deployments.check_url(url)
     assert (result.ok, result.status_code) == (True, 200), result.error
     # SNI and Host carry the name while the socket went to the resolved, checked address.

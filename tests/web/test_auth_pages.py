@@ -17,7 +17,7 @@ def test_anonymous_home_goes_to_login(client):
 
 @pytest.mark.parametrize(
     ("who", "target"),
-    [("learner", "learner_home"), ("mentor", "mentor_home"), ("staff", "staff_cohorts")],
+    [("learner", "learner_home"), ("mentor", "mentor_home")],
 )
 def test_home_sends_each_role_home(client, world, who, target):
     user = {"learner": world.learner, "mentor": world.mentor.user, "staff": world.staff}[who]
@@ -25,6 +25,13 @@ def test_home_sends_each_role_home(client, world, who, target):
     response = client.get("/")
     assert response.status_code == 302
     assert response.url == reverse(target)
+
+
+def test_home_is_the_staff_morning_view(client, world):
+    client.force_login(world.staff)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'id="staff-home"' in response.content.decode()
 
 
 def test_login_page_shows_error_and_keeps_username(client, world):

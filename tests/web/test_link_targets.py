@@ -31,6 +31,8 @@ def landing(client, user, path: str) -> tuple[str, str]:
     client.force_login(user)
     response = client.get(path, follow=True)
     assert response.status_code == 200, (path, response.redirect_chain)
+    if path == "/" and 'id="staff-home"' in response.content.decode():
+        return response.content.decode(), ""  # the staff home is a page, not a redirect
     assert response.redirect_chain, f"{path} is a redirect"
     final = response.redirect_chain[-1][0]
     return response.content.decode(), urlsplit(final).fragment

@@ -95,9 +95,9 @@ def test_edit_by_htmx_updates_panel_summary_and_module_bars(learner_client, worl
     assert body.lstrip().startswith('<div id="log-progress">')
     assert "Log changed: 75 minutes" in body
     # Out-of-band: the last-7-days figure and the module table follow the change.
-    assert '<div id="progress-summary" hx-swap-oob="true">' in body
+    assert '<div id="progress-summary" data-hx-swap-oob="true">' in body
     assert "75 min logged in the last 7 days" in body
-    assert '<div id="module-progress" hx-swap-oob="true">' in body
+    assert '<div id="module-progress" data-hx-swap-oob="true">' in body
     assert "75 min / " in body
     assert ProgressLog.objects.get(pk=log.pk).minutes == 75
 
@@ -110,7 +110,7 @@ def test_htmx_log_create_refreshes_the_summary_too(learner_client, world, log, t
     )
     body = response.content.decode()
     assert "Logged 20 minutes on Python for ML." in body
-    assert 'id="progress-summary" hx-swap-oob="true"' in body
+    assert 'id="progress-summary" data-hx-swap-oob="true"' in body
     assert "60 min logged in the last 7 days" in body
 
 
@@ -122,7 +122,7 @@ def test_htmx_log_error_does_not_touch_the_summary(learner_client, world, today)
     )
     body = response.content.decode()
     assert 'id="id_minutes_error"' in body
-    assert "hx-swap-oob" not in body
+    assert "data-hx-swap-oob" not in body
 
 
 @pytest.mark.parametrize("htmx", [False, True])

@@ -32,7 +32,7 @@ from tracker.api.fields import (
     StrictTimeField,
     enum_field,
 )
-from tracker.models import Notification
+from tracker.models import Notification, Theme
 
 User = get_user_model()
 
@@ -102,6 +102,20 @@ class AssignmentInput(serializers.Serializer):
     weight = StrictIntegerField(min_value=1, max_value=1000, required=False, default=1)
     description = text()
     rubric = RubricCriterionInput(many=True, required=False, max_length=50)
+
+
+class PredictionContractInput(serializers.Serializer):
+    prediction_contract = serializers.JSONField(
+        allow_null=True,
+        help_text="{method, path, examples: [{name, request, expect}], response_schema, "
+        "latency_budget_ms}, or null to remove it (docs/API.md).",
+    )
+
+
+class PredictionExamplesInput(serializers.Serializer):
+    examples = serializers.JSONField(
+        help_text="Examples in the contract's shape: [{name, request, expect}] (docs/API.md)."
+    )
 
 
 class CohortInput(serializers.Serializer):
@@ -249,11 +263,32 @@ class PreferencesInput(serializers.Serializer):
         required=False,
         help_text="Pages and emails in this language; empty: as the browser asks.",
     )
+    theme = enum_field(
+        Theme.choices, required=False, help_text="auto follows the device's colour scheme."
+    )
 
 
 class TokenInput(serializers.Serializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=128, trim_whitespace=False)
+    name = StrictCharField(
+        max_length=100, required=False, help_text='The new token\'s name (default "API sign-in").'
+    )
+    otp = StrictCharField(
+        max_length=16,
+        required=False,
+        help_text="A current TOTP code: required when the account has two-factor on, and for "
+        "staff when STRIDE_STAFF_REQUIRE_2FA is true.",
+    )
+
+
+class ApiTokenInput(serializers.Serializer):
+    name = StrictCharField(max_length=100, help_text='What the token is for ("laptop").')
+    otp = StrictCharField(
+        max_length=16,
+        required=False,
+        help_text="A current TOTP code: required for staff when STRIDE_STAFF_REQUIRE_2FA is true.",
+    )
 
 
 class RosterInput(serializers.Serializer):

@@ -106,6 +106,7 @@ class AssignmentSerializer(OutputSerializer):
             "due_week",
             "weight",
             "rubric",
+            "prediction_contract",
         ]
 
 
@@ -177,10 +178,43 @@ class ProgressLogSerializer(OutputSerializer):
         ]
 
 
+class ExampleResultSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    ok = serializers.BooleanField(read_only=True)
+    status_code = serializers.IntegerField(read_only=True, allow_null=True)
+    latency_ms = serializers.IntegerField(read_only=True, allow_null=True)
+    schema_errors = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        read_only=True,
+        help_text="JSON pointers into the answer where it breaks the response schema.",
+    )
+    value_ok = serializers.BooleanField(read_only=True, allow_null=True)
+    error = serializers.CharField(read_only=True)
+    request = serializers.JSONField(read_only=True, help_text="What the example sent.")
+    response = serializers.CharField(
+        read_only=True, help_text="What came back (the first 2,000 characters)."
+    )
+
+
 class DeploymentCheckSerializer(OutputSerializer):
+    examples = ExampleResultSerializer(many=True, read_only=True)
+
     class Meta:
         model = DeploymentCheck
-        fields = ["checked_at", "status_code", "ok", "latency_ms", "error"]
+        fields = ["checked_at", "status_code", "ok", "latency_ms", "error", "examples"]
+
+
+class CheckQueuedSerializer(serializers.Serializer):
+    submission = serializers.IntegerField(read_only=True)
+    queued = serializers.BooleanField(
+        read_only=True,
+        help_text="False when the broker was away: the scheduled check will run it instead.",
+    )
+
+
+class PredictionExamplesSerializer(serializers.Serializer):
+    enrollment = serializers.IntegerField(read_only=True)
+    examples = serializers.JSONField(read_only=True)
 
 
 class ReviewSerializer(OutputSerializer):
@@ -333,6 +367,7 @@ class PreferencesSerializer(OutputSerializer):
             "quiet_hours_end",
             "email_muted_kinds",
             "language",
+            "theme",
         ]
 
 
@@ -352,8 +387,19 @@ class CalendarTokenSerializer(serializers.Serializer):
     calendar_url = serializers.URLField()
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+class ApiTokenSerializer(serializers.Serializer):
+    """A token as its owner sees it: never its value (only a digest is stored)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The value's first characters, to tell tokens apart.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="The value: shown in this answer only.")
 
 
 # --- Progress ---------------------------------------------------------------------------------

@@ -4,7 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from tracker.api.views.auth import ObtainTokenView, TokenRevokeView, UserTokenRevokeView
+from tracker.api.views.auth import (
+    ApiTokenDetailView,
+    ApiTokensView,
+    ObtainTokenView,
+    TokenRevokeView,
+    UserTokenRevokeView,
+)
 from tracker.api.views.cohorts import CohortViewSet
 from tracker.api.views.curriculum import AssignmentViewSet, ModuleViewSet, ProgramViewSet
 from tracker.api.views.graduation import CertificateViewSet
@@ -47,6 +53,9 @@ v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="auth-token-revoke"),
     path("users/<int:pk>/revoke-tokens/", UserTokenRevokeView.as_view(), name="user-revoke-tokens"),
+    # Named, hashed, expiring tokens (issue 14).
+    path("auth/tokens/", ApiTokensView.as_view(), name="auth-tokens"),
+    path("auth/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="auth-token-detail"),
     path("me/", MeView.as_view(), name="me"),
     path("me/preferences/", PreferencesView.as_view(), name="me-preferences"),
     path("me/calendar-token/", CalendarTokenView.as_view(), name="me-calendar-token"),

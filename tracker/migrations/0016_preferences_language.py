@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0018_webhooks"),
+        ("tracker", "0021_api_tokens"),
     ]
 
     operations = [

@@ -26,6 +26,7 @@ PREFERENCE_FIELDS = (
     "quiet_hours_start",
     "quiet_hours_end",
     "language",
+    "theme",
 )
 
 
@@ -93,7 +94,8 @@ def calendar_token_rotate(*, actor) -> UserPreferences:
 
 
 def preferences_update(*, actor, **fields) -> UserPreferences:
-    """Change the actor's own preferences (time zone, email on/off, muted kinds, quiet hours)."""
+    """Change the actor's own preferences (time zone, email on/off, muted kinds, quiet hours,
+    theme)."""
     if not (actor and actor.is_authenticated):
         raise PermissionDenied(_("Sign in to change preferences."))
     unknown = sorted(set(fields) - set(PREFERENCE_FIELDS))

@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -37,7 +36,7 @@ from learners.models import (
     Submission,
 )
 from mentors.models import Mentor, MentorSession, Pairing, Review
-from tracker.models import Notification, UserPreferences, new_calendar_token
+from tracker.models import ApiToken, Notification, UserPreferences, new_calendar_token
 from tracker.security.audit import acting_as
 from tracker.security.services import audit_log
 
@@ -108,7 +107,9 @@ def learner_export(*, actor: Any, user: Any) -> dict[str, Any]:
             "preferences": _row(preferences, preference_fields) if preferences else None,
             "enrollments": [
                 {
-                    **_row(e, "id status enrolled_at status_changed_at paused_days"),
+                    **_row(
+                        e, "id status enrolled_at status_changed_at paused_days prediction_examples"
+                    ),
                     "cohort": {
                         "id": e.cohort_id,
                         "name": e.cohort.name,
@@ -191,7 +192,7 @@ def _submission(submission: Submission) -> dict[str, Any]:
             else None
         ),
         "deployment_checks": [
-            _row(c, "checked_at status_code ok latency_ms error")
+            _row(c, "checked_at status_code ok latency_ms error examples")
             for c in submission.deployment_checks.all()
         ],
     }
@@ -240,7 +241,12 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
             "help_requests": _blank(HelpRequest.objects.filter(theirs), ("message", "answer")),
         }
         DeploymentCheck.objects.filter(submission__enrollment_id__in=enrollment_ids).update(
-            error=""
+            error="", examples=[]
+        )
+        # The mentor's extra examples for the capstone (and their audit copies) go too.
+        Enrollment.objects.filter(pk__in=enrollment_ids).update(prediction_examples=[])
+        Enrollment.history.model.objects.filter(id__in=enrollment_ids).update(
+            prediction_examples=[]
         )
         # A certificate's public page must not name an erased learner: its facts are blanked
         # and a valid one is revoked (issue 15).
@@ -263,7 +269,7 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
         )
         counts["others_notifications"] = _scrub_mentions(user.pk, identifiers)
 
-        Token.objects.filter(user_id=user.pk).delete()
+        ApiToken.objects.filter(user_id=user.pk).delete()
         # Provider links keep the provider's copy of the name and address (single sign-on).
         SocialAccount.objects.filter(user_id=user.pk).delete()
         EmailAddress.objects.filter(user_id=user.pk).delete()

@@ -27,7 +27,10 @@ from curriculum.kernel.signals import progress_inputs_change
 from curriculum.models import Cohort, Program
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing, Review
+from tracker.seed.api_tokens import seed_api_tokens
+from tracker.seed.morning import ensure_missed_session_this_week
 
+from .capstones import seed_capstones
 from .curriculum import CAPSTONE_MODULE, ensure_program
 from .graduation import seed_graduation
 from .histories import (
@@ -119,8 +122,11 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
             program=program, staff=staff, password_hash=password_hash, past_cohort=PAST_COHORT_NAME
         )
         seed_webhooks(staff=staff, cohort=cohort)
+        seed_capstones(program, cohort_name=PAST_COHORT_NAME)
+        ensure_missed_session_this_week(cohort)  # the staff home's column (tracker/seed/morning)
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
+        seed_api_tokens(staff=staff, mentors=mentors)
         seed_languages()
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)

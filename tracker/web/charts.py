@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 PACES = ("ahead", "on_track", "at_risk", "behind")
 PACE_LABELS = {
@@ -206,20 +207,31 @@ def pace_distribution(paces: Iterable[str], *, width: int = 320, bar_h: int = 26
 
 
 CELL_MARKS = {"approved": "✓", "changes_requested": "!", "submitted": "•"}
+OVERDUE_MARK = "⚠"  # U+26A0: in the common fonts (an alarm clock emoji is not)
+CELL_TEXT = {
+    "not_started": _("not started"),
+    "submitted": _("submitted"),
+    "changes_requested": _("changes requested"),
+    "approved": _("approved"),
+}
 
 
 def _heat_cell(status: str, overdue: bool, versions: int) -> str:
     """One cell of the heat map as HTML (what the template wrote per cell, written here: a
-    cohort of 500 has 21,500 cells, and the template loop was most of the page's cost)."""
-    title = status.replace("_", "")
+    cohort of 500 has 21,500 cells, and the template loop was most of the page's cost). The
+    status is a symbol and words for screen readers, never the colour alone."""
+    words = str(CELL_TEXT.get(status, status.replace("_", " ")))
     if overdue:
-        title += ", overdue"
+        words += ", " + str(_("overdue"))
     if versions:
-        title += f", {versions} version{'' if versions == 1 else 's'}"
+        words += ", " + ngettext("%(count)d version", "%(count)d versions", versions) % {
+            "count": versions
+        }
+    mark = CELL_MARKS.get(status, "") + (OVERDUE_MARK if overdue else "")
     return (
         f'<td class="cell cell-{escape(status)}{" cell-overdue" if overdue else ""}" '
-        f'title="{escape(title)}">{CELL_MARKS.get(status, "")}'
-        f'<span class="visually-hidden">{escape(status)}</span></td>'
+        f'title="{escape(words)}"><span aria-hidden="true">{mark}</span>'
+        f'<span class="visually-hidden">{escape(words)}</span></td>'
     )
 
 
@@ -241,3 +253,52 @@ def heat_map(matrix: dict) -> dict:
         )
     # Every text in it went through escape() above.
     return {"assignments": matrix["assignments"], "body": mark_safe("\n      ".join(lines))}
+
+
+def uptime_latency(checks: Iterable[Any], summary: Mapping, *, slots: int = 30) -> dict:
+    """The live-model check's small chart: one cell per check (passed or failed) on top, each
+    check's latency as a bar below with the p50 and p95 lines, oldest left. ``checks`` carry
+    ``ok``, ``latency_ms`` and ``checked_at``; ``summary`` has ``p50_ms`` and ``p95_ms``."""
+    checks = list(checks)[-slots:]
+    width, strip_h, gap, plot_h = 300, 12, 8, 60
+    slot_w = width / slots
+    latencies = [check.latency_ms for check in checks if check.latency_ms is not None]
+    p50, p95 = summary.get("p50_ms"), summary.get("p95_ms")
+    top = max([*latencies, p95 or 0, 1])
+    plot_top = strip_h + gap
+
+    def y_of(value: float) -> float:
+        return plot_top + plot_h - plot_h * value / top
+
+    cells = []
+    for index, check in enumerate(checks):
+        x = index * slot_w
+        latency = check.latency_ms
+        cells.append(
+            {
+                "x": _num(x + 0.5),
+                "w": _num(max(slot_w - 1, 1)),
+                "ok": check.ok,
+                "title": (
+                    f"{check.checked_at:%Y-%m-%d %H:%M} UTC: "
+                    f"{'passed' if check.ok else 'failed'}"
+                    + (f", {latency} ms" if latency is not None else "")
+                ),
+                "bar_y": _num(y_of(latency)) if latency is not None else None,
+                "bar_h": _num(plot_top + plot_h - y_of(latency)) if latency is not None else None,
+            }
+        )
+    lines = [
+        {"name": name, "value": value, "y": _num(y_of(value)), "text_y": _num(y_of(value) - 2)}
+        for name, value in (("p50", p50), ("p95", p95))
+        if value is not None
+    ]
+    return {
+        "width": width,
+        "height": plot_top + plot_h + 2,
+        "strip_h": strip_h,
+        "plot_top": plot_top,
+        "baseline": plot_top + plot_h,
+        "cells": cells,
+        "lines": lines,
+    }

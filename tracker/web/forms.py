@@ -22,7 +22,7 @@ from curriculum.kernel.names import display_name
 from curriculum.models import Assignment, Module
 from learners.models import Enrollment
 from mentors.models import Mentor, MentorSession, Review
-from tracker.models import Notification
+from tracker.models import Notification, Theme
 
 # What the page inputs send (``type="date"``, ``"time"``, ``"datetime-local"``, ``"number"``),
 # in ASCII digits only. Django's parsers take any script's digits (Arabic-Indic ones too) and
@@ -163,6 +163,11 @@ class FinalMilestoneSelect(forms.Select):
         return option
 
 
+# A text input with the phone's URL keyboard: an <input type="url"> shown again with what was
+# typed after an error ("not a link") would be invalid HTML.
+URL_INPUT = forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"})
+
+
 class SubmissionForm(forms.Form):
     assignment = forms.ModelChoiceField(
         queryset=Assignment.objects.none(), label=_("Assignment"), widget=FinalMilestoneSelect
@@ -171,19 +176,22 @@ class SubmissionForm(forms.Form):
         label=_("Link to your work"),
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,
         help_text=_("A repository, notebook or document (http or https)."),
     )
     note = forms.CharField(
         label=_("Note for your mentor"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        # The learner's home also holds the log form's note (id_note).
+        widget=forms.Textarea(attrs={"rows": 2, "id": "id_submission_note"}),
     )
     deployment_url = forms.URLField(
         label=_("Deployment URL"),
         required=False,
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,
         help_text=_("Final capstone milestone only: where your deployed project answers."),
     )
 
@@ -410,6 +418,23 @@ class PreferencesForm(forms.Form):
         choices=language_choices,
         help_text=_("Pages and emails are in this language."),
     )
+    theme = forms.ChoiceField(
+        label=_("Colours"),
+        choices=Theme.choices,
+        initial=Theme.AUTO,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_theme(self) -> str | None:
+        # Not posted (an older form): the theme stays as it is.
+        return self.cleaned_data.get("theme") or None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("theme") is None:
+            cleaned.pop("theme", None)
+        return cleaned
 
     def __init__(self, *args, current_timezone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -419,3 +444,30 @@ class PreferencesForm(forms.Form):
         if not (isinstance(posted, str) and len(posted) <= 64 and posted.isprintable()):
             posted = ""
         self.fields["timezone"].choices = time_zone_choices(posted or current_timezone)
+
+
+# --- Two-factor and API tokens (issue 14) -------------------------------------------------------
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TotpEnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=16,
+        help_text=_("After adding Stride to your app, type the 6-digit code it shows."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, like “laptop” or “grading script”."),
+    )

@@ -8,6 +8,7 @@ from django.urls import path, re_path
 from tracker.web.forms import SignInForm
 from tracker.web.views import (
     calendar,
+    capstone,
     common,
     graduation,
     learner,
@@ -16,6 +17,8 @@ from tracker.web.views import (
     password,
     preferences,
     staff,
+    tokens,
+    two_factor,
     webhooks,
 )
 
@@ -72,6 +75,11 @@ urlpatterns = [
         name="calendar-feed",
     ),
     path("preferences/", preferences.preferences_page, name="preferences"),
+    # Issue 14: the second factor after the password, enrolment, and the caller's API tokens.
+    path("login/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("security/two-factor/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("security/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("security/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     # Stable addresses that notifications and emails link to; each sends the caller to the
     # page showing that thing for their role (tracker/notifications/ builds them).
     path("enrollments/<int:pk>/", links.enrollment_link, name="enrollment_link"),
@@ -114,6 +122,14 @@ urlpatterns = [
         staff.certificate_revoke_view,
         name="certificate_revoke",
     ),
+    path(
+        "staff/cohorts/<int:pk>/capstones/",
+        capstone.cohort_capstones_page,
+        name="cohort_capstones",
+    ),
+    # The capstone's live-model check (learner, their mentor, staff; POST: check now).
+    path("capstone/<int:pk>/", capstone.capstone_check, name="capstone_check"),
+    path("capstone/<int:pk>/examples/", capstone.capstone_examples, name="capstone_examples"),
     path("staff/programs/", staff.programs, name="staff_programs"),
     path("staff/webhooks/", webhooks.webhooks, name="staff_webhooks"),
     path("staff/webhooks/<int:pk>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),

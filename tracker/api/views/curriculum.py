@@ -99,7 +99,7 @@ class AssignmentViewSet(RuleViewSet):
     filterset_class = AssignmentFilter
     ordering_fields = ["due_week", "order", "title", "weight"]
     ordering = ["program_id", "due_week", "order"]
-    staff_only_actions = {"create"}
+    staff_only_actions = {"create", "partial_update"}
 
     def get_queryset(self):
         return assignments_with_rubric()
@@ -113,3 +113,19 @@ class AssignmentViewSet(RuleViewSet):
         fields.setdefault("module", None)
         assignment = services.assignment_create(actor=request.user, **fields)
         return self.show(assignment, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inputs.PredictionContractInput,
+        responses=serializers.AssignmentSerializer,
+        description="Set the final milestone's prediction contract (staff); only "
+        "``prediction_contract`` changes here.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        fields = self.validated(inputs.PredictionContractInput)
+        assignment = services.prediction_contract_set(
+            actor=request.user,
+            assignment=assignment,
+            prediction_contract=fields["prediction_contract"],
+        )
+        return self.show(assignment)

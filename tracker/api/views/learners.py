@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from curriculum.kernel.access import IsStaff
 from learners import services
@@ -23,8 +24,10 @@ from tracker.api.filters import (
     ProgressLogFilter,
     SubmissionFilter,
 )
+from tracker.deployments import deployment_check_request, prediction_examples_set
 from tracker.graduation import enrollment_graduate, graduation_checklist
 from tracker.progress import enrollment_detail
+from tracker.security.ratelimit import DeploymentCheckLimit
 from tracker.suggestions import mentor_suggestions
 
 
@@ -77,6 +80,28 @@ class EnrollmentViewSet(RuleViewSet):
                 actor=request.user, enrollment=enrollment, status=fields["status"]
             )
         return self.show(enrollment)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=serializers.PredictionExamplesSerializer
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=inputs.PredictionExamplesInput,
+        responses=serializers.PredictionExamplesSerializer,
+        description="Replace the extra examples the learner's capstone is checked with "
+        "(their mentor or staff).",
+    )
+    @action(detail=True, methods=["get", "put"], url_path="prediction-examples", filter_backends=[])
+    def prediction_examples(self, request, pk=None):
+        enrollment = self.get_object()
+        if request.method == "PUT":
+            fields = self.validated(inputs.PredictionExamplesInput)
+            enrollment = prediction_examples_set(
+                actor=request.user, enrollment=enrollment, examples=fields["examples"]
+            )
+        return Response(
+            {"enrollment": enrollment.pk, "examples": enrollment.prediction_examples or []}
+        )
 
     @extend_schema(request=None, responses=serializers.GraduationChecklistSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -203,6 +228,26 @@ class SubmissionViewSet(RuleViewSet):
         fields = self.validated(inputs.ReviewInput)
         review = review_create(actor=request.user, submission=submission, **fields)
         return Response(serializers.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={202: serializers.CheckQueuedSerializer},
+        description="Check now: the live-model check of a deployed capstone is queued "
+        "(the learner, their mentor, staff; rate-limited per caller). The result lands in "
+        "the submission's ``deployment_checks``.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, DeploymentCheckLimit],
+    )
+    def check(self, request, pk=None):
+        submission = self.get_object()
+        queued = deployment_check_request(actor=request.user, submission=submission)
+        return Response(
+            {"submission": submission.pk, "queued": queued}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class HelpRequestViewSet(RuleViewSet):

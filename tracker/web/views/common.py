@@ -19,14 +19,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from mentors.roles import role_of
+from tracker.dashboards import staff_home
 from tracker.notifications import (
     calendar_token_rotate,
     notification_list,
     notification_mark_read,
+)
+from tracker.web.charts import PACE_LABELS, PACES, RISK_REASON_TEXT
+
+STAFF_HOME_COLUMNS = (
+    ("name", _("Cohort")),
+    ("week", _("Week")),
+    ("behind", _("Pace")),
+    ("at_risk", _("At risk")),
+    ("reviews", _("Reviews waiting")),
+    ("oldest_wait", _("Oldest wait")),
+    ("missed", _("Sessions missed this week")),
+    ("help", _("Open help requests")),
 )
 
 
@@ -60,10 +73,36 @@ def home(request: HttpRequest) -> HttpResponse:
     """Sends each role to its home page."""
     role = role_of(request.user)
     if role == "staff":
-        return redirect("staff_cohorts")
+        return staff_home_page(request)
     if role == "mentor":
         return redirect("mentor_home")
     return redirect("learner_home")
+
+
+def staff_home_page(request: HttpRequest) -> HttpResponse:
+    """The program's morning view: every running cohort as a sortable row
+    (``tracker.dashboards.staff_home``), each number a link to the list behind it."""
+    context = staff_home(fetched_by=request.user, sort=request.GET.get("sort", "-at_risk"))
+    for row in context["rows"]:
+        row["reason_texts"] = [RISK_REASON_TEXT.get(code, code) for code in row["top_reasons"]]
+        row["pace_counts"] = [
+            {"pace": pace, "label": PACE_LABELS[pace], "count": row["paces"][pace]}
+            for pace in PACES
+        ]
+    key, descending = context["sort"].removeprefix("-"), context["sort"].startswith("-")
+    context["columns"] = [
+        {
+            "key": name,
+            "label": label,
+            # A click sorts by the column, numbers most first; a second click reverses.
+            "sort": (name if descending else f"-{name}")
+            if name == key
+            else (name if name in ("name", "week") else f"-{name}"),
+            "aria_sort": ("descending" if descending else "ascending") if name == key else None,
+        }
+        for name, label in STAFF_HOME_COLUMNS
+    ]
+    return page(request, "web/staff_home.html", context)
 
 
 @login_required

@@ -21,6 +21,7 @@ from tracker.dashboards import mentor_dashboard
 from tracker.graduation import graduation_panel
 from tracker.web.charts import standing
 from tracker.web.forms import HelpAnswerForm, ReviewForm, SessionLogForm, SessionScheduleForm
+from tracker.web.views.capstone import live_context
 from tracker.web.views.common import page, role_required, safe_next
 
 
@@ -82,6 +83,11 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
                     },
                 )
                 return redirect("mentor_home")
+    if submission.deployment_url:
+        # The live-model check beside the rubric: a mentor judges "the deployed service works".
+        context |= live_context(
+            fetched_by=user, submission=submission, return_to=request.get_full_path()
+        )
     # The learner's graduation checklist and capstone status beside the review.
     graduation = graduation_panel(fetched_by=user, enrollment=submission.enrollment)
     return page(request, "web/review.html", {**context, "form": form, **graduation})

@@ -25,6 +25,7 @@ def _initial(preferences) -> dict:
         "quiet_hours_start": preferences.quiet_hours_start,
         "quiet_hours_end": preferences.quiet_hours_end,
         "language": preferences.language,
+        "theme": preferences.theme,
     }
 
 

@@ -29,7 +29,15 @@ from tracker.insights import program_insights
 from tracker.roster import RosterError, roster_import
 from tracker.security import ratelimit
 from tracker.suggestions import pairing_choices
-from tracker.web.charts import Bar, heat_map, pace_distribution, scatter, standing
+from tracker.web.charts import (
+    PACE_LABELS,
+    PACES,
+    Bar,
+    heat_map,
+    pace_distribution,
+    scatter,
+    standing,
+)
 from tracker.web.forms import (
     CertificateRevokeForm,
     EnrollmentStatusForm,
@@ -77,7 +85,13 @@ def _cohort_page(
         }
         for row in rows
     )
+    # ?pace= narrows the list of all learners to one pace (the staff home's pace counts).
+    pace = request.GET.get("pace")
+    pace = pace if pace in PACES else None
     context |= {
+        "pace_filter": pace,
+        "pace_filter_label": PACE_LABELS.get(pace, ""),
+        "listed": [row for row in rows if pace is None or row["progress"].pace == pace],
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
         "matrix": heat_map(context["matrix"]),

@@ -9,18 +9,17 @@ The URL is the learner's, so the request is treated as hostile input (SSRF):
 - short timeouts, a cap on the bytes read (streamed, then stopped);
 - redirects are never followed automatically: up to three are followed by hand, each target
   resolved and checked again.
-Every attempt is stored as a ``DeploymentCheck`` row.
 
-Offers ``deployment_check_run`` (one check, recorded; the task ``check_deployment`` calls it)
-and ``deployment_recheck_all`` (publishes a check of every deployed capstone, daily). Publishes
-through ``tracker.jobs``, never importing the task module.
+Offers ``address_refusal`` (why an address may not be contacted), ``resolve_checked``,
+``fetch`` (one request, any method, redirects followed by hand) and ``check_url`` (a GET that
+never raises). Imports nothing of Stride: other rooms (webhooks) may reuse it through
+``tracker.deployments``.
 """
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
-import logging
 import socket
 import ssl
 import time
@@ -28,13 +27,6 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.db import transaction
-
-from curriculum.kernel import clock
-from learners.models import DeploymentCheck, Submission
-from tracker import jobs
-
-logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3
 METADATA_ADDRESSES = {
@@ -143,8 +135,29 @@ def _connect(scheme: str, hostname: str, port: int, timeout: float) -> http.clie
     raise error or CheckRefused(f"Cannot resolve {hostname}.")
 
 
-def _request_once(url: str, timeout: float, max_bytes: int) -> tuple[int, str | None]:
-    """One GET to ``url`` at a checked address; returns the status and a redirect target."""
+@dataclass(frozen=True)
+class Answer:
+    """What one request brought back: the status, the body (at most the cap) and whether the
+    body went on beyond the cap."""
+
+    status: int
+    location: str | None
+    body: bytes
+    truncated: bool
+
+
+def _request_once(
+    url: str,
+    timeout: float,
+    max_bytes: int,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    content_type: str = "",
+    accept: str = "text/html,application/json;q=0.9,*/*;q=0.5",
+) -> Answer:
+    """One request to ``url`` at a checked address; returns the status, a redirect target and
+    the body read up to ``max_bytes``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise CheckRefused("Only http and https URLs are checked.")
@@ -162,99 +175,82 @@ def _request_once(url: str, timeout: float, max_bytes: int) -> tuple[int, str | 
         path += "?" + parts.query
     deadline = time.monotonic() + timeout * 2
     try:
-        connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         connection.putheader("Host", host_header)
         connection.putheader("User-Agent", USER_AGENT)
-        connection.putheader("Accept", "text/html,application/json;q=0.9,*/*;q=0.5")
+        connection.putheader("Accept", accept)
         connection.putheader("Connection", "close")
-        connection.endheaders()
+        if body is not None:
+            connection.putheader("Content-Type", content_type or "application/json")
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
         response = connection.getresponse()
         location = response.getheader("Location")
+        chunks: list[bytes] = []
         read = 0
+        truncated = False
         # Stream and stop: a deployment answers with a page, not with gigabytes.
-        while read < max_bytes and time.monotonic() < deadline:
-            chunk = response.read(min(65536, max_bytes - read))
+        while time.monotonic() < deadline:
+            chunk = response.read(min(65536, max_bytes + 1 - read))
             if not chunk:
                 break
+            chunks.append(chunk)
             read += len(chunk)
-        return response.status, location
+            if read > max_bytes:
+                truncated = True
+                break
+        return Answer(response.status, location, b"".join(chunks)[:max_bytes], truncated)
     finally:
         connection.close()
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    content_type: str = "",
+    accept: str = "application/json",
+    timeout: float | None = None,
+) -> tuple[Answer, str]:
+    """One request with every safeguard, redirects (up to three) followed by hand with the
+    same method and body, each target checked again; returns the final answer and the URL that
+    gave it. Raises ``CheckRefused``, ``TimeoutError``, ``OSError``, ``http.client.HTTPException``
+    or ``ValueError`` (the caller records them)."""
+    timeout = settings.STRIDE_DEPLOY_CHECK_TIMEOUT if timeout is None else timeout
+    max_bytes = settings.STRIDE_DEPLOY_CHECK_MAX_BYTES
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        answer = _request_once(
+            current,
+            timeout,
+            max_bytes,
+            method=method,
+            body=body,
+            content_type=content_type,
+            accept=accept,
+        )
+        if answer.status in (301, 302, 303, 307, 308) and answer.location:
+            current = urljoin(current, answer.location)
+            continue
+        return answer, current
+    raise CheckRefused(f"More than {MAX_REDIRECTS} redirects.")
 
 
 def check_url(url: str) -> CheckResult:
     """Request ``url`` with every safeguard; never raises."""
     timeout = settings.STRIDE_DEPLOY_CHECK_TIMEOUT
-    max_bytes = settings.STRIDE_DEPLOY_CHECK_MAX_BYTES
     started = time.monotonic()
-    current = url
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            status, location = _request_once(current, timeout, max_bytes)
-            if status in (301, 302, 303, 307, 308) and location:
-                current = urljoin(current, location)
-                continue
-            latency = int((time.monotonic() - started) * 1000)
-            ok = 200 <= status < 400
-            error = "" if ok else f"HTTP {status}"
-            return CheckResult(status, ok, latency, error)
-        raise CheckRefused(f"More than {MAX_REDIRECTS} redirects.")
+        answer, _final = fetch(url, accept="text/html,application/json;q=0.9,*/*;q=0.5")
+        status = answer.status
+        latency = int((time.monotonic() - started) * 1000)
+        ok = 200 <= status < 400
+        error = "" if ok else f"HTTP {status}"
+        return CheckResult(status, ok, latency, error)
     except CheckRefused as exc:
         return CheckResult(None, False, None, f"Refused: {exc}"[:500])
     except TimeoutError:
         return CheckResult(None, False, None, f"Timed out after {timeout:g} s.")
     except (OSError, http.client.HTTPException, ValueError) as exc:
         return CheckResult(None, False, None, f"{exc.__class__.__name__}: {exc}"[:500])
-
-
-def deployment_check_run(*, submission_id: int) -> DeploymentCheck | None:
-    """Check one submission's deployment and store the result (None if there is nothing to
-    check)."""
-    url = (
-        Submission.objects.filter(pk=submission_id)
-        .exclude(deployment_url="")
-        .values_list("deployment_url", flat=True)
-        .first()
-    )
-    if not url:
-        return None
-    checked_at = clock.now()
-    result = check_url(url)
-    with transaction.atomic():
-        if not Submission.objects.filter(pk=submission_id).exists():
-            return None
-        check = DeploymentCheck(
-            submission_id=submission_id,
-            checked_at=checked_at,
-            status_code=result.status_code,
-            ok=result.ok,
-            latency_ms=result.latency_ms,
-            error=result.error,
-        )
-        check.full_clean()
-        check.save()
-    return check
-
-
-def submissions_to_recheck():
-    """The latest version of every deployed capstone submission of an active learner."""
-    return (
-        Submission.objects.exclude(deployment_url="")
-        .filter(enrollment__status__in=["active", "paused", "graduated"])
-        .order_by("enrollment_id", "assignment_id", "-version")
-        .values_list("id", "enrollment_id", "assignment_id")
-    )
-
-
-def deployment_recheck_all() -> int:
-    """Publish one check of the latest deployed version of every capstone submission; the
-    number published."""
-    seen: set[tuple[int, int]] = set()
-    queued = 0
-    for submission_id, enrollment_id, assignment_id in submissions_to_recheck():
-        if (enrollment_id, assignment_id) in seen:
-            continue
-        seen.add((enrollment_id, assignment_id))
-        queued += jobs.publish(jobs.CHECK_DEPLOYMENT, args=[submission_id])
-    logger.info("Queued %d deployment re-checks at %s", queued, clock.now().isoformat())
-    return queued
