@@ -17,7 +17,7 @@ WORKDIR /app
 # Debian 12 (bookworm, this image's base) ships postgresql-client-15, the same major as
 # docker-compose.yml's postgres:15 server. A newer server needs PGDG's postgresql-client-NN.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client-15 make \
+    && apt-get install -y --no-install-recommends postgresql-client-15 make gettext \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so code changes do not reinstall them: the locked image set (runtime +
@@ -27,10 +27,15 @@ COPY requirements/prod.txt requirements/prod.txt
 RUN pip install --no-input --require-hashes --no-deps -r requirements/prod.txt \
     && pip check
 
+# The translation catalogues are compiled here (locale/*/LC_MESSAGES/django.mo is build output,
+# not kept in git; gettext's msgfmt does it).
 COPY . .
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
        CELERY_BROKER_URL=redis://build:6379/0 \
        python manage.py collectstatic --noinput \
+    && DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
+       CELERY_BROKER_URL=redis://build:6379/0 \
+       python manage.py messages --compile \
     && useradd --system --uid 1000 --home-dir /app stride \
     && mkdir -p /app/var/backups \
     && chown -R stride /app/var

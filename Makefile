@@ -23,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev lock run test lint format migrate seed clean bench backup restore \
-	screenshots
+	screenshots messages
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -59,12 +59,20 @@ lock: $(DEV_STAMP) ## regenerate requirements/*.txt from pyproject.toml (uv, nee
 	$(PY) bin/lock
 
 run: $(RUN_STAMP) ## migrate, seed the demo, serve http://127.0.0.1:8000/ with a Celery worker and beat
+	$(PY) manage.py messages --compile
 	$(PY) manage.py migrate --noinput
 	@if [ "$(SEED)" = 1 ]; then $(PY) manage.py seed_demo --password '$(DEMO_PASSWORD)'; fi
 	@$(PY) bin/run-local --host $(HOST) --port $(PORT) --demo-password '$(DEMO_PASSWORD)'
 
 test: $(DEV_STAMP) ## lock check, pip-audit, lint, layers, the suite on SQLite and PostgreSQL (PYTEST_ARGS=... to narrow)
+	@$(PY) manage.py messages --compile
 	@bin/test $(PYTEST_ARGS)
+
+# The Spanish catalogue: extract every marked message into locale/es/LC_MESSAGES/django.po (new
+# ones with an empty msgstr), then compile it. Translate the new entries and run it again;
+# tests/languages/test_catalogue.py lists what is still missing. Needs gettext (msgfmt).
+messages: $(RUN_STAMP) ## refresh the Spanish catalogue from the code and compile it (gettext)
+	$(PY) manage.py messages
 
 lint: $(DEV_STAMP) ## ruff check, ruff format --check, import layers
 	$(VENV)/bin/ruff check .

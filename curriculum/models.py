@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.prediction import contract_errors
 
@@ -129,16 +129,16 @@ class Module(models.Model):
 
     def clean(self) -> None:
         if self.start_week and self.end_week and self.end_week < self.start_week:
-            raise ValidationError({"end_week": "The module cannot end before it starts."})
+            raise ValidationError({"end_week": _("The module cannot end before it starts.")})
         if self.program_id and self.end_week and self.end_week > self.program.length_weeks:
-            raise ValidationError({"end_week": "The module ends after the program does."})
+            raise ValidationError({"end_week": _("The module ends after the program does.")})
 
 
 class Assignment(models.Model):
     class Kind(models.TextChoices):
-        EXERCISE = "exercise", "Exercise"
-        PROJECT = "project", "Project"
-        MILESTONE = "milestone", "Capstone milestone"
+        EXERCISE = "exercise", _("Exercise")
+        PROJECT = "project", _("Project")
+        MILESTONE = "milestone", _("Capstone milestone")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="assignments")
     module = models.ForeignKey(
@@ -174,9 +174,9 @@ class Assignment(models.Model):
 
     def clean(self) -> None:
         if self.module_id and self.program_id and self.module.program_id != self.program_id:
-            raise ValidationError({"module": "The module belongs to another program."})
+            raise ValidationError({"module": _("The module belongs to another program.")})
         if self.program_id and self.due_week and self.due_week > self.program.length_weeks:
-            raise ValidationError({"due_week": "The assignment is due after the program ends."})
+            raise ValidationError({"due_week": _("The assignment is due after the program ends.")})
         if self.prediction_contract is not None:
             errors = contract_errors(self.prediction_contract)
             if self.kind != self.Kind.MILESTONE or (self.pk and not self.is_final_milestone):

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from curriculum.kernel.access import is_staff
 from curriculum.kernel.signals import progress_inputs_change
@@ -59,7 +60,7 @@ def validate_instance(
     # checks: such a field is reported and left out of the cleaning.
     for field in instance._meta.concrete_fields:
         if field.name not in skip and _holds_nul(getattr(instance, field.attname, None)):
-            add_error(errors, field.name, "Null characters are not allowed.")
+            add_error(errors, field.name, _("Null characters are not allowed."))
             skip.add(field.name)
     try:
         instance.full_clean(exclude=skip or None, validate_constraints=validate_constraints)
@@ -82,8 +83,8 @@ def validate_instance(
             add_error(
                 errors,
                 field.name,
-                f"Ensure this value has at most {field.max_length} characters "
-                f"(it has {len(value)}).",
+                _("Ensure this value has at most %(limit)d characters (it has %(length)d).")
+                % {"limit": field.max_length, "length": len(value)},
             )
     return errors
 
@@ -95,13 +96,13 @@ def raise_if(errors: Errors) -> None:
 
 def require_staff(actor: Any, action: str) -> None:
     if not is_staff(actor):
-        raise PermissionDenied(f"Only staff may {action}.")
+        raise PermissionDenied(_("Only staff may %(action)s.") % {"action": action})
 
 
 def reject_unknown_fields(fields: dict[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed here."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
 
 
 # --- Programs ---------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def reject_unknown_fields(fields: dict[str, Any], allowed: Iterable[str]) -> Non
 def program_create(
     *, actor: Any, name: str, slug: str, length_weeks: int, description: str = ""
 ) -> Program:
-    require_staff(actor, "create programs")
+    require_staff(actor, _("create programs"))
     program = Program(name=name, slug=slug, length_weeks=length_weeks, description=description)
     raise_if(validate_instance(program))
     program.save()
@@ -120,7 +121,7 @@ def program_create(
 
 @transaction.atomic
 def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
-    require_staff(actor, "change programs")
+    require_staff(actor, _("change programs"))
     reject_unknown_fields(
         fields, {"name", "slug", "length_weeks", "description", "graduation_rules"}
     )
@@ -138,7 +139,8 @@ def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
             add_error(
                 errors,
                 "length_weeks",
-                f"The curriculum runs to week {last_week}; the program cannot be shorter.",
+                _("The curriculum runs to week %(week)s; the program cannot be shorter.")
+                % {"week": last_week},
             )
     raise_if(errors)
     program.save()
@@ -160,7 +162,7 @@ def module_create(
     end_week: int,
     description: str = "",
 ) -> Module:
-    require_staff(actor, "change the curriculum")
+    require_staff(actor, _("change the curriculum"))
     module = Module(
         program=program,
         order=order,
@@ -172,7 +174,11 @@ def module_create(
     )
     errors = validate_instance(module, validate_constraints=False)
     if "order" not in errors and Module.objects.filter(program=program, order=order).exists():
-        add_error(errors, "order", f"Module {order} already exists in this program.")
+        add_error(
+            errors,
+            "order",
+            _("Module %(order)s already exists in this program.") % {"order": order},
+        )
     raise_if(errors)
     module.save()
     return module
@@ -186,24 +192,33 @@ def _clean_rubric(rubric: Any, errors: Errors) -> list[RubricCriterion]:
     if rubric is None:
         return []
     if not isinstance(rubric, list | tuple):
-        add_error(errors, "rubric", "The rubric is a list of criteria.")
+        add_error(errors, "rubric", _("The rubric is a list of criteria."))
         return []
     criteria: list[RubricCriterion] = []
     seen: set[str] = set()
     for index, item in enumerate(rubric, start=1):
         if not isinstance(item, dict):
-            add_error(errors, "rubric", f"Criterion {index}: expected an object.")
+            add_error(
+                errors, "rubric", _("Criterion %(index)s: expected an object.") % {"index": index}
+            )
             continue
         unknown = set(item) - {"name", "max_score", "description"}
         if unknown:
             add_error(
-                errors, "rubric", f"Criterion {index}: unknown keys {', '.join(sorted(unknown))}."
+                errors,
+                "rubric",
+                _("Criterion %(index)s: unknown keys %(keys)s.")
+                % {"index": index, "keys": ", ".join(sorted(unknown))},
             )
             continue
         name = str(item.get("name") or "").strip()
         max_score = item.get("max_score", 4)
         if isinstance(max_score, bool) or not isinstance(max_score, int):
-            add_error(errors, "rubric", f"Criterion {index}: max_score must be a whole number.")
+            add_error(
+                errors,
+                "rubric",
+                _("Criterion %(index)s: max_score must be a whole number.") % {"index": index},
+            )
             continue
         criterion = RubricCriterion(
             order=index,
@@ -216,9 +231,19 @@ def _clean_rubric(rubric: Any, errors: Errors) -> list[RubricCriterion]:
         )
         for field, messages in criterion_errors.items():
             for message in messages:
-                add_error(errors, "rubric", f"Criterion {index} {field}: {message}")
+                add_error(
+                    errors,
+                    "rubric",
+                    _("Criterion %(index)s %(field)s: %(message)s")
+                    % {"index": index, "field": field, "message": message},
+                )
         if name and name.lower() in seen:
-            add_error(errors, "rubric", f"Criterion {index}: the name “{name}” is used twice.")
+            add_error(
+                errors,
+                "rubric",
+                _("Criterion %(index)s: the name “%(name)s” is used twice.")
+                % {"index": index, "name": name},
+            )
         seen.add(name.lower())
         criteria.append(criterion)
     return criteria
@@ -238,7 +263,7 @@ def assignment_create(
     description: str = "",
     rubric: list[dict[str, Any]] | None = None,
 ) -> Assignment:
-    require_staff(actor, "change the curriculum")
+    require_staff(actor, _("change the curriculum"))
     assignment = Assignment(
         program=program,
         module=module,
@@ -251,7 +276,11 @@ def assignment_create(
     )
     errors = validate_instance(assignment, validate_constraints=False)
     if "order" not in errors and Assignment.objects.filter(program=program, order=order).exists():
-        add_error(errors, "order", f"Assignment {order} already exists in this program.")
+        add_error(
+            errors,
+            "order",
+            _("Assignment %(order)s already exists in this program.") % {"order": order},
+        )
     criteria = _clean_rubric(rubric, errors)
     raise_if(errors)
     assignment.save()
@@ -284,7 +313,7 @@ def prediction_contract_set(
 def cohort_create(
     *, actor: Any, program: Program, name: str, start_date: dt.date, timezone: str = "UTC"
 ) -> Cohort:
-    require_staff(actor, "create cohorts")
+    require_staff(actor, _("create cohorts"))
     cohort = Cohort(program=program, name=name, start_date=start_date, timezone=timezone)
     raise_if(validate_instance(cohort))
     cohort.save()
@@ -293,7 +322,7 @@ def cohort_create(
 
 @transaction.atomic
 def cohort_update(*, actor: Any, cohort: Cohort, **fields: Any) -> Cohort:
-    require_staff(actor, "change cohorts")
+    require_staff(actor, _("change cohorts"))
     reject_unknown_fields(fields, {"name", "start_date", "timezone", "program"})
     locked = Cohort.objects.select_for_update(no_key=True).get(pk=cohort.pk)
     errors: Errors = {}
@@ -302,7 +331,7 @@ def cohort_update(*, actor: Any, cohort: Cohort, **fields: Any) -> Cohort:
         and getattr(fields["program"], "pk", fields["program"]) != locked.program_id
         and locked.enrollments.exists()
     ):
-        add_error(errors, "program", "Learners are enrolled; the program cannot change.")
+        add_error(errors, "program", _("Learners are enrolled; the program cannot change."))
     for name, value in fields.items():
         setattr(locked, name, value)
     validate_instance(locked, errors)

@@ -7,16 +7,17 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.models import Assignment, Cohort, Module
 
 
 class Enrollment(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        GRADUATED = "graduated", "Graduated"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        GRADUATED = "graduated", _("Graduated")
 
     # Open enrollments take logs, submissions, pairings and sessions; closed ones take none.
     OPEN_STATUSES = (Status.ACTIVE, Status.PAUSED)
@@ -113,9 +114,9 @@ class ProgressLog(models.Model):
 
 class Submission(models.Model):
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        APPROVED = "approved", "Approved"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="submissions")
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")

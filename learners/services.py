@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from curriculum.kernel import clock
@@ -47,7 +48,7 @@ def _max_pause_days() -> int:
 
 
 def _closed_message(enrollment: Enrollment) -> str:
-    return f"The enrollment is {enrollment.get_status_display().lower()}."
+    return _("The enrollment is %(status)s.") % {"status": enrollment.get_status_display().lower()}
 
 
 def _is_http_url(value: str) -> bool:
@@ -67,7 +68,7 @@ def _lock_enrollment(enrollment: Enrollment) -> Enrollment:
 
 @transaction.atomic
 def enrollment_create(*, actor: Any, cohort: Cohort, learner: Any) -> Enrollment:
-    require_staff(actor, "enroll learners")
+    require_staff(actor, _("enroll learners"))
     enrollment = Enrollment(cohort=cohort, learner=learner, status=Enrollment.Status.ACTIVE)
     errors = validate_instance(enrollment, validate_constraints=False)
     if not errors and Enrollment.objects.filter(cohort=cohort, learner=learner).exists():
@@ -92,7 +93,7 @@ def enrollments_create(*, actor: Any, cohort: Cohort, learners: list[Any]) -> li
     for the enrollments and one for their audit history. All or none: a learner already in the
     cohort (or twice in ``learners``) is a ``ValidationError`` naming them, and nothing is
     written."""
-    require_staff(actor, "enroll learners")
+    require_staff(actor, _("enroll learners"))
     if not learners:
         return []
     # The field checks of ``full_clean`` depend on the cohort only (the learners are saved
@@ -133,7 +134,12 @@ def enrollments_create(*, actor: Any, cohort: Cohort, learners: list[Any]) -> li
             )
     except IntegrityError as error:  # a concurrent enrollment of one of them
         raise ValidationError(
-            {"learner": [f"A learner was enrolled in {cohort} meanwhile; try again."]}
+            {
+                "learner": [
+                    _("A learner was enrolled in %(cohort)s meanwhile; try again.")
+                    % {"cohort": cohort}
+                ]
+            }
         ) from error
     progress_inputs_change(enrollment_ids=[enrollment.pk for enrollment in enrollments])
     return enrollments
@@ -189,10 +195,10 @@ def _store_state(enrollment: Enrollment, locked: Enrollment, *, changed: bool) -
 def enrollment_set_status(*, actor: Any, enrollment: Enrollment, status: str) -> Enrollment:
     """Graduate, withdraw or reactivate. Pausing goes through ``enrollment_pause``; reactivating
     a paused enrollment ends the pause that covers today (yesterday was its last day)."""
-    require_staff(actor, "change an enrollment's status")
+    require_staff(actor, _("change an enrollment's status"))
     if status == Enrollment.Status.PAUSED:
         raise ValidationError(
-            {"status": ["Pause an enrollment with a pause (start and end dates)."]}
+            {"status": [_("Pause an enrollment with a pause (start and end dates).")]}
         )
     if status not in Enrollment.Status.values:
         raise ValidationError({"status": [f"“{status}” is not a valid status."]})
@@ -218,7 +224,7 @@ def enrollment_pause(
 ) -> Pause:
     """Record a pause (inclusive days). Pauses never overlap and last at most 180 days; the
     enrollment's ``paused_days`` is recomputed and it is ``paused`` while a pause covers today."""
-    require_staff(actor, "pause enrollments")
+    require_staff(actor, _("pause enrollments"))
     locked = _lock_enrollment(enrollment)
     pause = Pause(enrollment=locked, start=start, end=end, reason=reason, created_by=actor)
     errors = validate_instance(pause, validate_constraints=False)
@@ -226,9 +232,13 @@ def enrollment_pause(
         add_error(errors, "enrollment", _closed_message(locked))
     if not ({"start", "end"} & set(errors)):
         if pause.end < pause.start:
-            add_error(errors, "end", "The pause cannot end before it starts.")
+            add_error(errors, "end", _("The pause cannot end before it starts."))
         elif pause.days > _max_pause_days():
-            add_error(errors, "end", f"A pause lasts at most {_max_pause_days()} days.")
+            add_error(
+                errors,
+                "end",
+                _("A pause lasts at most %(days)s days.") % {"days": _max_pause_days()},
+            )
         else:
             clash = (
                 locked.pauses.filter(start__lte=pause.end, end__gte=pause.start)
@@ -239,7 +249,8 @@ def enrollment_pause(
                 add_error(
                     errors,
                     "start",
-                    f"The pause overlaps the pause from {clash.start} to {clash.end}.",
+                    _("The pause overlaps the pause from %(start)s to %(end)s.")
+                    % {"start": clash.start, "end": clash.end},
                 )
     raise_if(errors)
     pause.save()
@@ -290,11 +301,15 @@ def _validate_log(log: ProgressLog, enrollment: Enrollment, today: dt.date) -> E
         add_error(errors, "enrollment", _closed_message(enrollment))
     validate_instance(log, errors, exclude=["recorded_on"], validate_constraints=False)
     if "module" not in errors and log.module.program_id != enrollment.cohort.program_id:
-        add_error(errors, "module", "The module belongs to another program.")
+        add_error(errors, "module", _("The module belongs to another program."))
     if "logged_on" not in errors and log.logged_on > today:
-        add_error(errors, "logged_on", "The date cannot be in the future.")
+        add_error(errors, "logged_on", _("The date cannot be in the future."))
     if "logged_on" not in errors and log.logged_on < EARLIEST_LOG_DATE:
-        add_error(errors, "logged_on", f"The date cannot be before {EARLIEST_LOG_DATE:%Y}.")
+        add_error(
+            errors,
+            "logged_on",
+            _("The date cannot be before %(year)s.") % {"year": EARLIEST_LOG_DATE.year},
+        )
     return errors
 
 
@@ -314,7 +329,7 @@ def progress_log_create(
         enrollment=enrollment, module=module, logged_on=logged_on, minutes=minutes, note=note
     )
     if not PROGRESS_LOG_RULE.can_create(actor, log):
-        raise PermissionDenied("Learners log progress into their own enrollment only.")
+        raise PermissionDenied(_("Learners log progress into their own enrollment only."))
     today = clock.today(enrollment.cohort.timezone)
     log.recorded_on = today
     raise_if(_validate_log(log, enrollment, today))
@@ -383,7 +398,7 @@ def submission_create(
     for review or once it is approved; ``deployment_url`` only on the final capstone milestone."""
     probe = Submission(enrollment=enrollment, assignment=assignment)
     if not SUBMISSION_RULE.can_create(actor, probe):
-        raise PermissionDenied("Learners submit work for their own enrollment only.")
+        raise PermissionDenied(_("Learners submit work for their own enrollment only."))
     # Versions of one enrollment are numbered one at a time.
     locked = _lock_enrollment(enrollment)
     now = clock.now()
@@ -403,10 +418,10 @@ def submission_create(
         add_error(errors, "enrollment", _closed_message(locked))
     validate_instance(submission, errors, validate_constraints=False)
     if "url" not in errors and not _is_http_url(submission.url):
-        add_error(errors, "url", "Enter an http:// or https:// address.")
+        add_error(errors, "url", _("Enter an http:// or https:// address."))
     if "assignment" not in errors:
         if assignment.program_id != locked.cohort.program_id:
-            add_error(errors, "assignment", "The assignment belongs to another program.")
+            add_error(errors, "assignment", _("The assignment belongs to another program."))
         else:
             latest = (
                 Submission.objects.filter(enrollment=locked, assignment=assignment)
@@ -416,29 +431,30 @@ def submission_create(
             if latest is not None:
                 submission.version = latest.version + 1
                 if latest.status == Submission.Status.APPROVED:
-                    add_error(errors, "assignment", "This assignment is already approved.")
+                    add_error(errors, "assignment", _("This assignment is already approved."))
                 elif latest.status == Submission.Status.SUBMITTED:
                     add_error(
                         errors,
                         "assignment",
-                        f"Version {latest.version} is still waiting for review.",
+                        _("Version %(version)s is still waiting for review.")
+                        % {"version": latest.version},
                     )
             if submission.deployment_url and "deployment_url" not in errors:
                 if not assignment.is_final_milestone:
                     add_error(
                         errors,
                         "deployment_url",
-                        "Only the final capstone milestone takes a deployment URL.",
+                        _("Only the final capstone milestone takes a deployment URL."),
                     )
                 elif not _is_http_url(submission.deployment_url):
-                    add_error(errors, "deployment_url", "Enter an http:// or https:// address.")
+                    add_error(errors, "deployment_url", _("Enter an http:// or https:// address."))
     raise_if(errors)
     try:
         with transaction.atomic():
             submission.save()
     except IntegrityError as error:
         raise ValidationError(
-            {"assignment": ["Another version was submitted at the same time; try again."]}
+            {"assignment": [_("Another version was submitted at the same time; try again.")]}
         ) from error
     progress_inputs_change(enrollment_ids=[submission.enrollment_id])
     signals.send_on_commit(signals.submission_created, Submission, submission_id=submission.pk)
@@ -452,7 +468,7 @@ def submission_create(
 def help_request_create(*, actor: Any, enrollment: Enrollment, message: str) -> HelpRequest:
     help_request = HelpRequest(enrollment=enrollment, message=message, created_at=clock.now())
     if not HELP_REQUEST_RULE.can_create(actor, help_request):
-        raise PermissionDenied("Learners ask for help in their own enrollment only.")
+        raise PermissionDenied(_("Learners ask for help in their own enrollment only."))
     errors: Errors = {}
     if enrollment.status in CLOSED_STATUSES:
         add_error(errors, "enrollment", _closed_message(enrollment))
@@ -471,9 +487,9 @@ def help_request_answer(*, actor: Any, help_request: HelpRequest, answer: str = 
     written answer; it then leaves the mentor's dashboard."""
     locked = HelpRequest.objects.select_for_update(no_key=True).get(pk=help_request.pk)
     if not HELP_REQUEST_RULE.can_update(actor, locked):
-        raise PermissionDenied("Only the learner's mentor or staff may answer.")
+        raise PermissionDenied(_("Only the learner's mentor or staff may answer."))
     if locked.answered_at is not None:
-        raise ValidationError({"help_request": ["This request has already been answered."]})
+        raise ValidationError({"help_request": [_("This request has already been answered.")]})
     locked.answer = answer.strip() if isinstance(answer, str) else answer
     locked.answered_at = clock.now()
     locked.answered_by = actor

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from curriculum.kernel.names import display_name
 from curriculum.models import validate_timezone
@@ -78,10 +79,10 @@ class Pairing(models.Model):
 
 class MentorSession(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        COMPLETED = "completed", "Completed"
-        MISSED = "missed", "Missed"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        COMPLETED = "completed", _("Completed")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="sessions")
     pairing = models.ForeignKey(Pairing, on_delete=models.PROTECT, related_name="sessions")
@@ -130,8 +131,8 @@ class Review(models.Model):
     """The review of one submission version (one per version, enforced by the one-to-one)."""
 
     class Verdict(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 
     submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="review")
     reviewer = models.ForeignKey(

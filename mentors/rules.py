@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from curriculum.kernel.access import NOTHING, AnyOf, IsOwn, IsStaff, Part, Rule
 from learners.models import Submission
@@ -77,8 +78,10 @@ def review_closed(submission: Submission, *, latest_version: int | None, reviewe
     """Why this version of a submission takes no review, or "" when it does: only the latest
     version is reviewed, and only once."""
     if latest_version != submission.version:
-        return f"Only the latest version (v{latest_version}) can be reviewed."
-    return "This version has already been reviewed." if reviewed else ""
+        return _("Only the latest version (v%(version)s) can be reviewed.") % {
+            "version": latest_version
+        }
+    return _("This version has already been reviewed.") if reviewed else ""
 
 
 MENTOR_RULE = MentorRule()

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -40,12 +41,12 @@ MAX_EXPERTISE_TAG = 50
 def _clean_expertise(expertise: Any, errors: Errors) -> list[str]:
     """Tags trimmed, lower-cased and de-duplicated, order kept."""
     if isinstance(expertise, str) or not isinstance(expertise, Iterable):
-        add_error(errors, "expertise", "Expertise is a list of tags.")
+        add_error(errors, "expertise", _("Expertise is a list of tags."))
         return []
     tags: list[str] = []
     for tag in expertise:
         if not isinstance(tag, str) or not tag.strip():
-            add_error(errors, "expertise", "Each expertise tag is a non-empty text.")
+            add_error(errors, "expertise", _("Each expertise tag is a non-empty text."))
             continue
         tag = " ".join(tag.split()).lower()
         if len(tag) > MAX_EXPERTISE_TAG:
@@ -74,7 +75,7 @@ def mentor_create(
     bio: str = "",
     meeting_url: str = "",
 ) -> Mentor:
-    require_staff(actor, "add mentors")
+    require_staff(actor, _("add mentors"))
     errors: Errors = {}
     tags = _clean_expertise(expertise, errors)
     mentor = Mentor(
@@ -102,10 +103,10 @@ def mentor_update(*, actor: Any, mentor: Mentor, **fields: Any) -> Mentor:
     """Staff change anything; a mentor changes their own expertise, time zone and bio. Capacity
     may not drop below the mentor's current number of learners."""
     if not MENTOR_RULE.can_update(actor, mentor):
-        raise PermissionDenied("Only staff or the mentor may change this profile.")
+        raise PermissionDenied(_("Only staff or the mentor may change this profile."))
     reject_unknown_fields(fields, MENTOR_STAFF_FIELDS)
     if not is_staff(actor) and set(fields) - MENTOR_SELF_FIELDS:
-        raise PermissionDenied("Only staff may change a mentor's capacity or activity.")
+        raise PermissionDenied(_("Only staff may change a mentor's capacity or activity."))
     locked = Mentor.objects.select_for_update(no_key=True).get(pk=mentor.pk)
     errors: Errors = {}
     if "expertise" in fields:
@@ -136,7 +137,7 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
     """Make ``mentor`` the active mentor of ``enrollment``, ending the old pairing (kept as
     history). The enrollment and then the mentor row are locked, so two assignments racing for
     a mentor's last seat give one pairing and one capacity error."""
-    require_staff(actor, "pair learners with mentors")
+    require_staff(actor, _("pair learners with mentors"))
     # Lock order everywhere: enrollment, then mentor (no cycles, no deadlocks).
     locked_enrollment = Enrollment.objects.select_for_update(no_key=True).get(pk=enrollment.pk)
     locked_mentor = (
@@ -149,7 +150,8 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
         add_error(
             errors,
             "enrollment",
-            f"The enrollment is {locked_enrollment.get_status_display().lower()}.",
+            _("The enrollment is %(status)s.")
+            % {"status": locked_enrollment.get_status_display().lower()},
         )
     current = Pairing.objects.filter(enrollment=locked_enrollment, ended_at__isnull=True).first()
     if not locked_mentor.is_active:
@@ -181,7 +183,7 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
             pairing.save()
     except IntegrityError as error:  # the partial unique index: one active pairing
         raise ValidationError(
-            {"enrollment": ["The enrollment was paired at the same time; try again."]}
+            {"enrollment": [_("The enrollment was paired at the same time; try again.")]}
         ) from error
     progress_inputs_change(enrollment_ids=[locked_enrollment.pk])
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=pairing.pk)
@@ -190,10 +192,10 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
 
 @transaction.atomic
 def pairing_end(*, actor: Any, pairing: Pairing, reason: str = "") -> Pairing:
-    require_staff(actor, "end pairings")
+    require_staff(actor, _("end pairings"))
     locked = Pairing.objects.select_for_update(no_key=True).get(pk=pairing.pk)
     if locked.ended_at is not None:
-        raise ValidationError({"pairing": ["This pairing has already ended."]})
+        raise ValidationError({"pairing": [_("This pairing has already ended.")]})
     locked.ended_at = clock.now()
     locked.end_reason = reason
     raise_if(validate_instance(locked, validate_constraints=False))
@@ -214,7 +216,7 @@ def pairing_close_for_enrollment(
     ``actor`` None is the system itself. Does nothing (returns None) for an open enrollment or
     one without an active pairing, so running it twice is harmless."""
     if actor is not None:
-        require_staff(actor, "end pairings")
+        require_staff(actor, _("end pairings"))
     enrollment = Enrollment.objects.select_for_update(no_key=True).filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status in Enrollment.OPEN_STATUSES:
         return None
@@ -258,7 +260,8 @@ def _check_session_timing(session: MentorSession, errors: Errors) -> None:
         add_error(
             errors,
             "scheduled_at",
-            f"Pick a date between {SESSION_YEARS[0]} and {SESSION_YEARS[1]}.",
+            _("Pick a date between %(first)s and %(last)s.")
+            % {"first": SESSION_YEARS[0], "last": SESSION_YEARS[1]},
         )
     if (
         "status" not in errors
@@ -270,7 +273,8 @@ def _check_session_timing(session: MentorSession, errors: Errors) -> None:
         add_error(
             errors,
             "status",
-            f"A session cannot be {session.status} before it starts.",
+            _("A session cannot be %(status)s before it starts.")
+            % {"status": session.get_status_display().lower()},
         )
 
 
@@ -288,7 +292,7 @@ def session_create(
     another session of that mentor (checked under the mentor's row lock)."""
     probe = MentorSession(enrollment=enrollment)
     if not MENTOR_SESSION_RULE.can_create(actor, probe):
-        raise PermissionDenied("Only the learner's mentor or staff may schedule sessions.")
+        raise PermissionDenied(_("Only the learner's mentor or staff may schedule sessions."))
     given = enrollment
     enrollment, pairing, mentor = lock_for_session(enrollment.pk)
     if given.status not in Enrollment.OPEN_STATUSES:
@@ -304,12 +308,17 @@ def session_create(
     )
     errors: Errors = {}
     if pairing is None:
-        add_error(errors, "enrollment", "This learner has no active mentor.")
+        add_error(errors, "enrollment", _("This learner has no active mentor."))
     if enrollment.status not in Enrollment.OPEN_STATUSES:
-        add_error(errors, "enrollment", f"The enrollment is {enrollment.get_status_display()}.")
+        add_error(
+            errors,
+            "enrollment",
+            _("The enrollment is %(status)s.")
+            % {"status": enrollment.get_status_display().lower()},
+        )
     validate_instance(session, errors, exclude=["pairing"], validate_constraints=False)
     if "status" not in errors and session.status == Status.CANCELLED:
-        add_error(errors, "status", "A new session is scheduled, completed or missed.")
+        add_error(errors, "status", _("A new session is scheduled, completed or missed."))
     _check_session_timing(session, errors)
     if not errors and mentor is not None:
         taken = overlap_error(mentor.pk, session.scheduled_at, session.duration_minutes)
@@ -343,7 +352,7 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
     session moves in time; cancelled is final; completed and missed can correct each other."""
     reject_unknown_fields(fields, SESSION_FIELDS)
     if not MENTOR_SESSION_RULE.can_update(actor, session):
-        raise PermissionDenied("Only the learner's mentor or staff may change sessions.")
+        raise PermissionDenied(_("Only the learner's mentor or staff may change sessions."))
     # The lock order of every session write: enrollment, mentor, then the session.
     lock_for_session(session.enrollment_id)
     locked = MentorSession.objects.select_for_update(no_key=True, of=("self",)).get(pk=session.pk)
@@ -355,13 +364,26 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
         setattr(locked, name, value)
     errors = validate_instance(locked, validate_constraints=False)
     if "status" not in errors and locked.status not in SESSION_TRANSITIONS[previous_status]:
-        add_error(errors, "status", f"A {previous_status} session cannot become {locked.status}.")
+        add_error(
+            errors,
+            "status",
+            _("A %(previous)s session cannot become %(status)s.")
+            % {
+                "previous": Status(previous_status).label.lower(),
+                "status": Status(locked.status).label.lower(),
+            },
+        )
     if (
         "scheduled_at" not in errors
         and locked.scheduled_at != previous_start
         and previous_status != Status.SCHEDULED
     ):
-        add_error(errors, "scheduled_at", f"A {previous_status} session cannot be moved.")
+        add_error(
+            errors,
+            "scheduled_at",
+            _("A %(previous)s session cannot be moved.")
+            % {"previous": Status(previous_status).label.lower()},
+        )
     _check_session_timing(locked, errors)
     moved = (locked.scheduled_at, locked.duration_minutes) != (previous_start, previous_minutes)
     if not errors and moved and locked.status != Status.CANCELLED:
@@ -413,7 +435,7 @@ def _clean_scores(scores: Any, submission: Submission, errors: Errors) -> dict[s
     if scores is None:
         return {}
     if not isinstance(scores, dict):
-        add_error(errors, "scores", "Scores map criterion ids to whole numbers.")
+        add_error(errors, "scores", _("Scores map criterion ids to whole numbers."))
         return {}
     criteria = {str(c.pk): c for c in submission.assignment.rubric_criteria.all()}
     cleaned: dict[str, int] = {}
@@ -423,13 +445,19 @@ def _clean_scores(scores: Any, submission: Submission, errors: Errors) -> dict[s
             add_error(errors, "scores", f"{key} is not a criterion of this assignment's rubric.")
             continue
         if isinstance(value, bool) or not isinstance(value, int):
-            add_error(errors, "scores", f"The score for “{criterion.name}” is not a whole number.")
+            add_error(
+                errors,
+                "scores",
+                _("The score for “%(criterion)s” is not a whole number.")
+                % {"criterion": criterion.name},
+            )
             continue
         if not 0 <= value <= criterion.max_score:
             add_error(
                 errors,
                 "scores",
-                f"The score for “{criterion.name}” must be between 0 and {criterion.max_score}.",
+                _("The score for “%(criterion)s” must be between 0 and %(max_score)s.")
+                % {"criterion": criterion.name, "max_score": criterion.max_score},
             )
             continue
         cleaned[str(criterion.pk)] = value
@@ -448,7 +476,7 @@ def review_create(
     """Review the latest version of a submission (the learner's current mentor, or staff). One
     review per version; the submission takes the verdict as its status."""
     if not can_review(actor, submission):
-        raise PermissionDenied("Only the learner's current mentor or staff may review.")
+        raise PermissionDenied(_("Only the learner's current mentor or staff may review."))
     locked = (
         Submission.objects.select_for_update(no_key=True, of=("self",))
         .select_related("assignment")
@@ -483,7 +511,7 @@ def review_create(
             review.save()
     except IntegrityError as error:  # the one-to-one: a concurrent review of this version
         raise ValidationError(
-            {"submission": ["This version has already been reviewed."]}
+            {"submission": [_("This version has already been reviewed.")]}
         ) from error
     locked.status = review.verdict
     locked.status_changed_at = now

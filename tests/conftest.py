@@ -171,3 +171,11 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def pytest_sessionstart(session):
+    """The translation catalogues compiled before any test reads them: the ``.mo`` files are
+    build output, not kept in git (``manage.py messages --compile`` does the same for a run)."""
+    from tracker.management.commands.messages import compile_catalogue
+
+    compile_catalogue()

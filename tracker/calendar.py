@@ -22,10 +22,13 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
+from curriculum.models import Assignment
 from learners.models import Enrollment, Submission
 from mentors.models import MentorSession
+from tracker.languages import in_language, language_of, supported
 from tracker.models import UserPreferences
 from tracker.progress.fetch import fetch_latest_submissions, fetch_pauses, fetch_plans
 from tracker.progress.schedule import due_dates_for
@@ -131,12 +134,21 @@ def assignment_events(user: Any, stamp: str) -> list[list[tuple[str, str]]]:
         for assignment, due in zip(plan.assignments, dues, strict=True):
             sub = subs.get(assignment.id)
             status = sub.status if sub is not None else "not_started"
-            summary = f"Due: {assignment.title}"
             if status == Submission.Status.APPROVED:
-                summary += " (approved)"
+                summary = _("Due: %(title)s (approved)") % {"title": assignment.title}
+            else:
+                summary = _("Due: %(title)s") % {"title": assignment.title}
+            status_text = Submission.Status(status).label if sub is not None else _("not started")
             description = (
-                f"{row['cohort__name']}: {assignment.kind} “{assignment.title}”.\n"
-                f"Status: {status.replace('_', ' ')}.\n{settings.STRIDE_BASE_URL}/"
+                _("%(cohort)s: %(kind)s “%(title)s”.")
+                % {
+                    "cohort": row["cohort__name"],
+                    "kind": _kind_label(assignment.kind),
+                    "title": assignment.title,
+                }
+                + "\n"
+                + _("Status: %(status)s.") % {"status": str(status_text).lower()}
+                + f"\n{settings.STRIDE_BASE_URL}/"
             )
             events.append(
                 [
@@ -184,18 +196,19 @@ def session_events(user: Any, stamp: str, now: dt.datetime) -> list[list[tuple[s
                 session["pairing__mentor__user__last_name"],
                 session["pairing__mentor__user__username"],
             )
-            summary = f"Mentor session with {other}"
+            summary = _("Mentor session with %(person)s") % {"person": other}
         else:
             other = _person(
                 session["enrollment__learner__first_name"],
                 session["enrollment__learner__last_name"],
                 session["enrollment__learner__username"],
             )
-            summary = f"Mentoring session with {other}"
+            summary = _("Mentoring session with %(person)s") % {"person": other}
         start = session["scheduled_at"]
         end = start + dt.timedelta(minutes=session["duration_minutes"])
         cancelled = session["status"] == MentorSession.Status.CANCELLED
-        description = f"Status: {session['status']}."
+        status_text = str(MentorSession.Status(session["status"]).label).lower()
+        description = _("Status: %(status)s.") % {"status": status_text}
         event = [
             ("UID", session_uid(session["pk"])),
             ("SEQUENCE", str(session["sequence"])),
@@ -205,7 +218,7 @@ def session_events(user: Any, stamp: str, now: dt.datetime) -> list[list[tuple[s
             ("SUMMARY", escape_text(summary)),
         ]
         if session["meeting_url"]:
-            description += f"\nJoin: {session['meeting_url']}"
+            description += "\n" + _("Join: %(url)s") % {"url": session["meeting_url"]}
             event.append(("LOCATION", escape_text(session["meeting_url"])))
             event.append(("URL", session["meeting_url"]))
         event.append(("DESCRIPTION", escape_text(description)))
@@ -214,12 +227,26 @@ def session_events(user: Any, stamp: str, now: dt.datetime) -> list[list[tuple[s
     return events
 
 
+def _kind_label(kind: str) -> str:
+    try:
+        return str(Assignment.Kind(kind).label).lower()
+    except ValueError:
+        return kind
+
+
 def calendar_for(user: Any) -> str:
+    """The user's feed, in the language they chose (calendar apps send no useful one)."""
+    with in_language(language_of(user)):
+        return _calendar_for(user)
+
+
+def _calendar_for(user: Any) -> str:
     now = clock.now()
     stamp = _utc_stamp(now)
     name = _person(user.first_name, user.last_name, user.get_username())
     return render_calendar(
-        f"Stride: {name}", [*assignment_events(user, stamp), *session_events(user, stamp, now)]
+        _("Stride: %(name)s") % {"name": name},
+        [*assignment_events(user, stamp), *session_events(user, stamp, now)],
     )
 
 
@@ -247,4 +274,5 @@ def calendar_feed_text(*, token: str) -> str | None:
         or not preferences.user.is_active
     ):
         return None
+    preferences.user._stride_language = supported(preferences.language)
     return calendar_for(preferences.user)

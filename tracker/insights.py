@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 
 from curriculum.kernel.access import is_staff
 from curriculum.models import Module, Program
@@ -57,7 +58,7 @@ def program_insights(
     submission, never negative; open work past due: days overdue so far) and the share of
     reviews that asked for changes. Withdrawn learners are left out. Staff only."""
     if not is_staff(fetched_by):
-        raise PermissionDenied("Only staff see program insights.")
+        raise PermissionDenied(_("Only staff see program insights."))
     today_for = TodayByZone(today)
     enrollments = Enrollment.objects.filter(cohort__program_id=program.pk).exclude(
         status=Enrollment.Status.WITHDRAWN

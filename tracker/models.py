@@ -23,31 +23,31 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
-        INACTIVE = "inactive", "Inactive"
-        REVIEW_WAITING = "review_waiting", "Review waiting"
-        SESSION_UPCOMING = "session_upcoming", "Session upcoming"
-        FEEDBACK_READY = "feedback_ready", "Feedback ready"
-        WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
-        HELP_REQUESTED = "help_requested", "Help requested"
-        MISSED_SESSIONS = "missed_sessions", "Missed sessions"
-        SUBMISSION_RECEIVED = "submission_received", "Submission received"
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        INACTIVE = "inactive", _("Inactive")
+        REVIEW_WAITING = "review_waiting", _("Review waiting")
+        SESSION_UPCOMING = "session_upcoming", _("Session upcoming")
+        FEEDBACK_READY = "feedback_ready", _("Feedback ready")
+        WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
+        HELP_REQUESTED = "help_requested", _("Help requested")
+        MISSED_SESSIONS = "missed_sessions", _("Missed sessions")
+        SUBMISSION_RECEIVED = "submission_received", _("Submission received")
         # Not a reminder: a new account's invitation to choose a password (roster import).
-        INVITATION = "invitation", "Invitation"
+        INVITATION = "invitation", _("Invitation")
         # Mentor operations (docs/API.md has each one's "at most" rule).
-        SESSION_BOOKED = "session_booked", "Session booked"
-        SESSION_CHANGED = "session_changed", "Session changed"
-        SESSION_UNMARKED = "session_unmarked", "Session not marked"
-        RATE_SESSION = "rate_session", "Rate your session"
+        SESSION_BOOKED = "session_booked", _("Session booked")
+        SESSION_CHANGED = "session_changed", _("Session changed")
+        SESSION_UNMARKED = "session_unmarked", _("Session not marked")
+        RATE_SESSION = "rate_session", _("Rate your session")
 
     class EmailState(models.TextChoices):
-        PENDING = "pending", "Pending"
+        PENDING = "pending", _("Pending")
         # Claimed by one delivery task (see docs/OPERATIONS.md, "exactly once").
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped (opted out)"
-        FAILED = "failed", "Failed"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped (opted out)")
+        FAILED = "failed", _("Failed")
 
     # No single-column index: the (recipient, -created_at) index below serves every lookup, and
     # each index is one more write per row of a 100,000-learner sweep.
@@ -118,11 +118,16 @@ class UserPreferences(models.Model):
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # Blank: follow the browser (Accept-Language); emails then go out in English.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
     # The pages' colours: ``auto`` follows the browser's prefers-color-scheme.
     theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.AUTO)
 
     class Meta:
-        verbose_name_plural = "user preferences"
+        verbose_name = _("user preferences")
+        verbose_name_plural = _("user preferences")
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"

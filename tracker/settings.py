@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # The person's language (their preference, else Accept-Language) for everything after it.
+    "tracker.languages.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -285,7 +287,16 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("STRIDE_SSO_TIMEOUT", default=10)
 
 # --- I18N / time ----------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English is the source language (msgids); Spanish is locale/es/LC_MESSAGES/django.po. The .mo
+# files are build output: `make messages` refreshes the catalogue, `manage.py compilemessages`
+# (make run/test, the Dockerfile, the test session's start) compiles it (docs/OPERATIONS.md).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    # Each language names itself in its own words, whatever the page's language.
+    ("en", "English"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext
 
 from curriculum.kernel import clock
 from curriculum.models import Module
@@ -128,22 +129,36 @@ def mentor_suggestions(*, enrollment: Enrollment) -> list[dict[str, Any]]:
         score = 0.0
         if current is not None and any(module[0] == current[0] for module, _ in matched):
             score += CURRENT_MODULE_POINTS
-            reasons.append(f"Knows the learner's current module “{current[1]}”")
+            reasons.append(
+                gettext("Knows the learner's current module “%(module)s”") % {"module": current[1]}
+            )
         if matched:
             score += EXPERTISE_POINTS_PER_MODULE * min(len(matched), EXPERTISE_MODULE_CAP)
             titles = ", ".join(f"“{module[1]}”" for module, _ in matched[:3])
-            more = f" and {len(matched) - 3} more" if len(matched) > 3 else ""
-            reasons.append(f"Expertise matches {len(matched)} module(s): {titles}{more}")
+            if len(matched) > 3:
+                reason = gettext(
+                    "Expertise matches %(count)d module(s): %(titles)s and %(more)d more"
+                )
+            else:
+                reason = gettext("Expertise matches %(count)d module(s): %(titles)s")
+            reasons.append(
+                reason % {"count": len(matched), "titles": titles, "more": len(matched) - 3}
+            )
         apart = hours_apart(mentor["timezone"], cohort_tz, now)
         score += TIMEZONE_POINTS * max(0.0, 1 - apart / 12)
         if apart == 0:
-            reasons.append("Same time zone offset as the cohort")
+            reasons.append(gettext("Same time zone offset as the cohort"))
         else:
-            reasons.append(f"{apart:g} h from the cohort's time zone")
+            reasons.append(
+                gettext("%(hours)s h from the cohort's time zone") % {"hours": f"{apart:g}"}
+            )
         capacity = mentor["capacity"]
         free_seats = capacity - mentor["active_learners"]
         score += LOAD_POINTS * free_seats / capacity
-        reasons.append(f"{free_seats} of {capacity} seats free")
+        reasons.append(
+            gettext("%(free)d of %(capacity)d seats free")
+            % {"free": free_seats, "capacity": capacity}
+        )
         name = f"{mentor['user__first_name']} {mentor['user__last_name']}".strip()
         suggestions.append(
             {

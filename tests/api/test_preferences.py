@@ -39,6 +39,7 @@ def test_reading_preferences_writes_nothing_and_shows_the_defaults(world):
         "quiet_hours_start": None,
         "quiet_hours_end": None,
         "email_muted_kinds": [],
+        "language": "",
         "theme": "auto",
     }
     assert not UserPreferences.objects.filter(user=world.learner).exists()

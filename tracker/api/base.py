@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -19,6 +21,7 @@ from tracker.api.exceptions import api_exception_handler
 from tracker.api.parsers import StrictJSONParser
 from tracker.api.permissions import RuleFilterBackend, RulePermission
 from tracker.api.schema import StrideAutoSchema
+from tracker.languages import request_language
 
 
 class ApiViewMixin:
@@ -31,11 +34,20 @@ class ApiViewMixin:
     def get_exception_handler(self):
         return api_exception_handler
 
+    def perform_authentication(self, request) -> None:
+        super().perform_authentication(request)
+        # A token-authenticated caller was anonymous to the language middleware (DRF
+        # authenticates in the view): their language preference applies from here on.
+        user = request.user
+        applied_for = getattr(request._request, "stride_language_user", None)
+        if user is not None and user.is_authenticated and applied_for != user.pk:
+            translation.activate(request_language(request))
+
     def validated(self, serializer_class: type, *, partial: bool = False, data: Any = None) -> dict:
         """The request body checked by ``serializer_class`` (400 when it does not pass)."""
         body = self.request.data if data is None else data
         if not isinstance(body, Mapping):
-            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+            raise ValidationError({"non_field_errors": [gettext("Send a JSON object.")]})
         serializer = serializer_class(
             data=body,
             partial=partial,

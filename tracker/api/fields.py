@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.core.validators import URLValidator
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -71,7 +72,9 @@ class HttpUrlField(serializers.URLField):
         kwargs.setdefault("max_length", 500)
         super().__init__(**kwargs)
         self.validators.append(
-            URLValidator(schemes=["http", "https"], message="Enter an http or https URL.")
+            URLValidator(
+                schemes=["http", "https"], message=gettext_lazy("Enter an http or https URL.")
+            )
         )
 
     def to_internal_value(self, data: Any) -> str:
@@ -87,7 +90,8 @@ class BoundedDateField(serializers.DateField):
         value = super().to_internal_value(data)
         if not in_accepted_span(value):
             raise serializers.ValidationError(
-                f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}."
+                gettext("Enter a date between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST_DATE, "latest": LATEST_DATE}
             )
         return value
 
@@ -99,7 +103,8 @@ class BoundedDateTimeField(serializers.DateTimeField):
         value = super().to_internal_value(data)
         if not in_accepted_span(value.date()):
             raise serializers.ValidationError(
-                f"Enter an instant between {EARLIEST_DATE} and {LATEST_DATE}."
+                gettext("Enter an instant between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST_DATE, "latest": LATEST_DATE}
             )
         return value
 
@@ -168,7 +173,11 @@ class FlatListField(serializers.ListField):
                 result.append(self.child.run_validation(item))
             except serializers.ValidationError as error:
                 detail = error.detail if isinstance(error.detail, list) else [error.detail]
-                errors.extend(f"Item {position}: {message}" for message in detail)
+                errors.extend(
+                    gettext("Item %(position)s: %(message)s")
+                    % {"position": position, "message": message}
+                    for message in detail
+                )
         if errors:
             raise serializers.ValidationError(errors)
         return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
@@ -34,7 +35,7 @@ class IdField(forms.IntegerField):
 
     def to_python(self, value):
         if value not in self.empty_values and not re.fullmatch(r"[0-9]{1,19}", str(value)):
-            raise forms.ValidationError("Enter an id (a whole number).", code="invalid")
+            raise forms.ValidationError(gettext("Enter an id (a whole number)."), code="invalid")
         return super().to_python(value)
 
 
@@ -50,7 +51,7 @@ class StrictFilterSet(filters.FilterSet):
         valid = super().is_valid()
         for name in self.filters:
             if name in self.data and self.data.get(name) in ("", None):
-                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                self.form.add_error(name, gettext("Give a value, or leave the parameter out."))
                 valid = False
         return valid
 

@@ -8,8 +8,10 @@ caller's role may make the write at all.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import validate_slug
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from curriculum.models import Assignment, Cohort, Module, Program
@@ -187,7 +189,7 @@ class ReviewInput(serializers.Serializer):
 
     def validate_scores(self, value: dict) -> dict:
         if len(value) > 50:
-            raise serializers.ValidationError("At most 50 scores.")
+            raise serializers.ValidationError(gettext("At most 50 scores."))
         for key in value:
             if not (key.isascii() and key.isdigit()) or len(key) > 12:
                 raise serializers.ValidationError(f"“{key[:20]}” is not a criterion id.")
@@ -258,6 +260,11 @@ class PreferencesInput(serializers.Serializer):
         required=False,
         max_length=len(Notification.Kind.values),
         help_text="Kinds of notification not to send by email (they still appear in-app).",
+    )
+    language = enum_field(
+        [("", "browser"), *settings.LANGUAGES],
+        required=False,
+        help_text="Pages and emails in this language; empty: as the browser asks.",
     )
     theme = enum_field(
         Theme.choices, required=False, help_text="auto follows the device's colour scheme."

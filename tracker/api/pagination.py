@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
@@ -18,7 +19,8 @@ class PageNumberPagination(BasePageNumberPagination):
             raise ValidationError(
                 {
                     self.page_size_query_param: [
-                        f"Enter a whole number from 1 to {self.max_page_size}."
+                        gettext("Enter a whole number from 1 to %(max)s.")
+                        % {"max": self.max_page_size}
                     ]
                 }
             )
@@ -34,7 +36,7 @@ class PageNumberPagination(BasePageNumberPagination):
             # ``?page=last``: the last page (the first when there are no rows).
             return paginator.num_pages
         if not raw.isdigit() or len(raw) > 9:
-            raise NotFound("Invalid page.")
+            raise NotFound(gettext("Invalid page."))
         return raw
 
     def get_schema_operation_parameters(self, view):

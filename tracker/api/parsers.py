@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -34,13 +35,13 @@ def _problem(value: Any) -> str | None:
     while pending:
         node, depth = pending.pop()
         if depth > MAX_DEPTH:
-            return f"Nested too deeply (at most {MAX_DEPTH} levels)."
+            return gettext("Nested too deeply (at most %(depth)s levels).") % {"depth": MAX_DEPTH}
         if isinstance(node, dict):
             pending.extend((child, depth + 1) for child in node.values())
         elif isinstance(node, list):
             pending.extend((child, depth + 1) for child in node)
         elif isinstance(node, float) and not math.isfinite(node):
-            return "Numbers must be finite."
+            return gettext("Numbers must be finite.")
     return None
 
 
@@ -49,13 +50,17 @@ class StrictJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or DEFAULT_MAX_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            raise PayloadTooLarge(
+                gettext("The request body is larger than %(limit)s bytes.") % {"limit": limit}
+            )
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(gettext("JSON parse error - %(error)s") % {"error": exc}) from None
         except RecursionError:
-            raise ParseError(f"Nested too deeply (at most {MAX_DEPTH} levels).") from None
+            raise ParseError(
+                gettext("Nested too deeply (at most %(depth)s levels).") % {"depth": MAX_DEPTH}
+            ) from None
         if isinstance(data, dict):
             errors = {key: [message] for key, value in data.items() if (message := _problem(value))}
             if errors:

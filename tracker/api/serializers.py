@@ -374,6 +374,7 @@ class PreferencesSerializer(OutputSerializer):
             "quiet_hours_start",
             "quiet_hours_end",
             "email_muted_kinds",
+            "language",
             "theme",
         ]
 

@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from curriculum.kernel.names import display_name
+from tracker.languages import in_language, language_of
 from tracker.models import Notification
 
 
@@ -50,7 +51,14 @@ def _render(kind: str, extension: str, context: dict) -> str:
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:
+    """The notification's email, in the recipient's language (their subject and body were
+    written in it when the notification was made)."""
     recipient = notification.recipient
+    with in_language(language_of(recipient)):
+        return _build_email(notification, recipient)
+
+
+def _build_email(notification: Notification, recipient) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
         "recipient": recipient,

@@ -10,10 +10,13 @@ from itertools import takewhile
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from curriculum.kernel.names import display_name
 from learners.models import HelpRequest, Submission
 from mentors.models import MentorSession, Pairing, Review
+from tracker.languages import in_language, language_of, languages_of
 from tracker.models import Notification
 
 from .services import notify
@@ -41,18 +44,25 @@ def feedback_ready(review_id: int) -> Notification | None:
         return None
     submission = review.submission
     title = submission.assignment.title
-    verdict = "approved" if review.verdict == Review.Verdict.APPROVED else "needs changes"
-    return notify(
-        recipient=submission.enrollment.learner,
-        kind=Kind.FEEDBACK_READY,
-        subject=f"Feedback on “{title}”: {verdict}",
-        body=(
-            f"{display_name(review.reviewer)} reviewed version {submission.version} of "
-            f"“{title}”: {verdict}.\n\n{review.feedback}"
-        ),
-        link=f"/submissions/{submission.pk}/",
-        dedupe_key=f"feedback_ready:{review.pk}",
-    )
+    learner = submission.enrollment.learner
+    with in_language(language_of(learner)):
+        if review.verdict == Review.Verdict.APPROVED:
+            verdict = pgettext("the verdict on a submission", "approved")
+        else:
+            verdict = pgettext("the verdict on a submission", "needs changes")
+        said = {"title": title, "verdict": verdict, "version": submission.version}
+        return notify(
+            recipient=learner,
+            kind=Kind.FEEDBACK_READY,
+            subject=_("Feedback on “%(title)s”: %(verdict)s") % said,
+            body=(
+                _("%(reviewer)s reviewed version %(version)s of “%(title)s”: %(verdict)s.")
+                % {**said, "reviewer": display_name(review.reviewer)}
+                + f"\n\n{review.feedback}"
+            ),
+            link=f"/submissions/{submission.pk}/",
+            dedupe_key=f"feedback_ready:{review.pk}",
+        )
 
 
 def help_requested(help_request_id: int) -> Notification | None:
@@ -65,14 +75,16 @@ def help_requested(help_request_id: int) -> Notification | None:
     if mentor_user_id is None:
         return None
     learner = display_name(request.enrollment.learner)
-    return notify(
-        recipient=get_user_model()(pk=mentor_user_id),
-        kind=Kind.HELP_REQUESTED,
-        subject=f"{learner} asked for help",
-        body=f"{learner} wrote:\n\n{request.message}",
-        link=f"/enrollments/{request.enrollment_id}/",
-        dedupe_key=f"help_requested:{request.pk}:{mentor_user_id}",
-    )
+    mentor = get_user_model()(pk=mentor_user_id)
+    with in_language(language_of(mentor)):
+        return notify(
+            recipient=mentor,
+            kind=Kind.HELP_REQUESTED,
+            subject=_("%(learner)s asked for help") % {"learner": learner},
+            body=_("%(learner)s wrote:") % {"learner": learner} + f"\n\n{request.message}",
+            link=f"/enrollments/{request.enrollment_id}/",
+            dedupe_key=f"help_requested:{request.pk}:{mentor_user_id}",
+        )
 
 
 def submission_received(submission_id: int) -> Notification | None:
@@ -86,16 +98,22 @@ def submission_received(submission_id: int) -> Notification | None:
     mentor_user_id = _active_mentor_user_id(submission.enrollment_id)
     if mentor_user_id is None:
         return None
-    learner = display_name(submission.enrollment.learner)
-    title = submission.assignment.title
-    return notify(
-        recipient=get_user_model()(pk=mentor_user_id),
-        kind=Kind.SUBMISSION_RECEIVED,
-        subject=f"{learner} submitted “{title}” (v{submission.version})",
-        body=f"{learner} submitted version {submission.version} of “{title}”: {submission.url}",
-        link=f"/submissions/{submission.pk}/",
-        dedupe_key=f"submission_received:{submission.pk}:{mentor_user_id}",
-    )
+    said = {
+        "learner": display_name(submission.enrollment.learner),
+        "title": submission.assignment.title,
+        "version": submission.version,
+        "url": submission.url,
+    }
+    mentor = get_user_model()(pk=mentor_user_id)
+    with in_language(language_of(mentor)):
+        return notify(
+            recipient=mentor,
+            kind=Kind.SUBMISSION_RECEIVED,
+            subject=_("%(learner)s submitted “%(title)s” (v%(version)s)") % said,
+            body=_("%(learner)s submitted version %(version)s of “%(title)s”: %(url)s") % said,
+            link=f"/submissions/{submission.pk}/",
+            dedupe_key=f"submission_received:{submission.pk}:{mentor_user_id}",
+        )
 
 
 def missed_sessions(session_id: int) -> list[Notification]:
@@ -127,18 +145,23 @@ def missed_sessions(session_id: int) -> list[Notification]:
     mentor = display_name(pairing.mentor.user)
     first_missed = streak[-1]
     created = []
-    for staff in get_user_model().objects.filter(is_staff=True, is_active=True):
-        notification = notify(
-            recipient=staff,
-            kind=Kind.MISSED_SESSIONS,
-            subject=f"{learner} and {mentor} missed {len(streak)} sessions in a row",
-            body=(
-                f"The last {len(streak)} sessions between {learner} and their mentor {mentor} "
-                "were missed. It may be time to check in with them."
-            ),
-            link=f"/enrollments/{pairing.enrollment_id}/",
-            dedupe_key=f"missed_sessions:{pairing.pk}:{first_missed}:{staff.pk}",
-        )
+    said = {"learner": learner, "mentor": mentor, "count": len(streak)}
+    staff_members = list(get_user_model().objects.filter(is_staff=True, is_active=True))
+    languages = languages_of(staff.pk for staff in staff_members)
+    for staff in staff_members:
+        with in_language(languages.get(staff.pk)):
+            notification = notify(
+                recipient=staff,
+                kind=Kind.MISSED_SESSIONS,
+                subject=_("%(learner)s and %(mentor)s missed %(count)d sessions in a row") % said,
+                body=_(
+                    "The last %(count)d sessions between %(learner)s and their mentor %(mentor)s "
+                    "were missed. It may be time to check in with them."
+                )
+                % said,
+                link=f"/enrollments/{pairing.enrollment_id}/",
+                dedupe_key=f"missed_sessions:{pairing.pk}:{first_missed}:{staff.pk}",
+            )
         if notification is not None:
             created.append(notification)
     return created

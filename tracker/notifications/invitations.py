@@ -14,10 +14,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
 from curriculum.models import Cohort
+from tracker.languages import in_language, languages_of
 from tracker.models import Notification
 
 from .outbox import publish_emails
@@ -30,12 +32,15 @@ def invitation_key(user: Any, cohort: Cohort) -> str:
     return f"invitation:{user.pk}:{cohort.pk}"
 
 
-def _row(user: Any, cohort: Cohort, now: Any) -> Notification:
+def _row(user: Any, cohort: Cohort, now: Any, language: str | None) -> Notification:
+    with in_language(language):
+        subject = _("You are invited to %(cohort)s on Stride") % {"cohort": cohort.name}
+        body = _("You have been enrolled in %(cohort)s.") % {"cohort": cohort.name}
     notification = Notification(
         recipient=user,
         kind=Notification.Kind.INVITATION,
-        subject=f"You are invited to {cohort.name} on Stride"[:300],
-        body=f"You have been enrolled in {cohort.name}.",
+        subject=subject[:300],
+        body=body,
         link="",
         dedupe_key=invitation_key(user, cohort),
         created_at=now,
@@ -55,7 +60,7 @@ def invitations_create(
     person invited before keeps the first row and gets no second email. Written in bulk: a
     concurrent writer of the same key fails the caller's transaction rather than send twice."""
     if not is_staff(invited_by):
-        raise PermissionDenied("Only staff invite people.")
+        raise PermissionDenied(_("Only staff invite people."))
     by_key = {invitation_key(user, cohort): user for user in users}
     if not by_key:
         return []
@@ -68,9 +73,12 @@ def invitations_create(
         )
     }
     now = clock.now()
+    # A person invited again may have chosen a language meanwhile; new accounts have none yet.
+    fresh = {key: user for key, user in by_key.items() if key not in existing}
+    languages = languages_of(user.pk for user in fresh.values() if user.pk is not None)
     with transaction.atomic():
         new = Notification.objects.bulk_create(
-            [_row(user, cohort, now) for key, user in by_key.items() if key not in existing]
+            [_row(user, cohort, now, languages.get(user.pk)) for user in fresh.values()]
         )
         ids = [row.pk for row in new]
         if ids:

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from tracker.models import Notification, UserPreferences, new_calendar_token
@@ -24,6 +25,7 @@ PREFERENCE_FIELDS = (
     "email_muted_kinds",
     "quiet_hours_start",
     "quiet_hours_end",
+    "language",
     "theme",
 )
 
@@ -65,7 +67,7 @@ def notify(
 
 def notification_mark_read(*, actor, notification: Notification) -> Notification:
     if not NOTIFICATION_RULE.can_update(actor, notification):
-        raise PermissionDenied("Only the recipient may mark a notification as read.")
+        raise PermissionDenied(_("Only the recipient may mark a notification as read."))
     with transaction.atomic():
         if notification.read_at is None:
             notification.read_at = clock.now()
@@ -87,9 +89,9 @@ def calendar_token_rotate(*, actor) -> UserPreferences:
     old feed address stops working at once). The preferences row is created here if missing,
     with the user's default zone: reads never create it."""
     if not (actor and actor.is_authenticated and actor.is_active):
-        raise PermissionDenied("Sign in to have a calendar feed.")
+        raise PermissionDenied(_("Sign in to have a calendar feed."))
     with transaction.atomic():
-        preferences, _ = UserPreferences.objects.select_for_update().get_or_create(
+        preferences, _created = UserPreferences.objects.select_for_update().get_or_create(
             user_id=actor.pk, defaults={"timezone": default_timezone_for(actor)}
         )
         preferences.calendar_token = new_calendar_token()
@@ -103,17 +105,17 @@ def preferences_update(*, actor, **fields) -> UserPreferences:
     """Change the actor's own preferences (time zone, email on/off, muted kinds, quiet hours,
     theme)."""
     if not (actor and actor.is_authenticated):
-        raise PermissionDenied("Sign in to change preferences.")
+        raise PermissionDenied(_("Sign in to change preferences."))
     unknown = sorted(set(fields) - set(PREFERENCE_FIELDS))
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     errors: dict[str, list[str]] = {}
     for name in ("quiet_hours_start", "quiet_hours_end"):
         if name in fields:
             try:
                 fields[name] = _parse_time(fields[name])
             except ValueError:
-                errors[name] = ["Enter a time as HH:MM."]
+                errors[name] = [_("Enter a time as HH:MM.")]
     if "email_muted_kinds" in fields:
         kinds = fields["email_muted_kinds"]
         if not isinstance(kinds, list | tuple) or any(
@@ -128,7 +130,7 @@ def preferences_update(*, actor, **fields) -> UserPreferences:
         raise ValidationError(errors)
 
     with transaction.atomic():
-        preferences, _ = UserPreferences.objects.select_for_update().get_or_create(
+        preferences, _created = UserPreferences.objects.select_for_update().get_or_create(
             user_id=actor.pk, defaults={"timezone": default_timezone_for(actor)}
         )
         for name, value in fields.items():
@@ -137,7 +139,7 @@ def preferences_update(*, actor, **fields) -> UserPreferences:
             missing = (
                 "quiet_hours_end" if preferences.quiet_hours_end is None else "quiet_hours_start"
             )
-            raise ValidationError({missing: ["Give both ends of the quiet hours, or neither."]})
+            raise ValidationError({missing: [_("Give both ends of the quiet hours, or neither.")]})
         preferences.full_clean()
         preferences.save()
     actor.preferences = preferences

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 REQUIRED_COLUMNS = ("email", "first_name", "last_name")
 OPTIONAL_COLUMNS = ("mentor_email",)
@@ -53,17 +54,23 @@ def _header(reader: Any) -> list[str]:
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
-        raise RosterError(file=["The file is empty."]) from None
+        raise RosterError(file=[_("The file is empty.")]) from None
     except csv.Error as error:
-        raise RosterError(file=[f"The file is not valid CSV: {error}."]) from None
+        raise RosterError(
+            file=[_("The file is not valid CSV: %(error)s.") % {"error": error}]
+        ) from None
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
         raise RosterError(
             file=[
-                "The header must be email,first_name,last_name[,mentor_email]"
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(n[:40] for n in unknown)}" if unknown else "")
+                _("The header must be email,first_name,last_name[,mentor_email]")
+                + (_("; missing: %(names)s") % {"names": ", ".join(missing)} if missing else "")
+                + (
+                    _("; unknown: %(names)s") % {"names": ", ".join(n[:40] for n in unknown)}
+                    if unknown
+                    else ""
+                )
                 + "."
             ]
         )
@@ -75,9 +82,9 @@ def read_rows(content: bytes) -> list[Row]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RosterError(file=["The file is not UTF-8 text."]) from None
+        raise RosterError(file=[_("The file is not UTF-8 text.")]) from None
     if "\x00" in text:
-        raise RosterError(file=["The file is not a CSV text file."])
+        raise RosterError(file=[_("The file is not a CSV text file.")])
     reader = csv.reader(io.StringIO(text, newline=""))
     header = _header(reader)
     rows: list[Row] = []
@@ -92,7 +99,8 @@ def read_rows(content: bytes) -> list[Row]:
                     {
                         "row": line,
                         "field": "row",
-                        "message": f"Expected {len(header)} values, found {len(values)}.",
+                        "message": _("Expected %(expected)d values, found %(found)d.")
+                        % {"expected": len(header), "found": len(values)},
                     }
                 )
                 continue
@@ -107,13 +115,15 @@ def read_rows(content: bytes) -> list[Row]:
                 )
             )
             if len(rows) > MAX_ROWS:
-                raise RosterError(file=[f"At most {MAX_ROWS} rows per file."])
+                raise RosterError(file=[_("At most %(rows)d rows per file.") % {"rows": MAX_ROWS}])
     except csv.Error as error:
-        raise RosterError(file=[f"The file is not valid CSV: {error}."]) from None
+        raise RosterError(
+            file=[_("The file is not valid CSV: %(error)s.") % {"error": error}]
+        ) from None
     if errors:
         raise RosterError(rows=errors)
     if not rows:
-        raise RosterError(file=["The file has no learners."])
+        raise RosterError(file=[_("The file has no learners.")])
     return rows
 
 
@@ -123,29 +133,37 @@ def check_rows(rows: list[Row]) -> list[dict]:
     first_line: dict[str, int] = {}
     for row in rows:
         if not row.email:
-            errors.append(row_error(row, "email", "This field is required."))
+            errors.append(row_error(row, "email", _("This field is required.")))
         elif len(row.email) > EMAIL_MAX:
-            errors.append(row_error(row, "email", f"At most {EMAIL_MAX} characters."))
+            errors.append(
+                row_error(row, "email", _("At most %(count)d characters.") % {"count": EMAIL_MAX})
+            )
         else:
             try:
                 validate_email(row.email)
             except ValidationError:
-                errors.append(row_error(row, "email", "Enter a valid email address."))
+                errors.append(row_error(row, "email", _("Enter a valid email address.")))
             else:
                 key = row.email.lower()
                 if key in first_line:
-                    errors.append(row_error(row, "email", f"Duplicate of row {first_line[key]}."))
+                    errors.append(
+                        row_error(
+                            row, "email", _("Duplicate of row %(row)s.") % {"row": first_line[key]}
+                        )
+                    )
                 else:
                     first_line[key] = row.line
         for name in ("first_name", "last_name"):
             value = getattr(row, name)
             if not value:
-                errors.append(row_error(row, name, "This field is required."))
+                errors.append(row_error(row, name, _("This field is required.")))
             elif len(value) > NAME_MAX:
-                errors.append(row_error(row, name, f"At most {NAME_MAX} characters."))
+                errors.append(
+                    row_error(row, name, _("At most %(count)d characters.") % {"count": NAME_MAX})
+                )
         if row.mentor_email:
             try:
                 validate_email(row.mentor_email)
             except ValidationError:
-                errors.append(row_error(row, "mentor_email", "Enter a valid email address."))
+                errors.append(row_error(row, "mentor_email", _("Enter a valid email address.")))
     return errors

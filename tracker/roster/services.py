@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from curriculum.kernel.access import is_staff
 from curriculum.models import Cohort
@@ -104,7 +105,9 @@ class _Import:
         found = self.mentors_by_email.get(row.mentor_email.lower(), [])
         if len(found) != 1:
             message = (
-                "No mentor has this email." if not found else "Several mentors share this email."
+                _("No mentor has this email.")
+                if not found
+                else _("Several mentors share this email.")
             )
             self.errors.append(row_error(row, "mentor_email", message))
             return None
@@ -138,7 +141,7 @@ class _Import:
                 return
         existing = self.users_by_email.get(row.email.lower(), [])
         if len(existing) > 1:
-            self.errors.append(row_error(row, "email", "Several users share this email."))
+            self.errors.append(row_error(row, "email", _("Several users share this email.")))
             return
         if existing:
             learner = existing[0]
@@ -161,7 +164,7 @@ class _Import:
         if not self.planned:
             return
         get_user_model().objects.bulk_create(self.new_learners, batch_size=500)
-        learners = [learner for _, learner, _ in self.planned]
+        learners = [learner for _row, learner, _mentor in self.planned]
         try:
             enrollments = enrollments_create(
                 actor=self.actor, cohort=self.cohort, learners=learners
@@ -169,7 +172,7 @@ class _Import:
         except ValidationError as error:
             self.errors.append(row_error(self.planned[0][0], "email", "; ".join(error.messages)))
             return
-        for (row, _, mentor), enrollment in zip(self.planned, enrollments, strict=True):
+        for (row, _learner, mentor), enrollment in zip(self.planned, enrollments, strict=True):
             if mentor is not None:
                 try:
                     with transaction.atomic():
@@ -190,7 +193,7 @@ def roster_import(*, actor: Any, cohort: Cohort, content: bytes) -> RosterResult
     file or any bad row.
     """
     if not is_staff(actor):
-        raise PermissionDenied("Only staff import rosters.")
+        raise PermissionDenied(_("Only staff import rosters."))
     rows = read_rows(content)
     errors = check_rows(rows)
     if errors:

@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -52,7 +53,7 @@ ERASED_TEXT: dict[type, tuple[str, ...]] = {
 
 def _require_staff(actor: Any) -> None:
     if not is_staff(actor):
-        raise PermissionDenied("Only staff may export or erase a learner's data.")
+        raise PermissionDenied(_("Only staff may export or erase a learner's data."))
 
 
 def _require_learner(user: Any) -> None:

@@ -10,20 +10,24 @@ from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 LOCKOUT_STATUS = 429
 
 
 def lockout_message(minutes: int | None) -> str:
     if minutes is None:
-        return (
+        return _(
             "Too many wrong passwords: this account is locked. Ask a program manager to unlock it."
         )
-    unit = "minute" if minutes == 1 else "minutes"
-    return (
-        "Too many wrong passwords: this account is locked for "
-        f"{minutes} {unit}. Try again later, or reset your password."
-    )
+    return ngettext(
+        "Too many wrong passwords: this account is locked for %(count)d minute. "
+        "Try again later, or reset your password.",
+        "Too many wrong passwords: this account is locked for %(count)d minutes. "
+        "Try again later, or reset your password.",
+        minutes,
+    ) % {"count": minutes}
 
 
 def wants_json(request: HttpRequest) -> bool:

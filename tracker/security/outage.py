@@ -20,11 +20,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework.response import Response
 
 API_PREFIX = "/api/"
-API_DETAIL = "The database is unavailable. Nothing was changed; try again shortly."
+API_DETAIL = _("The database is unavailable. Nothing was changed; try again shortly.")
 # SQLSTATE classes a retry can cure: connection exception, insufficient resources (too many
 # connections), operator intervention (shutdown, crash recovery, "cannot connect now").
 TRANSIENT_SQLSTATE_CLASSES = {"08", "53", "57"}
@@ -57,9 +59,12 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         response: HttpResponse = JsonResponse({"detail": API_DETAIL}, status=503)
     else:
-        html = render_to_string(
-            "security/database_unavailable.html", {"retry_after": seconds}, request=None
-        )
+        # Before the language middleware has run (or after it gave up): the browser's language,
+        # which needs no database.
+        with translation.override(translation.get_language_from_request(request)):
+            html = render_to_string(
+                "security/database_unavailable.html", {"retry_after": seconds}, request=None
+            )
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"

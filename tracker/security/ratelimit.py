@@ -21,6 +21,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 PASSWORD_RESET_EMAIL = "password_reset_email"
@@ -68,9 +69,9 @@ def hit(scope: str, ident: str) -> int | None:
 def wait_text(seconds: int) -> str:
     """ "in 3 minutes", for the pages' messages."""
     if seconds < 90:
-        return f"in {seconds} seconds"
+        return ngettext("in %(count)d second", "in %(count)d seconds", seconds) % {"count": seconds}
     minutes = math.ceil(seconds / 60)
-    return f"in {minutes} minutes"
+    return ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
 
 
 class ScopedLimit(BaseThrottle):

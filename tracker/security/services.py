@@ -14,13 +14,15 @@ from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from curriculum.kernel.access import is_staff
 from tracker.models import ApiToken
 from tracker.security import two_factor
 from tracker.security.tokens import token_issue, tokens_delete_all
 
-SIGN_IN_REFUSED = "Unable to sign in with these credentials."
+SIGN_IN_REFUSED = gettext_lazy("Unable to sign in with these credentials.")
 
 
 class AccountLocked(Exception):
@@ -76,7 +78,7 @@ def token_revoke(*, actor: Any, user: Any) -> int:
     """Delete ``user``'s API tokens; every client holding one must sign in again. A user may
     revoke their own, staff anyone's. Returns how many tokens were revoked."""
     if actor.pk != user.pk and not is_staff(actor):
-        raise PermissionDenied("Only staff may revoke another person's tokens.")
+        raise PermissionDenied(_("Only staff may revoke another person's tokens."))
     with transaction.atomic():
         locked = get_user_model().objects.select_for_update().get(pk=user.pk)
         revoked = tokens_delete_all(user_id=locked.pk)
@@ -94,5 +96,5 @@ def token_revoke_of(*, actor: Any, user_id: int) -> int:
     before the id is even looked up, so the answer says nothing about who exists; an unknown
     id raises ``User.DoesNotExist``."""
     if not is_staff(actor):
-        raise PermissionDenied("Only staff may revoke another person's tokens.")
+        raise PermissionDenied(_("Only staff may revoke another person's tokens."))
     return token_revoke(actor=actor, user=get_user_model().objects.get(pk=user_id))

@@ -49,6 +49,7 @@ from .histories import (
     plan_activity,
     plan_enrollment,
 )
+from .languages import seed_languages
 from .mentoring import seed_mentor_operations
 from .people import STAFF_NAME, STAFF_USERNAME, Story, learner_name, mentor_profile, story_of
 from .rows import RowTable
@@ -128,6 +129,7 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         seed_api_tokens(staff=staff, mentors=mentors)
+        seed_languages()
         # bulk_create writes past the services: every stored progress row is outdated at once.
         progress_inputs_change(everything=True)
     learner_usernames = sorted(

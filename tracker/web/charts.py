@@ -17,17 +17,17 @@ from django.utils.translation import ngettext
 
 PACES = ("ahead", "on_track", "at_risk", "behind")
 PACE_LABELS = {
-    "ahead": "Ahead",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "behind": "Behind",
+    "ahead": _("Ahead"),
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
+    "behind": _("Behind"),
 }
 RISK_REASON_TEXT = {
-    "behind_schedule": "Progress is behind where the schedule expects it today.",
-    "overdue_milestone": "A capstone milestone is past its due date and not approved.",
-    "inactive": "No progress has been logged for a while.",
-    "missed_sessions": "Recent mentor sessions were missed.",
-    "stale_changes_requested": "Requested changes have not been resubmitted for a while.",
+    "behind_schedule": _("Progress is behind where the schedule expects it today."),
+    "overdue_milestone": _("A capstone milestone is past its due date and not approved."),
+    "inactive": _("No progress has been logged for a while."),
+    "missed_sessions": _("Recent mentor sessions were missed."),
+    "stale_changes_requested": _("Requested changes have not been resubmitted for a while."),
 }
 
 
@@ -103,7 +103,7 @@ def standing(progress: Any) -> dict[str, Any]:
     return {
         "pace_label": PACE_LABELS.get(field("pace"), field("pace")),
         "reasons": [RISK_REASON_TEXT.get(code, code) for code in field("risk_reasons")],
-        "bar": Bar(field("percent_complete"), field("expected_percent"), "Progress"),
+        "bar": Bar(field("percent_complete"), field("expected_percent"), _("Progress")),
     }
 
 

@@ -9,9 +9,11 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from curriculum.kernel import clock
@@ -52,7 +54,9 @@ def _check_date(value: dt.date) -> None:
     day = value.date() if isinstance(value, dt.datetime) else value
     if not in_accepted_span(day):
         raise ValidationError(
-            f"Enter a date between {EARLIEST_DATE} and {LATEST_DATE}.", code="out_of_range"
+            gettext_now("Enter a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DATE, "latest": LATEST_DATE},
+            code="out_of_range",
         )
 
 
@@ -96,15 +100,15 @@ class SignInForm(AuthenticationForm):
 
 
 class ProgressLogForm(forms.Form):
-    module = forms.ModelChoiceField(queryset=Module.objects.none(), label="Module")
+    module = forms.ModelChoiceField(queryset=Module.objects.none(), label=_("Module"))
     logged_on = IsoDateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     minutes = WholeNumberField(
-        label="Minutes", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Minutes"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
     note = forms.CharField(
-        label="What did you work on?",
+        label=_("What did you work on?"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -166,29 +170,29 @@ URL_INPUT = forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"})
 
 class SubmissionForm(forms.Form):
     assignment = forms.ModelChoiceField(
-        queryset=Assignment.objects.none(), label="Assignment", widget=FinalMilestoneSelect
+        queryset=Assignment.objects.none(), label=_("Assignment"), widget=FinalMilestoneSelect
     )
     url = forms.URLField(
-        label="Link to your work",
+        label=_("Link to your work"),
         max_length=500,
         assume_scheme="https",
         widget=URL_INPUT,
-        help_text="A repository, notebook or document (http or https).",
+        help_text=_("A repository, notebook or document (http or https)."),
     )
     note = forms.CharField(
-        label="Note for your mentor",
+        label=_("Note for your mentor"),
         required=False,
         max_length=5000,
         # The learner's home also holds the log form's note (id_note).
         widget=forms.Textarea(attrs={"rows": 2, "id": "id_submission_note"}),
     )
     deployment_url = forms.URLField(
-        label="Deployment URL",
+        label=_("Deployment URL"),
         required=False,
         max_length=500,
         assume_scheme="https",
         widget=URL_INPUT,
-        help_text="Final capstone milestone only: where your deployed project answers.",
+        help_text=_("Final capstone milestone only: where your deployed project answers."),
     )
 
     def __init__(self, *args, enrollment: Enrollment, detail: dict | None = None, **kwargs):
@@ -212,13 +216,13 @@ class SubmissionForm(forms.Form):
 
 class HelpRequestForm(forms.Form):
     message = forms.CharField(
-        label="What are you stuck on?", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What are you stuck on?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class HelpAnswerForm(forms.Form):
     answer = forms.CharField(
-        label="Answer (optional)",
+        label=_("Answer (optional)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -227,10 +231,10 @@ class HelpAnswerForm(forms.Form):
 
 class ReviewForm(forms.Form):
     verdict = forms.ChoiceField(
-        label="Verdict", choices=Review.Verdict.choices, widget=forms.RadioSelect
+        label=_("Verdict"), choices=Review.Verdict.choices, widget=forms.RadioSelect
     )
     feedback = forms.CharField(
-        label="Feedback", max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Feedback"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
     )
 
     def __init__(self, *args, criteria=(), **kwargs):
@@ -238,7 +242,8 @@ class ReviewForm(forms.Form):
         self.criteria = list(criteria)
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = WholeNumberField(
-                label=f"{criterion.name} (0 to {criterion.max_score})",
+                label=gettext_now("%(criterion)s (0 to %(max_score)s)")
+                % {"criterion": criterion.name, "max_score": criterion.max_score},
                 required=False,
                 help_text=criterion.description,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -256,15 +261,18 @@ class ReviewForm(forms.Form):
 
 
 class SessionScheduleForm(forms.Form):
-    enrollment = forms.ModelChoiceField(queryset=Enrollment.objects.none(), label="Learner")
+    enrollment = forms.ModelChoiceField(queryset=Enrollment.objects.none(), label=_("Learner"))
     scheduled_at = IsoDateTimeField(
-        label="When",
+        label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    duration_minutes = WholeNumberField(label="Minutes", initial=30)
+    duration_minutes = WholeNumberField(label=_("Minutes"), initial=30)
     notes = forms.CharField(
-        label="Agenda", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Agenda"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, enrollments, **kwargs):
@@ -275,28 +283,28 @@ class SessionScheduleForm(forms.Form):
 
 class SessionLogForm(forms.Form):
     status = forms.ChoiceField(
-        label="Outcome",
+        label=_("Outcome"),
         choices=[
-            (MentorSession.Status.COMPLETED, "Completed"),
-            (MentorSession.Status.MISSED, "Missed"),
-            (MentorSession.Status.CANCELLED, "Cancelled"),
+            (MentorSession.Status.COMPLETED, _("Completed")),
+            (MentorSession.Status.MISSED, _("Missed")),
+            (MentorSession.Status.CANCELLED, _("Cancelled")),
         ],
     )
     notes = forms.CharField(
-        label="Notes", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes"), required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class RosterImportForm(forms.Form):
     file = forms.FileField(
-        label="Roster CSV",
-        help_text="Columns: email, first_name, last_name, and optionally mentor_email.",
+        label=_("Roster CSV"),
+        help_text=_("Columns: email, first_name, last_name, and optionally mentor_email."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
 
 class PairingForm(forms.Form):
-    mentor = forms.ModelChoiceField(queryset=Mentor.objects.none(), label="Mentor")
+    mentor = forms.ModelChoiceField(queryset=Mentor.objects.none(), label=_("Mentor"))
 
     def __init__(self, *args, mentors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -305,12 +313,14 @@ class PairingForm(forms.Form):
 
 class PauseForm(forms.Form):
     start = IsoDateField(
-        label="First paused day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("First paused day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = IsoDateField(
-        label="Last paused day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Last paused day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    reason = forms.CharField(label="Reason", required=False, max_length=500)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
 class EnrollmentStatusForm(forms.Form):
@@ -319,9 +329,9 @@ class EnrollmentStatusForm(forms.Form):
 
     status = forms.ChoiceField(
         choices=[
-            (Enrollment.Status.ACTIVE, "Reactivate"),
-            (Enrollment.Status.GRADUATED, "Graduate"),
-            (Enrollment.Status.WITHDRAWN, "Withdraw"),
+            (Enrollment.Status.ACTIVE, _("Reactivate")),
+            (Enrollment.Status.GRADUATED, _("Graduate")),
+            (Enrollment.Status.WITHDRAWN, _("Withdraw")),
         ]
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -366,36 +376,47 @@ def time_zone_choices(current: str = "") -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in ["UTC", *extra, *names]]
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Blank (the browser's language) first, then each language in its own words."""
+    return [("", _("As my browser asks")), *settings.LANGUAGES]
+
+
 class PreferencesForm(forms.Form):
     """A user's own settings. Rules (known zone, both ends of the quiet hours) are the
     ``preferences_update`` service's; this form only reads the posted shapes."""
 
     timezone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Dates, reminders and quiet hours follow this zone.",
+        label=_("Time zone"),
+        help_text=_("Dates, reminders and quiet hours follow this zone."),
     )
     email_reminders = forms.BooleanField(
-        label="Send me reminders by email",
+        label=_("Send me reminders by email"),
         required=False,
-        help_text="Off: reminders only appear in Stride.",
+        help_text=_("Off: reminders only appear in Stride."),
     )
     email_muted_kinds = forms.MultipleChoiceField(
-        label="Do not email me about",
+        label=_("Do not email me about"),
         required=False,
         choices=Notification.Kind.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Muted kinds still appear in Stride.",
+        help_text=_("Muted kinds still appear in Stride."),
     )
     quiet_hours_start = IsoTimeField(
-        label="Quiet hours from",
+        label=_("Quiet hours from"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     quiet_hours_end = IsoTimeField(
-        label="Quiet hours until",
+        label=_("Quiet hours until"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="Emails due in this window wait until it ends. Leave both empty for none.",
+        help_text=_("Emails due in this window wait until it ends. Leave both empty for none."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=language_choices,
+        help_text=_("Pages and emails are in this language."),
     )
     theme = forms.ChoiceField(
         label=_("Colours"),

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -195,13 +196,19 @@ class CohortViewSet(RuleViewSet):
         except ValueError:
             announced = 0
         if announced > limit + 64 * 1024:
-            raise PayloadTooLarge(f"The upload is larger than {limit} bytes.")
+            raise PayloadTooLarge(
+                gettext("The upload is larger than %(limit)s bytes.") % {"limit": limit}
+            )
         cohort = self.get_object()
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"file": ["Upload the CSV as the form field “file”."]}, status=400)
+            return Response(
+                {"file": [gettext("Upload the CSV as the form field “file”.")]}, status=400
+            )
         if upload.size > limit:
-            raise PayloadTooLarge(f"The upload is larger than {limit} bytes.")
+            raise PayloadTooLarge(
+                gettext("The upload is larger than %(limit)s bytes.") % {"limit": limit}
+            )
         try:
             result = roster_import(actor=request.user, cohort=cohort, content=upload.read())
         except RosterError as error:

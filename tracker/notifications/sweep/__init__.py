@@ -69,17 +69,17 @@ def _sweep_into(writer: Writer, when: SweepClock, *, lo, hi, include_global, pro
 
     first_step = dt.timedelta(hours=settings.STRIDE_REVIEW_WAITING_HOURS)
     waiting = reads.waiting_submissions(lo, hi, submitted_before=when.now - first_step)
-    writer.write(rules.review_waiting(waiting, when, context.staff))
+    writer.write(rules.review_waiting(waiting, when, context.staff, context.languages))
     horizon = when.now + dt.timedelta(hours=settings.STRIDE_SESSION_UPCOMING_HOURS)
     sessions = reads.upcoming_sessions(lo, hi, after=when.not_before, until=horizon)
-    writer.write(rules.session_upcoming(sessions, when))
+    writer.write(rules.session_upcoming(sessions, when, context.languages))
     if include_global:
         due = rules.digests_due(reads.digest_recipients(context), when)
         if due:
             counts = reads.digest_counts(
                 when.now, with_totals=any(is_staff for _, is_staff, _ in due)
             )
-            writer.write(rules.weekly_digests(due, counts))
+            writer.write(rules.weekly_digests(due, counts, context.languages))
 
 
 def run_periodic_sweep(*, day: dt.date | None = None) -> dict:

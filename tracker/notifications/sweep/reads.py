@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Min, OuterRef, Subquery
 from curriculum.models import Assignment
 from learners.models import Enrollment, HelpRequest, Pause, ProgressLog, Submission
 from mentors.models import Mentor, MentorSession, Pairing
+from tracker.languages import chosen_languages
 from tracker.progress.fetch import raw_rows
 
 from .clock import recipient_zone
@@ -25,11 +26,12 @@ APPROVED = Submission.Status.APPROVED.value
 
 @dataclass
 class Context:
-    """What every chunk needs: each program's assignments (id, title, due week, in due order)
-    and the active staff."""
+    """What every chunk needs: each program's assignments (id, title, due week, in due order),
+    the active staff, and the language of everyone who chose one other than the default."""
 
     assignments: dict[int, list[tuple[int, str, int]]]
     staff: list[dict]
+    languages: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Context:
@@ -43,7 +45,7 @@ class Context:
             .objects.filter(is_staff=True, is_active=True)
             .values("id", "preferences__timezone")
         )
-        return cls(assignments=dict(by_program), staff=staff)
+        return cls(assignments=dict(by_program), staff=staff, languages=chosen_languages())
 
 
 def in_range(queryset, lo: int | None, hi: int | None, *, field_name: str = "enrollment_id"):

@@ -54,12 +54,15 @@ def enrollment_reminders(
     mentor_inactive_days = settings.STRIDE_INACTIVE_MENTOR_DAYS
     # Learners of a cohort share their local day and (unless paused) every due date, so the
     # texts of a reminder are made once per (assignment, due date, day) and reused.
-    texts: dict[tuple[int, dt.date, dt.date], DueSoonText | OverdueText] = {}
+    # Each recipient reads them in their language (``context.languages``; most: the default).
+    texts: dict[tuple, DueSoonText | OverdueText] = {}
+    language_of = context.languages.get
 
-    def text_for(assignment_id: int, title: str, due: dt.date, today: dt.date):
-        text = texts.get((assignment_id, due, today))
+    def text_for(assignment_id: int, title: str, due: dt.date, today: dt.date, language=None):
+        key = (assignment_id, due, today, language)
+        text = texts.get(key)
         if text is None:
-            text = texts[assignment_id, due, today] = assignment_text(title, due, today)
+            text = texts[key] = assignment_text(title, due, today, language)
         return text
 
     # The assignments that can remind anyone, per (program, cohort start, day): a pause only
@@ -74,6 +77,8 @@ def enrollment_reminders(
         if start > today:
             continue
         learner, mentor = row["learner_id"], row["mentor_user_id"]
+        learner_language = language_of(learner)
+        mentor_language = language_of(mentor) if mentor else None
         link = f"/enrollments/{enrollment_id}/"
         enrollment_pauses = facts.pauses.get(enrollment_id)
 
@@ -88,11 +93,14 @@ def enrollment_reminders(
 
         for assignment_id, title, due_week, unpaused_text in reachable:
             text = unpaused_text
+            due = start + dt.timedelta(weeks=due_week)
             if enrollment_pauses:
-                due = shift_due_date(start + dt.timedelta(weeks=due_week), enrollment_pauses)
+                due = shift_due_date(due, enrollment_pauses)
                 text = text_for(assignment_id, title, due, today)
             if text.days_left > due_soon_days:
                 continue
+            if learner_language:
+                text = text_for(assignment_id, title, due, today, learner_language)
             pair = (enrollment_id, assignment_id)
             if isinstance(text, DueSoonText):
                 if pair not in facts.submitted:
@@ -104,8 +112,11 @@ def enrollment_reminders(
                     learner, Kind.OVERDUE, text.subject, text.body, link, f"{key}:learner"
                 )
                 if mentor:
+                    said = text
+                    if mentor_language != learner_language:
+                        said = text_for(assignment_id, title, due, today, mentor_language)
                     yield Reminder(
-                        mentor, Kind.OVERDUE, text.mentor_subject, text.mentor_body, link,
+                        mentor, Kind.OVERDUE, said.mentor_subject, said.mentor_body, link,
                         f"{key}:mentor:{mentor}",
                     )  # fmt: skip
 
@@ -114,34 +125,52 @@ def enrollment_reminders(
         idle = (today - baseline).days
         if idle >= inactive_days:
             key = f"inactive:{enrollment_id}:{baseline.isoformat()}:p{idle // inactive_days}"
-            to_learner, to_mentor = inactive_text(idle, baseline)
+            to_learner, to_mentor = inactive_text(idle, baseline, learner_language, mentor_language)
             yield Reminder(learner, Kind.INACTIVE, *to_learner, f"{link}#log", f"{key}:learner")
             if mentor and idle >= mentor_inactive_days:
                 yield Reminder(mentor, Kind.INACTIVE, *to_mentor, link, f"{key}:mentor:{mentor}")
 
 
-def review_waiting(waiting: Iterable[tuple], when: SweepClock, staff: list[dict]):
+def review_waiting(
+    waiting: Iterable[tuple],
+    when: SweepClock,
+    staff: list[dict],
+    languages: dict[int, str] | None = None,
+):
     """The mentor once per submission after 48 hours, every staff member once after 96."""
     staff_step = dt.timedelta(hours=settings.STRIDE_REVIEW_ESCALATE_HOURS)
+    language_of = (languages or {}).get
     for submission_id, version, submitted_at, title, mentor in waiting:
         hours = int((when.now - submitted_at).total_seconds() // 3600)
         link = f"/submissions/{submission_id}/"
-        to_mentor, to_staff = review_waiting_text(
-            title=title, version=version, submitted_at=submitted_at, hours=hours,
-            has_mentor=bool(mentor),
-        )  # fmt: skip
+        said: dict[str | None, tuple] = {}
+        facts = {
+            "title": title, "version": version, "submitted_at": submitted_at, "hours": hours,
+            "has_mentor": bool(mentor),
+        }  # fmt: skip
         base = f"review_waiting:{submission_id}"
         if mentor:
+            language = language_of(mentor)
+            if language not in said:
+                said[language] = review_waiting_text(**facts, language=language)
+            to_mentor = said[language][0]
             yield Reminder(mentor, Kind.REVIEW_WAITING, *to_mentor, link, f"{base}:mentor:{mentor}")
         if submitted_at <= when.now - staff_step:
             for member in staff:
                 recipient = member["id"]
                 key = f"{base}:staff:{recipient}"
+                language = language_of(recipient)
+                if language not in said:
+                    said[language] = review_waiting_text(**facts, language=language)
+                to_staff = said[language][1]
                 yield Reminder(recipient, Kind.REVIEW_WAITING, *to_staff, link, key)
 
 
-def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
-    """Learner and mentor once per session, each in their own zone."""
+def session_upcoming(
+    sessions: Iterable[UpcomingSession], when: SweepClock, languages: dict[int, str] | None = None
+):
+    """Learner and mentor once per session, each in their own zone and language."""
+    language_of = (languages or {}).get
     for session in sessions:
         link = f"/sessions/{session.session_id}/"
         for recipient, zone_name in (
@@ -149,7 +178,9 @@ def session_upcoming(sessions: Iterable[UpcomingSession], when: SweepClock):
             (session.mentor_user_id, session.mentor_zone),
         ):
             local_start = when.local_time(session.scheduled_at, zone_name)
-            said = session_upcoming_text(session.duration_minutes, local_start, zone_name)
+            said = session_upcoming_text(
+                session.duration_minutes, local_start, zone_name, language_of(recipient)
+            )
             key = f"session_upcoming:{session.session_id}:{recipient}"
             yield Reminder(recipient, Kind.SESSION_UPCOMING, *said, link, key)
 
@@ -168,7 +199,12 @@ def digests_due(
     return due
 
 
-def weekly_digests(due: list[tuple[int, bool, str]], counts: DigestCounts):
+def weekly_digests(
+    due: list[tuple[int, bool, str]],
+    counts: DigestCounts,
+    languages: dict[int, str] | None = None,
+):
+    language_of = (languages or {}).get
     for user_id, is_staff, week in due:
         if is_staff and counts.totals is not None:
             figures = ProgramWeek(**counts.totals)
@@ -181,5 +217,5 @@ def weekly_digests(due: list[tuple[int, bool, str]], counts: DigestCounts):
                 sessions=counts.sessions.get(user_id, 0),
             )
             link = "/reviews/queue/"
-        said = weekly_digest_text(week, figures)
+        said = weekly_digest_text(week, figures, language_of(user_id))
         yield Reminder(user_id, Kind.WEEKLY_DIGEST, *said, link, f"weekly_digest:{user_id}:{week}")

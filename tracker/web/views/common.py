@@ -60,7 +60,7 @@ def role_required(*roles: str) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if role_of(request.user) not in roles:
-                raise PermissionDenied("This page is not for your role.")
+                raise PermissionDenied(_("This page is not for your role."))
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -131,7 +131,9 @@ def rotate_calendar(request: HttpRequest) -> HttpResponse:
     calendar_token_rotate(actor=request.user)
     messages.success(
         request,
-        "Your calendar link is ready: subscribe to it in your calendar app. "
-        "An earlier link no longer works.",
+        _(
+            "Your calendar link is ready: subscribe to it in your calendar app. "
+            "An earlier link no longer works."
+        ),
     )
     return redirect(safe_next(request, reverse("home")))

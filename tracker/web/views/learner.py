@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from curriculum.kernel.forms import service_errors
@@ -46,9 +48,9 @@ def _current_enrollment(
     try:
         enrollment = current_enrollment(fetched_by=request.user, chosen=chosen, own=own)
     except Enrollment.DoesNotExist as missing:
-        raise Http404("No such enrollment.") from missing
+        raise Http404(_("No such enrollment.")) from missing
     if enrollment is None and required:
-        raise Http404("You are not enrolled.")
+        raise Http404(_("You are not enrolled."))
     return enrollment
 
 
@@ -112,12 +114,15 @@ def log_progress(request: HttpRequest) -> HttpResponse:
     enrollment = _current_enrollment(request)
     form = ProgressLogForm(request.POST, enrollment=enrollment)
     if form.is_valid():
-        with service_errors(form, "You may not log progress here."):
+        with service_errors(form, _("You may not log progress here.")):
             saved = progress_log_create(
                 actor=request.user, enrollment=enrollment, **form.cleaned_data
             )
             return _log_changed(
-                request, enrollment, f"Logged {saved.minutes} minutes on {saved.module}."
+                request,
+                enrollment,
+                _("Logged %(minutes)s minutes on %(module)s.")
+                % {"minutes": saved.minutes, "module": saved.module},
             )
     if request.htmx:
         context = {**log_panel(fetched_by=request.user, enrollment=enrollment), "log_form": form}
@@ -149,7 +154,11 @@ def _log_panel(request: HttpRequest, log: ProgressLog, **state) -> HttpResponse:
 
 def _too_late(verb: str) -> str:
     hours = settings.STRIDE_LOG_EDIT_WINDOW_HOURS
-    return f"This log can no longer be {verb}: logs can be changed for {hours} hours."
+    if verb == "deleted":
+        text = _("This log can no longer be deleted: logs can be changed for %(hours)s hours.")
+    else:
+        text = _("This log can no longer be changed: logs can be changed for %(hours)s hours.")
+    return text % {"hours": hours}
 
 
 @login_required
@@ -167,7 +176,10 @@ def edit_log(request: HttpRequest, pk: int) -> HttpResponse:
         with service_errors(form, _too_late("changed")):
             saved = progress_log_update(actor=request.user, log=log, **form.cleaned_data)
             return _log_changed(
-                request, log.enrollment, f"Log changed: {saved.minutes} minutes on {saved.module}."
+                request,
+                log.enrollment,
+                _("Log changed: %(minutes)s minutes on %(module)s.")
+                % {"minutes": saved.minutes, "module": saved.module},
             )
     return _log_panel(request, log, edit_form=form)
 
@@ -177,12 +189,18 @@ def edit_log(request: HttpRequest, pk: int) -> HttpResponse:
 def delete_log(request: HttpRequest, pk: int) -> HttpResponse:
     log = get_object_or_404(own_progress_log_list(fetched_by=request.user), pk=pk)
     day = log.logged_on
-    description = f"{log.minutes} minutes on {log.module} ({day:%a} {day.day} {day:%b})"
+    description = _("%(minutes)s minutes on %(module)s (%(day)s)") % {
+        "minutes": log.minutes,
+        "module": log.module,
+        "day": date_format(day, _("D j M")),
+    }
     try:
         progress_log_delete(actor=request.user, log=log)
     except PermissionDenied as denied:
         return _log_panel(request, log, log_error=str(denied) or _too_late("deleted"))
-    return _log_changed(request, log.enrollment, f"Log deleted: {description}.")
+    return _log_changed(
+        request, log.enrollment, _("Log deleted: %(description)s.") % {"description": description}
+    )
 
 
 @login_required
@@ -191,14 +209,14 @@ def submit_work(request: HttpRequest) -> HttpResponse:
     enrollment = _current_enrollment(request)
     form = SubmissionForm(request.POST, enrollment=enrollment)
     if form.is_valid():
-        with service_errors(form, "You may not submit work here."):
+        with service_errors(form, _("You may not submit work here.")):
             submission = submission_create(
                 actor=request.user, enrollment=enrollment, **form.cleaned_data
             )
             messages.success(
                 request,
-                f"Submitted “{submission.assignment}” (version {submission.version}). "
-                "Your mentor has been told.",
+                _("Submitted “%(assignment)s” (version %(version)s). Your mentor has been told.")
+                % {"assignment": submission.assignment, "version": submission.version},
             )
             return redirect(_home_url(enrollment))
     return _render_dashboard(request, enrollment, submit_form=form)
@@ -210,11 +228,11 @@ def ask_for_help(request: HttpRequest) -> HttpResponse:
     enrollment = _current_enrollment(request)
     form = HelpRequestForm(request.POST)
     if form.is_valid():
-        with service_errors(form, "You may not ask for help here."):
+        with service_errors(form, _("You may not ask for help here.")):
             help_request_create(
                 actor=request.user, enrollment=enrollment, message=form.cleaned_data["message"]
             )
-            messages.success(request, "Your mentor has been asked for help.")
+            messages.success(request, _("Your mentor has been asked for help."))
             return redirect(_home_url(enrollment))
     return _render_dashboard(request, enrollment, help_form=form)
 

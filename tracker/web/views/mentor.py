@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from curriculum.kernel.forms import apply_service_errors, service_errors
@@ -32,7 +33,9 @@ def _dashboard(request: HttpRequest, *, schedule_form=None, log_forms=None) -> H
         item["form"] = log_forms.get(session.pk) or SessionLogForm(prefix=f"s{session.pk}")
     for row in context["rows"]:
         row.update(standing(row["progress"]))
-        row["bar_html"] = row["bar"].html(label="Progress of " + row["name"], thin=True)
+        row["bar_html"] = row["bar"].html(
+            label=_("Progress of %(name)s") % {"name": row["name"]}, thin=True
+        )
     context["schedule_form"] = schedule_form or SessionScheduleForm(
         enrollments=context["session_enrollments"]
     )
@@ -54,7 +57,7 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST or None, criteria=context["criteria"])
     if request.method == "POST":
         if not context["can_review"]:
-            raise PermissionDenied("This version cannot be reviewed any more.")
+            raise PermissionDenied(_("This version cannot be reviewed any more."))
         if form.is_valid():
             try:
                 review_create(
@@ -67,13 +70,17 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 _apply_review_errors(form, error)
             except PermissionDenied as denied:
-                form.add_error(None, str(denied) or "You may not review this submission.")
+                form.add_error(None, str(denied) or _("You may not review this submission."))
             else:
                 learner = submission.enrollment.learner
                 messages.success(
                     request,
-                    f"Review saved for {display_name(learner)}: "
-                    f"“{submission.assignment}” v{submission.version}.",
+                    _("Review saved for %(learner)s: “%(assignment)s” v%(version)s.")
+                    % {
+                        "learner": display_name(learner),
+                        "assignment": submission.assignment,
+                        "version": submission.version,
+                    },
                 )
                 return redirect("mentor_home")
     if submission.deployment_url:
@@ -104,10 +111,12 @@ def schedule_session(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = SessionScheduleForm(request.POST, enrollments=session_enrollments(fetched_by=user))
     if form.is_valid():
-        with service_errors(form, "You may not schedule this session."):
+        with service_errors(form, _("You may not schedule this session.")):
             session = session_create(actor=user, **form.cleaned_data)
             messages.success(
-                request, f"Session scheduled for {session.scheduled_at:%Y-%m-%d %H:%M}."
+                request,
+                _("Session scheduled for %(when)s.")
+                % {"when": f"{session.scheduled_at:%Y-%m-%d %H:%M}"},
             )
             return redirect("mentor_home")
     return _dashboard(request, schedule_form=form)
@@ -120,9 +129,12 @@ def log_session(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(session_list(fetched_by=user), pk=pk)
     form = SessionLogForm(request.POST, prefix=f"s{session.pk}")
     if form.is_valid():
-        with service_errors(form, "You may not change this session."):
+        with service_errors(form, _("You may not change this session.")):
             session_update(actor=user, session=session, **form.cleaned_data)
-            messages.success(request, f"Session marked {session.get_status_display().lower()}.")
+            messages.success(
+                request,
+                _("Session marked %(status)s.") % {"status": session.get_status_display().lower()},
+            )
             return redirect("mentor_home")
     return _dashboard(request, log_forms={session.pk: form})
 
@@ -134,11 +146,11 @@ def answer_help(request: HttpRequest, pk: int) -> HttpResponse:
     help_request = get_object_or_404(help_request_list(fetched_by=user), pk=pk)
     form = HelpAnswerForm(request.POST)
     if form.is_valid():
-        with service_errors(form, "You may not answer this request."):
+        with service_errors(form, _("You may not answer this request.")):
             help_request_answer(
                 actor=user, help_request=help_request, answer=form.cleaned_data["answer"]
             )
-            messages.success(request, "Help request marked answered.")
+            messages.success(request, _("Help request marked answered."))
         for message in [text for errors in form.errors.values() for text in errors]:
             messages.error(request, message)
     return redirect(safe_next(request, reverse("mentor_home")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from tracker.security import ratelimit
 
@@ -32,8 +33,8 @@ class PasswordResetView(auth_views.PasswordResetView):
         form.is_valid()  # errors are shown only on a bound, validated form
         form.add_error(
             None,
-            "Too many password reset requests. No email was sent; "
-            f"try again {ratelimit.wait_text(wait)}.",
+            _("Too many password reset requests. No email was sent; try again %(when)s.")
+            % {"when": ratelimit.wait_text(wait)},
         )
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response["Retry-After"] = str(wait)

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from curriculum.kernel.forms import service_errors
@@ -61,12 +62,15 @@ def _cohort_page(
     context = cohort_page(fetched_by=request.user, cohort=cohort)
     for row in context["rows"]:  # the at-risk list holds the same rows
         row.update(standing(row["progress"]))
-        row["bar_html"] = row["bar"].html(label="Progress of " + row["name"], thin=True)
+        row["bar_html"] = row["bar"].html(
+            label=_("Progress of %(name)s") % {"name": row["name"]}, thin=True
+        )
     for load in context["load"]:
         active, capacity = load["active"], load["capacity"]
-        load["bar"] = Bar(100 * active / capacity if capacity else 100, None, "Load")
+        load["bar"] = Bar(100 * active / capacity if capacity else 100, None, _("Load"))
         load["bar_html"] = load["bar"].html(
-            label="Load of " + load["mentor"].user.get_username(), thin=True
+            label=_("Load of %(mentor)s") % {"mentor": load["mentor"].user.get_username()},
+            thin=True,
         )
     rows = context["rows"]
     chart = scatter(
@@ -117,8 +121,8 @@ def cohort_roster(request: HttpRequest, pk: int) -> HttpResponse:
         form.is_valid()
         form.add_error(
             None,
-            "Too many roster imports. Nothing was imported; "
-            f"try again {ratelimit.wait_text(wait)}.",
+            _("Too many roster imports. Nothing was imported; try again %(when)s.")
+            % {"when": ratelimit.wait_text(wait)},
         )
         response = _cohort_page(request, cohort, roster_form=form)
         response.status_code = 429
@@ -128,7 +132,9 @@ def cohort_roster(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         limit = settings.STRIDE_MAX_UPLOAD_BYTES
         if upload.size > limit:
-            form.add_error("file", f"The file is larger than {limit // 1024} KB.")
+            form.add_error(
+                "file", _("The file is larger than %(size)s KB.") % {"size": limit // 1024}
+            )
         else:
             try:
                 result = roster_import(actor=request.user, cohort=cohort, content=upload.read())
@@ -138,7 +144,7 @@ def cohort_roster(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_error("file", message)
                 if row_errors:
                     form.add_error(
-                        "file", "Nothing was imported: fix the rows below and upload again."
+                        "file", _("Nothing was imported: fix the rows below and upload again.")
                     )
             except PermissionDenied as denied:
                 form.add_error(None, str(denied))
@@ -160,13 +166,23 @@ def roster_row_errors(error: RosterError) -> list[dict]:
 
 def roster_summary(result) -> str:
     counts = result.as_dict()
-    text = (
-        f"Roster imported: {counts['enrolled']} enrolled ({counts['created']} new accounts "
-        f"invited), {counts['paired']} paired"
-    )
-    if counts["skipped"]:
-        text += f", {len(counts['skipped'])} already enrolled"
-    return text + "."
+    figures = {
+        "enrolled": counts["enrolled"],
+        "created": counts["created"],
+        "paired": counts["paired"],
+        "skipped": len(counts["skipped"]),
+    }
+    if figures["skipped"]:
+        text = _(
+            "Roster imported: %(enrolled)s enrolled (%(created)s new accounts invited), "
+            "%(paired)s paired, %(skipped)s already enrolled."
+        )
+    else:
+        text = _(
+            "Roster imported: %(enrolled)s enrolled (%(created)s new accounts invited), "
+            "%(paired)s paired."
+        )
+    return text % figures
 
 
 @staff_only
@@ -178,12 +194,15 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None, mentors=choices["mentors"]
     )
     if request.method == "POST" and form.is_valid():
-        with service_errors(form, "You may not pair this learner."):
+        with service_errors(form, _("You may not pair this learner.")):
             pairing_assign(actor=user, enrollment=enrollment, mentor=form.cleaned_data["mentor"])
             messages.success(
                 request,
-                f"{display_name(enrollment.learner)} is now paired with "
-                f"{form.cleaned_data['mentor']}.",
+                _("%(learner)s is now paired with %(mentor)s.")
+                % {
+                    "learner": display_name(enrollment.learner),
+                    "mentor": form.cleaned_data["mentor"],
+                },
             )
             return redirect("cohort_detail", pk=enrollment.cohort_id)
     return page(
@@ -201,13 +220,13 @@ def enrollment_pair(request: HttpRequest, pk: int) -> HttpResponse:
 # What each status button does, in the order shown. Pausing has its own form (dates).
 # Graduating has its own card (the checklist and, when it is not met, a reason).
 STATUS_ACTIONS = {
-    Enrollment.Status.ACTIVE: ((Enrollment.Status.WITHDRAWN, "Withdraw…"),),
+    Enrollment.Status.ACTIVE: ((Enrollment.Status.WITHDRAWN, gettext_lazy("Withdraw…")),),
     Enrollment.Status.PAUSED: (
-        (Enrollment.Status.ACTIVE, "End the pause and reactivate"),
-        (Enrollment.Status.WITHDRAWN, "Withdraw…"),
+        (Enrollment.Status.ACTIVE, gettext_lazy("End the pause and reactivate")),
+        (Enrollment.Status.WITHDRAWN, gettext_lazy("Withdraw…")),
     ),
-    Enrollment.Status.GRADUATED: ((Enrollment.Status.ACTIVE, "Reactivate"),),
-    Enrollment.Status.WITHDRAWN: ((Enrollment.Status.ACTIVE, "Reactivate"),),
+    Enrollment.Status.GRADUATED: ((Enrollment.Status.ACTIVE, gettext_lazy("Reactivate")),),
+    Enrollment.Status.WITHDRAWN: ((Enrollment.Status.ACTIVE, gettext_lazy("Reactivate")),),
 }
 
 
@@ -245,21 +264,32 @@ def enrollment_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = _enrollment_or_404(request, pk)
     form = PauseForm(request.POST)
     if form.is_valid():
-        with service_errors(form, "You may not pause this enrollment."):
+        with service_errors(form, _("You may not pause this enrollment.")):
             pause = enrollment_pause(actor=request.user, enrollment=enrollment, **form.cleaned_data)
             messages.success(
                 request,
-                f"{display_name(enrollment.learner)} is paused from {pause.start} to {pause.end} "
-                f"({pause.days} day{'s' if pause.days != 1 else ''}); due dates move with it.",
+                ngettext(
+                    "%(learner)s is paused from %(start)s to %(end)s (%(days)s day); "
+                    "due dates move with it.",
+                    "%(learner)s is paused from %(start)s to %(end)s (%(days)s days); "
+                    "due dates move with it.",
+                    pause.days,
+                )
+                % {
+                    "learner": display_name(enrollment.learner),
+                    "start": pause.start,
+                    "end": pause.end,
+                    "days": pause.days,
+                },
             )
             return redirect("enrollment_detail", pk=enrollment.pk)
     return _enrollment_page(request, enrollment, pause_form=form)
 
 
 STATUS_DONE = {
-    Enrollment.Status.ACTIVE: "is active again",
-    Enrollment.Status.GRADUATED: "has graduated",
-    Enrollment.Status.WITHDRAWN: "is withdrawn",
+    Enrollment.Status.ACTIVE: gettext_lazy("%(learner)s is active again."),
+    Enrollment.Status.GRADUATED: gettext_lazy("%(learner)s has graduated."),
+    Enrollment.Status.WITHDRAWN: gettext_lazy("%(learner)s is withdrawn."),
 }
 
 
@@ -283,7 +313,7 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
                     "next": back,
                 },
             )
-        with service_errors(form, "You may not change this enrollment."):
+        with service_errors(form, _("You may not change this enrollment.")):
             if status == Enrollment.Status.GRADUATED:
                 # The checklist decides, or the reason given overrides it; a certificate is
                 # issued (tracker.graduation).
@@ -294,7 +324,9 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 enrollment_set_status(actor=request.user, enrollment=enrollment, status=status)
-            messages.success(request, f"{display_name(enrollment.learner)} {STATUS_DONE[status]}.")
+            messages.success(
+                request, STATUS_DONE[status] % {"learner": display_name(enrollment.learner)}
+            )
             return redirect(back)
     return _enrollment_page(request, enrollment, status_form=form)
 
