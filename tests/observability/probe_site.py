@@ -27,6 +27,9 @@ if os.environ["DJANGO_SETTINGS_MODULE"] == "tests.observability.probe_site":
     ROOT_URLCONF = "tests.observability.probe_site"
     ALLOWED_HOSTS = ["127.0.0.1"]
     CELERY_BROKER_URL = "memory://"
+    # No tables in the probe's database: the session is read from its (here invalid) cookie,
+    # so the middleware that asks who is signed in (two-factor, language) needs none.
+    SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 
 class BoomError(RuntimeError):

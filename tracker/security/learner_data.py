@@ -244,7 +244,11 @@ def learner_erase(*, actor: Any, user: Any) -> dict[str, int]:
             error="", examples=[]
         )
         # The mentor's extra examples for the capstone (and their audit copies) go too.
-        Enrollment.objects.filter(pk__in=enrollment_ids).update(prediction_examples=[])
+        for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids):
+            if enrollment.prediction_examples:
+                enrollment.prediction_examples = []
+                enrollment._change_reason = ERASED_REASON
+                enrollment.save(update_fields=["prediction_examples"])
         Enrollment.history.model.objects.filter(id__in=enrollment_ids).update(
             prediction_examples=[]
         )

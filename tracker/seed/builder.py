@@ -125,7 +125,8 @@ def seed_demo(*, learners: int = 24, password: str = "stride-demo") -> SeedResul
         seed_webhooks(staff=staff, cohort=cohort)
         seed_capstones(program, cohort_name=PAST_COHORT_NAME)
         ensure_missed_session_this_week(cohort)  # the staff home's column (tracker/seed/morning)
-        seed_mentor_operations(mentors=mentors)
+        # Every demo mentor, the capstone cohort's (tracker/seed/graduation) included.
+        seed_mentor_operations(mentors=list(Mentor.objects.select_related("user").order_by("pk")))
         _sync_passwords(password, password_hash)
         ensure_sso_newcomer(email_domain=EMAIL_DOMAIN)
         seed_api_tokens(staff=staff, mentors=mentors)
