@@ -14,8 +14,10 @@ from django.http import HttpRequest
 
 from curriculum.kernel import clock
 from curriculum.kernel.signals import ProgressInputsAdmin
+from learners.admin import apply_to_each
 from learners.models import Enrollment
 from mentors import admin as mentors_admin
+from tracker.graduation.services import enrollment_graduate
 from tracker.models import Notification, UserPreferences
 from tracker.progress import progress_of
 
@@ -84,6 +86,19 @@ class EnrollmentAdmin(mentors_admin.EnrollmentAdmin):
             row.progress = progress.get(row.pk)
         changelist.result_list = rows
         return changelist
+
+    @admin.action(description="Graduate (checklist met; issues the certificate)")
+    def graduate(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+        """The graduation service, like the API and the staff page: an enrollment whose
+        checklist is not met is refused with its reason (an override needs a written reason,
+        given on the enrollment's staff page), and a graduate gets a certificate."""
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda enrollment: enrollment_graduate(actor=request.user, enrollment=enrollment),
+            "graduated",
+        )
 
     @admin.display(description="pace")
     def pace(self, enrollment: Enrollment) -> str:
