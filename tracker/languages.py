@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -32,6 +33,36 @@ def supported(code: str | None) -> str:
     return settings.LANGUAGE_CODE
 
 
+# A person's stored choice is read on every signed-in request: it is kept in the cache (Redis in
+# production; a cache outage falls back to the database) and forgotten when the row is saved
+# (``tracker.receivers``).
+LANGUAGE_CACHE_SECONDS = 600
+
+
+def _language_key(user_id: int) -> str:
+    return f"stride:language:{user_id}"
+
+
+def stored_language(user_id: int) -> str:
+    """``user_id``'s stored choice ("" = follow the browser), from the cache when it can."""
+    key = _language_key(user_id)
+    value = cache.get(key)
+    if value is None:
+        value = (
+            UserPreferences.objects.filter(user_id=user_id)
+            .values_list("language", flat=True)
+            .first()
+            or ""
+        )
+        cache.set(key, value, LANGUAGE_CACHE_SECONDS)
+    return value
+
+
+def forget_language(user_id: int) -> None:
+    """Drop the cached choice (called when the preferences row is saved or deleted)."""
+    cache.delete(_language_key(user_id))
+
+
 def language_of(user) -> str:
     """The language an email to ``user`` is written in: their preference, else the default."""
     if user is None or getattr(user, "pk", None) is None:
@@ -39,10 +70,7 @@ def language_of(user) -> str:
     cached = getattr(user, "_stride_language", None)
     if cached is not None:
         return cached
-    stored = (
-        UserPreferences.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
-    )
-    return supported(stored)
+    return supported(stored_language(user.pk))
 
 
 def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
@@ -95,11 +123,7 @@ def request_language(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     stored = None
     if user is not None and user.is_authenticated:
-        stored = (
-            UserPreferences.objects.filter(user_id=user.pk)
-            .values_list("language", flat=True)
-            .first()
-        )
+        stored = stored_language(user.pk)
     return language_for(request, stored)
 
 

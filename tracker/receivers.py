@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from learners import signals as learner_signals
@@ -16,7 +17,9 @@ from learners.models import Enrollment, Submission
 from mentors import signals as mentor_signals
 from mentors.services import pairing_close_for_enrollment
 from tracker import jobs
+from tracker.languages import forget_language
 from tracker.mentoring import invitations
+from tracker.models import UserPreferences
 from tracker.notifications import events
 from tracker.webhooks import receivers as webhook_receivers  # noqa: F401  (connects them)
 
@@ -65,3 +68,10 @@ def _enqueue_deployment_check(submission_id: int) -> None:
         logger.warning(
             "Deployment check of submission %s waits for the daily re-check", submission_id
         )
+
+
+@receiver(post_save, sender=UserPreferences, dispatch_uid="stride.forget_language_on_save")
+@receiver(post_delete, sender=UserPreferences, dispatch_uid="stride.forget_language_on_delete")
+def forget_cached_language(sender, instance: UserPreferences, **kwargs) -> None:
+    """The request language is cached per person (``tracker.languages.stored_language``)."""
+    forget_language(instance.user_id)
