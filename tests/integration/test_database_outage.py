@@ -24,6 +24,8 @@ print(token_issue(user=user, name="outage")[1], preferences.calendar_token)
 def test_a_stopped_database_answers_503_with_retry_after_then_200_when_back(cluster, tmp_path):
     env = production_env(DATABASE_URL=cluster.url, STRIDE_VAR_DIR=str(tmp_path / "var"))
     manage("migrate", "--noinput", env=env)
+    # As the image does: the pages (the outage page included) link the hashed stylesheet.
+    manage("collectstatic", "--noinput", env=env)
     token, calendar_token = manage("shell", "-c", SETUP, env=env).splitlines()[-1].split()
     server = Gunicorn(env, tmp_path).start()
     api = {"Authorization": f"Token {token}"}

@@ -365,6 +365,12 @@ class PreferencesSerializer(OutputSerializer):
         read_only=True,
         help_text="Kinds of notification not sent by email (they still appear in-app).",
     )
+    # "" (nothing chosen: pages follow the browser's Accept-Language) is a stored value too.
+    language = enum_field(
+        [("", "browser"), *settings.LANGUAGES],
+        read_only=True,
+        help_text="Pages and emails in this language; empty: as the browser asks.",
+    )
 
     class Meta:
         model = UserPreferences
