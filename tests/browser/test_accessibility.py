@@ -19,10 +19,13 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.tokens import default_token_generator
 from django.template.loader import render_to_string
@@ -37,7 +40,7 @@ from mentors.models import MentorSession
 from tests.deployments.model_server import CONTRACT
 from tests.graduation.conftest import capstone, check
 from tests.mentors.factories import MentorSessionFactory
-from tests.security.sso.conftest import oidc_provider, sso_settings  # noqa: F401
+from tests.security.sso.conftest import PROVIDER_NAME, oidc_provider, sso_settings  # noqa: F401
 from tests.world import PASSWORD
 from tracker.graduation import certificate_revoke, enrollment_graduate
 
@@ -54,6 +57,7 @@ THEMES = ("light", "dark")
 # The languages every page is checked in (Accept-Language; a person's language preference
 # wins over it). The Spanish catalogue is another part of issue 16: add "es" once it is merged.
 LANGUAGES = ("en",)
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -536,3 +540,54 @@ def test_every_page_for_every_role(
     checker.nu_checker()
     assert checker.problems == [], "\n".join(checker.problems)
     assert len(checker.saved) == len(PAGES) + len(FORM_ACTIONS) + len(RENDERED)
+
+
+def wrong_code_on_sign_in(page) -> None:
+    page.locator("#id_code").fill("000000")
+    submit(page, "main form")
+    alert_in(page, "main form")
+
+
+@pytest.mark.usefixtures("sso_settings")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_in_with_a_provider_and_a_second_factor(
+    guarded_page, live_server, world, tmp_path, language
+):
+    """The sign-in page with an SSO provider configured (tests/security/sso), and the steps of
+    someone with two-factor on (Mia): the code after the password, a wrong code, the two-factor
+    page once it is on."""
+    page = guarded_page
+    page.set_extra_http_headers({"Accept-Language": language})
+    base = live_server.url
+    checker = Checker(page, tmp_path)
+    TOTP.activate(world.other_mentor.user, TOTP_SECRET)
+    RecoveryCodes.activate(world.other_mentor.user)
+
+    def visit(label: str, address: str) -> None:
+        response = page.goto(base + address)
+        page.wait_for_load_state()
+        checker.save(f"{language} {label}", response.text())
+        checker.check(f"{language} {label}")
+
+    visit("anonymous: sign in with a provider", "/login/")
+    expect(page.locator("main form button", has_text=PROVIDER_NAME)).to_have_count(1)
+    page.locator("#id_username").fill("mia")
+    page.locator("#id_password").fill(PASSWORD)
+    submit(page, "main form:has(#id_password)")  # not the provider's form
+    page.wait_for_url("**/login/two-factor/**")
+    label = f"{language} half signed in: two-factor code"
+    checker.save(label, page.content())
+    checker.check(label)
+    wrong_code_on_sign_in(page)
+    label = f"{language} half signed in: wrong two-factor code"
+    checker.save(label, page.content())
+    checker.check(label)
+    page.locator("#id_code").fill(
+        format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
+    )
+    submit(page, "main form")
+    expect(page.locator(".site-nav")).to_be_visible()
+    visit("mentor with two-factor: two-factor on", "/security/two-factor/")
+    checker.nu_checker()
+    assert checker.problems == [], "\n".join(checker.problems)
+    assert len(checker.saved) == 4
