@@ -55,8 +55,8 @@ USERNAMES = {
 }
 THEMES = ("light", "dark")
 # The languages every page is checked in (Accept-Language; a person's language preference
-# wins over it). The Spanish catalogue is another part of issue 16: add "es" once it is merged.
-LANGUAGES = ("en",)
+# wins over it): English and Spanish, each in both themes (about 100 s a language).
+LANGUAGES = ("en", "es")
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
