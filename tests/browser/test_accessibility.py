@@ -118,6 +118,7 @@ PAGES: list[tuple[str, str, Callable]] = [
         lambda w: f"/mentor/enrollments/{w.enrollment.pk}/graduation/",
     ),
     ("mentor", "API tokens", lambda w: "/security/tokens/"),
+    ("mentor", "two-factor setup", lambda w: "/security/two-factor/"),
     ("staff", "mentor metrics", lambda w: "/staff/mentors/"),
     ("staff", "payouts", lambda w: "/staff/payouts/"),
     ("staff", "API tokens", lambda w: "/security/tokens/"),
@@ -130,7 +131,14 @@ PAGES: list[tuple[str, str, Callable]] = [
         "graduated enrollment",
         lambda w: f"/staff/enrollments/{w.other_enrollment.pk}/",
     ),
+    ("staff", "sessions", lambda w: "/sessions/"),
+    (
+        "staff",
+        "graduation checklist",
+        lambda w: f"/mentor/enrollments/{w.enrollment.pk}/graduation/",
+    ),
     ("alumnus", "alumni home", lambda w: "/learner/"),
+    ("alumnus", "sessions", lambda w: "/sessions/"),
     (
         "anonymous",
         "valid certificate",
@@ -142,6 +150,10 @@ PAGES: list[tuple[str, str, Callable]] = [
         lambda w: f"/verify/{certificate_of(w.unpaired_enrollment).code}",
     ),
 ]
+
+
+# The pages above that are meant to answer with an error status.
+ERROR_PAGES = {"forbidden", "not found"}
 
 
 # Form actions whose answer is a page with errors in place (or a page only a POST reaches):
@@ -515,6 +527,8 @@ def test_every_page_for_every_role(
             label = f"{language} {role}: {name}"
             response = page.goto(base + address(world))
             page.wait_for_load_state()
+            if response.status >= 400 and name not in ERROR_PAGES:
+                checker.problems.append(f"{label}: answered {response.status}")
             checker.save(label, response.text())
             checker.check(label)
         for page_role, name, start, action in FORM_ACTIONS:
