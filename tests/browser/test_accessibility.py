@@ -45,6 +45,9 @@ from tests.world import PASSWORD
 from tracker.graduation import certificate_revoke, enrollment_graduate
 
 pytestmark = pytest.mark.browser
+# Two languages of every page on a shared machine: a form's answer may take more than the
+# default 5 s to arrive, so the checks below wait up to 15 s for what the page must show.
+expect.set_options(timeout=15_000)
 
 USERNAMES = {
     "learner": "lena",
