@@ -224,7 +224,7 @@ def _availability(request: HttpRequest, *, slot_form=None, exception_form=None, 
 def _mentor_of(request: HttpRequest) -> Mentor:
     mentor = Mentor.objects.filter(user_id=request.user.pk).first()
     if mentor is None:
-        raise PermissionDenied("Only mentors keep availability here.")
+        raise PermissionDenied(_("Only mentors keep availability here."))
     return mentor
 
 
