@@ -14,6 +14,8 @@ To add a page: one line in ``PAGES`` (role, name, address builder taking the wor
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -24,15 +26,30 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.tokens import default_token_generator
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
+from curriculum.services import prediction_contract_set
+from learners.models import Certificate, Submission
+from mentors.models import MentorSession
+from tests.deployments.model_server import CONTRACT
+from tests.graduation.conftest import capstone, check
+from tests.mentors.factories import MentorSessionFactory
+from tests.security.sso.conftest import oidc_provider, sso_settings  # noqa: F401
 from tests.world import PASSWORD
+from tracker.graduation import certificate_revoke, enrollment_graduate
 
 pytestmark = pytest.mark.browser
 
-USERNAMES = {"learner": "lena", "newcomer": "newcomer", "mentor": "max", "staff": "sam"}
+USERNAMES = {
+    "learner": "lena",
+    "newcomer": "newcomer",
+    "mentor": "max",
+    "staff": "sam",
+    "alumnus": "otto",
+}
 THEMES = ("light", "dark")
 # The languages every page is checked in (Accept-Language; a person's language preference
 # wins over it). The Spanish catalogue is another part of issue 16: add "es" once it is merged.
@@ -44,6 +61,14 @@ DESKTOP = {"width": 1280, "height": 900}
 def reset_link(world) -> str:
     uid = urlsafe_base64_encode(force_bytes(world.other_learner.pk))
     return f"/reset/{uid}/{default_token_generator.make_token(world.other_learner)}/"
+
+
+def capstone_of(world) -> Submission:
+    return Submission.objects.get(enrollment=world.enrollment, assignment=world.final)
+
+
+def certificate_of(enrollment) -> Certificate:
+    return Certificate.objects.get(enrollment=enrollment)
 
 
 # Every page a role can reach: (role, name, address builder). The lead adds pages here.
@@ -75,6 +100,43 @@ PAGES: list[tuple[str, str, Callable]] = [
     ("staff", "review", lambda w: f"/mentor/reviews/{w.submission.pk}/"),
     ("staff", "mentor dashboard", lambda w: "/mentor/"),
     ("staff", "preferences", lambda w: "/preferences/"),
+    # --- the second wave's pages (the data: ``second_wave`` below) ---
+    ("learner", "sessions", lambda w: "/sessions/"),
+    ("learner", "API tokens", lambda w: "/security/tokens/"),
+    ("learner", "two-factor setup", lambda w: "/security/two-factor/"),
+    ("learner", "capstone check", lambda w: f"/capstone/{capstone_of(w).pk}/"),
+    ("mentor", "sessions", lambda w: "/sessions/"),
+    ("mentor", "availability", lambda w: "/mentor/availability/"),
+    ("mentor", "capstone check", lambda w: f"/capstone/{capstone_of(w).pk}/"),
+    (
+        "mentor",
+        "graduation checklist",
+        lambda w: f"/mentor/enrollments/{w.enrollment.pk}/graduation/",
+    ),
+    ("mentor", "API tokens", lambda w: "/security/tokens/"),
+    ("staff", "mentor metrics", lambda w: "/staff/mentors/"),
+    ("staff", "payouts", lambda w: "/staff/payouts/"),
+    ("staff", "API tokens", lambda w: "/security/tokens/"),
+    ("staff", "two-factor setup", lambda w: "/security/two-factor/"),
+    ("staff", "webhooks", lambda w: "/staff/webhooks/"),
+    ("staff", "capstone check", lambda w: f"/capstone/{capstone_of(w).pk}/"),
+    ("staff", "cohort capstones", lambda w: f"/staff/cohorts/{w.cohort.pk}/capstones/"),
+    (
+        "staff",
+        "graduated enrollment",
+        lambda w: f"/staff/enrollments/{w.other_enrollment.pk}/",
+    ),
+    ("alumnus", "alumni home", lambda w: "/learner/"),
+    (
+        "anonymous",
+        "valid certificate",
+        lambda w: f"/verify/{certificate_of(w.other_enrollment).code}",
+    ),
+    (
+        "anonymous",
+        "revoked certificate",
+        lambda w: f"/verify/{certificate_of(w.unpaired_enrollment).code}",
+    ),
 ]
 
 
@@ -167,6 +229,86 @@ def sign_out(page) -> None:
     page.wait_for_url("**/login/**")
 
 
+def alert_in(page, scope: str) -> None:
+    expect(page.locator(f"{scope} [role=alert]").first).to_be_visible()
+
+
+def not_an_open_slot(page, form: str) -> None:
+    """Offer a slot that is not open (as a stale page would) and pick it."""
+    page.locator(f"{form} select").evaluate(
+        "(el) => el.add(new Option('2020', '2020-01-06T10:00:00+00:00', true, true))"
+    )
+    submit(page, form)
+    alert_in(page, form)
+
+
+def book_a_closed_slot(page, world) -> None:
+    not_an_open_slot(page, "#book-form")
+
+
+def move_to_a_closed_slot(page, world) -> None:
+    not_an_open_slot(page, "form[id^=move-]")
+
+
+def cancel_late_without_reason(page, world) -> None:
+    submit(page, "form[id^=cancel-]")  # the first upcoming session starts within the notice
+    alert_in(page, "form[id^=cancel-]")
+
+
+def rate_without_score(page, world) -> None:
+    submit(page, "form[id^=rate-]")
+    alert_in(page, "form[id^=rate-]")
+
+
+def empty_slot(page, world) -> None:
+    submit(page, "#slot-form")
+    alert_in(page, "#slot-form")
+
+
+def empty_exception(page, world) -> None:
+    submit(page, "#exception-form")
+    alert_in(page, "#exception-form")
+
+
+def bad_meeting_link(page, world) -> None:
+    page.locator("#id_meeting_url").fill("not a link")
+    submit(page, "#link-form")
+    alert_in(page, "#link-form")
+
+
+def nameless_token(page, world) -> None:
+    submit(page, "form[action$='/security/tokens/']")
+    alert_in(page, "form[action$='/security/tokens/']")
+
+
+def wrong_two_factor_code(page, world) -> None:
+    page.locator("#id_code").fill("000000")
+    submit(page, "form[action$='/security/two-factor/']")
+    alert_in(page, "form[action$='/security/two-factor/']")
+
+
+def bad_webhook_address(page, world) -> None:
+    page.locator("#id_url").fill("not a link")
+    submit(page, "form[action$='/staff/webhooks/']")
+    alert_in(page, "form[action$='/staff/webhooks/']")
+
+
+def bad_examples(page, world) -> None:
+    page.locator("#id_examples").fill("{not json")
+    submit(page, "#examples form")
+    alert_in(page, "#examples form")
+
+
+def graduate_without_reason(page, world) -> None:
+    submit(page, "#graduate-form")
+    alert_in(page, "#graduate-form")
+
+
+def revoke_without_reason(page, world) -> None:
+    submit(page, "form[action*='/staff/certificates/']")
+    alert_in(page, "form[action*='/staff/certificates/']")
+
+
 FORM_ACTIONS: list[tuple[str, str, Callable, Callable]] = [
     ("anonymous", "sign in, wrong password", lambda w: "/login/", wrong_password),
     ("learner", "log nothing (htmx)", lambda w: "/learner/", log_nothing),
@@ -183,6 +325,30 @@ FORM_ACTIONS: list[tuple[str, str, Callable, Callable]] = [
         confirm_withdrawal,
     ),
     ("anonymous", "locked out", lambda w: "/login/", locked_out),
+    # --- the second wave's forms ---
+    ("learner", "book a closed slot", lambda w: "/sessions/", book_a_closed_slot),
+    ("learner", "move to a closed slot", lambda w: "/sessions/", move_to_a_closed_slot),
+    ("learner", "cancel late, no reason", lambda w: "/sessions/", cancel_late_without_reason),
+    ("learner", "rate without a score", lambda w: "/sessions/", rate_without_score),
+    ("learner", "token without a name", lambda w: "/security/tokens/", nameless_token),
+    ("learner", "wrong two-factor code", lambda w: "/security/two-factor/", wrong_two_factor_code),
+    ("mentor", "slot without a time", lambda w: "/mentor/availability/", empty_slot),
+    ("mentor", "empty exception", lambda w: "/mentor/availability/", empty_exception),
+    ("mentor", "bad video link", lambda w: "/mentor/availability/", bad_meeting_link),
+    ("mentor", "bad capstone examples", lambda w: f"/capstone/{capstone_of(w).pk}/", bad_examples),
+    ("staff", "webhook address not a link", lambda w: "/staff/webhooks/", bad_webhook_address),
+    (
+        "staff",
+        "graduate without a reason",
+        lambda w: f"/staff/enrollments/{w.enrollment.pk}/",
+        graduate_without_reason,
+    ),
+    (
+        "staff",
+        "revoke without a reason",
+        lambda w: f"/staff/enrollments/{w.other_enrollment.pk}/",
+        revoke_without_reason,
+    ),
 ]
 
 
@@ -204,6 +370,37 @@ def serve(html: str) -> Callable:
 @pytest.fixture
 def world_history() -> bool:
     return True  # a submission waiting for review, a session, a help request
+
+
+@pytest.fixture
+def second_wave(world, django_capture_on_commit_callbacks):
+    """What the second wave's pages show, from the world: Lena's capstone (approved, deployed,
+    checked yesterday, under a prediction contract) and a session with Max she can rate and one
+    soon enough that cancelling needs a reason; Otto graduated (an alumnus, by a staff override)
+    and Una graduated then her certificate revoked."""
+    prediction_contract_set(
+        actor=world.staff, assignment=world.final, prediction_contract=copy.deepcopy(CONTRACT)
+    )
+    check(capstone(world))
+    MentorSessionFactory(
+        pairing=world.pairing,
+        scheduled_at=timezone.now() - dt.timedelta(days=2),
+        status=MentorSession.Status.COMPLETED,
+    )
+    MentorSessionFactory(
+        pairing=world.pairing,
+        scheduled_at=timezone.now() + dt.timedelta(hours=3),
+        duration_minutes=45,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_graduate(
+            actor=world.staff, enrollment=world.other_enrollment, override_reason="Alumni demo"
+        )
+        revoked = enrollment_graduate(
+            actor=world.staff, enrollment=world.unpaired_enrollment, override_reason="Mistake"
+        )
+        certificate_revoke(actor=world.staff, certificate=revoked, reason="Issued by mistake.")
+    return world
 
 
 class Checker:
@@ -239,7 +436,18 @@ class Checker:
                 """() => {
                   const width = document.documentElement.clientWidth;
                   const wide = [];
-                  if (document.documentElement.scrollWidth > width) wide.push('page');
+                  if (document.documentElement.scrollWidth > width) {
+                    // Name the innermost elements that stick out, to say where to look.
+                    const out = [...document.querySelectorAll('body *')].filter(
+                      (el) => el.getBoundingClientRect().left + el.scrollWidth > width + 1
+                        && !el.closest('.matrix-wrap') && !el.closest('.table-wrap')
+                        && ![...el.children].some(
+                          (c) => c.getBoundingClientRect().left + c.scrollWidth > width + 1));
+                    wide.push('page: ' + out.slice(0, 3).map(
+                      (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                        + (el.className ? '.' + String(el.className).split(' ')[0] : '')
+                    ).join(', '));
+                  }
                   for (const el of document.querySelectorAll('.table-wrap')) {
                     if (!el.matches('.matrix-wrap') && el.scrollWidth > el.clientWidth + 1)
                       wide.push('#' + (el.querySelector('table') || el).id);
@@ -287,7 +495,9 @@ class Checker:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_for_every_role(guarded_page, live_server, world, tmp_path, language):
+def test_every_page_for_every_role(
+    guarded_page, live_server, world, second_wave, tmp_path, language
+):
     page = guarded_page
     page.set_extra_http_headers({"Accept-Language": language})
     base = live_server.url

@@ -25,6 +25,7 @@ from mentors.models import Availability, AvailabilityException, Mentor
 from mentors.selectors import session_list
 from tracker.mentoring import pages
 from tracker.notifications import preferences_for
+from tracker.web.forms import URL_INPUT
 from tracker.web.views.common import page, role_required
 
 WEEKDAYS = [
@@ -103,9 +104,17 @@ class ExceptionForm(forms.Form):
     )
 
 
+# The exception form shares field names with the weekly slot form on one page: its own ids.
+EXCEPTION_IDS = "id_exception_%s"
+
+
 class MeetingLinkForm(forms.Form):
     meeting_url = forms.URLField(
-        label=_("Video link"), required=False, max_length=500, assume_scheme="https"
+        label=_("Video link"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=URL_INPUT,  # a text box: a mistyped address comes back as valid HTML
     )
 
 
@@ -213,7 +222,7 @@ def _availability(request: HttpRequest, *, slot_form=None, exception_form=None, 
     context = pages.availability_page(fetched_by=request.user)
     mentor = context["mentor"]
     context["slot_form"] = slot_form or AvailabilityForm()
-    context["exception_form"] = exception_form or ExceptionForm()
+    context["exception_form"] = exception_form or ExceptionForm(auto_id=EXCEPTION_IDS)
     context["link_form"] = link_form or MeetingLinkForm(
         initial={"meeting_url": mentor.meeting_url if mentor else ""}
     )
@@ -259,7 +268,7 @@ def availability_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("mentor")
 @require_POST
 def exception_add(request: HttpRequest) -> HttpResponse:
-    form = ExceptionForm(request.POST)
+    form = ExceptionForm(request.POST, auto_id=EXCEPTION_IDS)
     if form.is_valid():
         with service_errors(form, str(_("You may not change this availability."))):
             availability.availability_exception_create(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from curriculum.kernel.forms import service_errors
 from tracker.models import WebhookDelivery, WebhookEndpoint
+from tracker.web.forms import URL_INPUT
 from tracker.web.views.common import page, role_required
 from tracker.webhooks import selectors, services
 from tracker.webhooks.events import EVENT_TYPES
@@ -30,6 +31,7 @@ class WebhookEndpointForm(forms.Form):
         label=gettext_lazy("Receiver address"),
         max_length=500,
         assume_scheme="https",
+        widget=URL_INPUT,  # a text box: a mistyped address comes back as valid HTML
     )
     events = forms.MultipleChoiceField(
         label=gettext_lazy("Events to send"),
