@@ -191,6 +191,16 @@ def test_dates_and_plurals_follow_the_language(world, week_of_email):
     )
     assert lena_due.subject == "«Pandas drills» vence mañana"
     assert "el martes 17 de marzo (mañana)" in lena_due.body
+    unmarked = Notification.objects.filter(
+        recipient=world.mentor.user, kind=Kind.SESSION_UNMARKED
+    ).values_list("body", flat=True)
+    # Three days before Tuesday 16:00 UTC, on Max's Madrid clock.
+    said = "del sábado 14 de marzo de 2026, 17:00 (Europe/Madrid) aún no está marcada"
+    assert any(said in body for body in unmarked), list(unmarked)
+    booked = Notification.objects.get(recipient=world.learner, kind=Kind.SESSION_BOOKED)
+    assert booked.subject == (
+        "Sesión reservada con Max Mentor: jueves 26 de marzo de 2026, 10:00 (Europe/Madrid)"
+    )
     session = Notification.objects.get(recipient=world.learner, kind=Kind.SESSION_UPCOMING)
     # 11:30 UTC is 12:30 in Madrid.
     assert "empieza el lunes 16 de marzo a las 12:30 (Europe/Madrid)" in session.body

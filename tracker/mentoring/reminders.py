@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.names import display_name
+from curriculum.kernel.zones import zone_or_utc
 from mentors.models import MentorSession
 from tracker.languages import in_language, languages_of
 from tracker.models import Notification
@@ -67,11 +68,15 @@ def session_followups_sweep(*, now: dt.datetime | None = None) -> dict[str, int]
 
 
 def _unmarked(session: MentorSession, mentor_user) -> int:
-    """Ask the mentor, in the active language (theirs), whether the session was held."""
+    """Ask the mentor, in the active language (theirs), whether the session was held (its time
+    on the mentor's clock)."""
     learner = display_name(session.enrollment.learner)
-    # Translators: a Django date format (see the "date" template filter): "10 March 2026, 14:00".
-    when = date_format(session.scheduled_at.astimezone(dt.UTC), _("j F Y, H:i"))
-    names = {"learner": learner, "when": f"{when} UTC"}
+    zone_name = session.pairing.mentor.timezone or "UTC"
+    local = session.scheduled_at.astimezone(zone_or_utc(zone_name))
+    # Translators: a Django date format (see the "date" template filter): "Tuesday 10 March
+    # 2026, 14:00".
+    day_and_time = date_format(local, _("l j F Y, H:i"))
+    names = {"learner": learner, "when": f"{day_and_time} ({zone_name})"}
     return int(
         notify(
             recipient=mentor_user,
