@@ -19,10 +19,13 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.tokens import default_token_generator
 from django.template.loader import render_to_string
@@ -37,7 +40,7 @@ from mentors.models import MentorSession
 from tests.deployments.model_server import CONTRACT
 from tests.graduation.conftest import capstone, check
 from tests.mentors.factories import MentorSessionFactory
-from tests.security.sso.conftest import oidc_provider, sso_settings  # noqa: F401
+from tests.security.sso.conftest import PROVIDER_NAME, oidc_provider, sso_settings  # noqa: F401
 from tests.world import PASSWORD
 from tracker.graduation import certificate_revoke, enrollment_graduate
 
@@ -52,8 +55,9 @@ USERNAMES = {
 }
 THEMES = ("light", "dark")
 # The languages every page is checked in (Accept-Language; a person's language preference
-# wins over it). The Spanish catalogue is another part of issue 16: add "es" once it is merged.
-LANGUAGES = ("en",)
+# wins over it): English and Spanish, each in both themes (about 100 s a language).
+LANGUAGES = ("en", "es")
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -114,6 +118,7 @@ PAGES: list[tuple[str, str, Callable]] = [
         lambda w: f"/mentor/enrollments/{w.enrollment.pk}/graduation/",
     ),
     ("mentor", "API tokens", lambda w: "/security/tokens/"),
+    ("mentor", "two-factor setup", lambda w: "/security/two-factor/"),
     ("staff", "mentor metrics", lambda w: "/staff/mentors/"),
     ("staff", "payouts", lambda w: "/staff/payouts/"),
     ("staff", "API tokens", lambda w: "/security/tokens/"),
@@ -126,7 +131,14 @@ PAGES: list[tuple[str, str, Callable]] = [
         "graduated enrollment",
         lambda w: f"/staff/enrollments/{w.other_enrollment.pk}/",
     ),
+    ("staff", "sessions", lambda w: "/sessions/"),
+    (
+        "staff",
+        "graduation checklist",
+        lambda w: f"/mentor/enrollments/{w.enrollment.pk}/graduation/",
+    ),
     ("alumnus", "alumni home", lambda w: "/learner/"),
+    ("alumnus", "sessions", lambda w: "/sessions/"),
     (
         "anonymous",
         "valid certificate",
@@ -138,6 +150,10 @@ PAGES: list[tuple[str, str, Callable]] = [
         lambda w: f"/verify/{certificate_of(w.unpaired_enrollment).code}",
     ),
 ]
+
+
+# The pages above that are meant to answer with an error status.
+ERROR_PAGES = {"forbidden", "not found"}
 
 
 # Form actions whose answer is a page with errors in place (or a page only a POST reaches):
@@ -511,6 +527,8 @@ def test_every_page_for_every_role(
             label = f"{language} {role}: {name}"
             response = page.goto(base + address(world))
             page.wait_for_load_state()
+            if response.status >= 400 and name not in ERROR_PAGES:
+                checker.problems.append(f"{label}: answered {response.status}")
             checker.save(label, response.text())
             checker.check(label)
         for page_role, name, start, action in FORM_ACTIONS:
@@ -536,3 +554,54 @@ def test_every_page_for_every_role(
     checker.nu_checker()
     assert checker.problems == [], "\n".join(checker.problems)
     assert len(checker.saved) == len(PAGES) + len(FORM_ACTIONS) + len(RENDERED)
+
+
+def wrong_code_on_sign_in(page) -> None:
+    page.locator("#id_code").fill("000000")
+    submit(page, "main form")
+    alert_in(page, "main form")
+
+
+@pytest.mark.usefixtures("sso_settings")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_in_with_a_provider_and_a_second_factor(
+    guarded_page, live_server, world, tmp_path, language
+):
+    """The sign-in page with an SSO provider configured (tests/security/sso), and the steps of
+    someone with two-factor on (Mia): the code after the password, a wrong code, the two-factor
+    page once it is on."""
+    page = guarded_page
+    page.set_extra_http_headers({"Accept-Language": language})
+    base = live_server.url
+    checker = Checker(page, tmp_path)
+    TOTP.activate(world.other_mentor.user, TOTP_SECRET)
+    RecoveryCodes.activate(world.other_mentor.user)
+
+    def visit(label: str, address: str) -> None:
+        response = page.goto(base + address)
+        page.wait_for_load_state()
+        checker.save(f"{language} {label}", response.text())
+        checker.check(f"{language} {label}")
+
+    visit("anonymous: sign in with a provider", "/login/")
+    expect(page.locator("main form button", has_text=PROVIDER_NAME)).to_have_count(1)
+    page.locator("#id_username").fill("mia")
+    page.locator("#id_password").fill(PASSWORD)
+    submit(page, "main form:has(#id_password)")  # not the provider's form
+    page.wait_for_url("**/login/two-factor/**")
+    label = f"{language} half signed in: two-factor code"
+    checker.save(label, page.content())
+    checker.check(label)
+    wrong_code_on_sign_in(page)
+    label = f"{language} half signed in: wrong two-factor code"
+    checker.save(label, page.content())
+    checker.check(label)
+    page.locator("#id_code").fill(
+        format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
+    )
+    submit(page, "main form")
+    expect(page.locator(".site-nav")).to_be_visible()
+    visit("mentor with two-factor: two-factor on", "/security/two-factor/")
+    checker.nu_checker()
+    assert checker.problems == [], "\n".join(checker.problems)
+    assert len(checker.saved) == 4
