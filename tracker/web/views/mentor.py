@@ -3,6 +3,8 @@ sessions and help requests; the review page (``mentors.selectors.review_page``).
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -100,7 +102,10 @@ def _apply_review_errors(form: ReviewForm, error: ValidationError) -> None:
         return apply_service_errors(form, error)
     errors = dict(error.error_dict)
     for message in ValidationError(errors.pop("scores", [])).messages:
-        named = [c for c in form.criteria if str(c.pk) in message or c.name in message]
+        # By name first; an id only as a whole number (a message's "0 to 3" names no id 3).
+        named = [c for c in form.criteria if c.name in message] or [
+            c for c in form.criteria if re.search(rf"(?<!\d){c.pk}(?!\d)", message)
+        ]
         form.add_error(f"score_{named[0].pk}" if named else None, message)
     return apply_service_errors(form, ValidationError(errors))
 
