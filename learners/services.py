@@ -72,7 +72,12 @@ def enrollment_create(*, actor: Any, cohort: Cohort, learner: Any) -> Enrollment
     enrollment = Enrollment(cohort=cohort, learner=learner, status=Enrollment.Status.ACTIVE)
     errors = validate_instance(enrollment, validate_constraints=False)
     if not errors and Enrollment.objects.filter(cohort=cohort, learner=learner).exists():
-        add_error(errors, "learner", f"{learner} is already enrolled in {cohort}.")
+        add_error(
+            errors,
+            "learner",
+            _("%(learner)s is already enrolled in %(cohort)s.")
+            % {"learner": learner, "cohort": cohort},
+        )
     raise_if(errors)
     enrollment.status_changed_at = clock.now()
     try:
@@ -80,7 +85,12 @@ def enrollment_create(*, actor: Any, cohort: Cohort, learner: Any) -> Enrollment
             enrollment.save()
     except IntegrityError as error:  # a concurrent enrollment of the same learner
         raise ValidationError(
-            {"learner": [f"{learner} is already enrolled in {cohort}."]}
+            {
+                "learner": [
+                    _("%(learner)s is already enrolled in %(cohort)s.")
+                    % {"learner": learner, "cohort": cohort}
+                ]
+            }
         ) from error
     progress_inputs_change(enrollment_ids=[enrollment.pk])
     return enrollment
@@ -114,7 +124,13 @@ def enrollments_create(*, actor: Any, cohort: Cohort, learners: list[Any]) -> li
     clashes = [learner for learner in learners if learner.pk in already | repeated]
     if clashes:
         raise ValidationError(
-            {"learner": [f"{learner} is already enrolled in {cohort}." for learner in clashes]}
+            {
+                "learner": [
+                    _("%(learner)s is already enrolled in %(cohort)s.")
+                    % {"learner": learner, "cohort": cohort}
+                    for learner in clashes
+                ]
+            }
         )
     now = clock.now()
     enrollments = [
@@ -201,7 +217,9 @@ def enrollment_set_status(*, actor: Any, enrollment: Enrollment, status: str) ->
             {"status": [_("Pause an enrollment with a pause (start and end dates).")]}
         )
     if status not in Enrollment.Status.values:
-        raise ValidationError({"status": [f"“{status}” is not a valid status."]})
+        raise ValidationError(
+            {"status": [_("“%(status)s” is not a valid status.") % {"status": status}]}
+        )
     locked = _lock_enrollment(enrollment)
     if status == Enrollment.Status.ACTIVE and locked.status == Enrollment.Status.PAUSED:
         today = clock.today(locked.cohort.timezone)
@@ -350,8 +368,8 @@ def progress_log_update(*, actor: Any, log: ProgressLog, **fields: Any) -> Progr
     )
     if not PROGRESS_LOG_RULE.can_update(actor, locked):
         raise PermissionDenied(
-            "Only your own logs can be changed, and only within "
-            f"{settings.STRIDE_LOG_EDIT_WINDOW_HOURS} hours."
+            _("Only your own logs can be changed, and only within %(hours)s hours.")
+            % {"hours": settings.STRIDE_LOG_EDIT_WINDOW_HOURS}
         )
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -374,8 +392,8 @@ def progress_log_delete(*, actor: Any, log: ProgressLog) -> None:
     )
     if not PROGRESS_LOG_RULE.can_delete(actor, locked):
         raise PermissionDenied(
-            "Only your own logs can be deleted, and only within "
-            f"{settings.STRIDE_LOG_EDIT_WINDOW_HOURS} hours."
+            _("Only your own logs can be deleted, and only within %(hours)s hours.")
+            % {"hours": settings.STRIDE_LOG_EDIT_WINDOW_HOURS}
         )
     locked.delete()
     progress_inputs_change(enrollment_ids=[locked.enrollment_id])

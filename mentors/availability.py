@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import AnyOf, IsOwn, IsStaff, Rule
@@ -252,7 +253,7 @@ EXCEPTION_FIELDS = ("date", "kind", "start_time", "duration_minutes")
 
 def _check_mentor(actor: Any, mentor: Mentor, obj: Any, rule_check) -> None:
     if not rule_check(actor, obj):
-        raise PermissionDenied("Only the mentor or staff may change this availability.")
+        raise PermissionDenied(_("Only the mentor or staff may change this availability."))
 
 
 def _save_unique(instance: Any, errors: Errors) -> None:
@@ -261,7 +262,7 @@ def _save_unique(instance: Any, errors: Errors) -> None:
         with transaction.atomic():
             instance.save()
     except IntegrityError as error:
-        raise_if({"start_time": ["The mentor already has a slot at this time on this day."]})
+        raise_if({"start_time": [_("The mentor already has a slot at this time on this day.")]})
         raise error  # pragma: no cover - raise_if always raises here
 
 
@@ -299,13 +300,13 @@ def availability_delete(*, actor: Any, slot: Availability) -> None:
 def _check_exception(exception: AvailabilityException, errors: Errors) -> None:
     if exception.kind == AvailabilityException.Kind.EXTRA:
         if exception.start_time is None:
-            add_error(errors, "start_time", "An extra slot needs a start time.")
+            add_error(errors, "start_time", _("An extra slot needs a start time."))
         if not exception.duration_minutes:
-            add_error(errors, "duration_minutes", "An extra slot needs a length.")
+            add_error(errors, "duration_minutes", _("An extra slot needs a length."))
     if isinstance(exception.date, dt.date) and exception.date < clock.today(
         exception.mentor.timezone
     ):
-        add_error(errors, "date", "Pick today or a later day.")
+        add_error(errors, "date", _("Pick today or a later day."))
 
 
 @transaction.atomic

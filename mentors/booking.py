@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import AnyOf, IsStaff
@@ -64,7 +66,7 @@ def overlap_error(
     """Why the mentor cannot take a session then ("" when free). Call with the mentor locked."""
     end = start + dt.timedelta(minutes=minutes)
     if busy_times(mentor_id, start, end, exclude_session_id=exclude_session_id):
-        return "The mentor already has a session at that time."
+        return _("The mentor already has a session at that time.")
     return ""
 
 
@@ -78,10 +80,10 @@ def _slot_error(
     """Why ``starts_at`` cannot be booked ("" when it can) and the slot's length."""
     now = clock.now()
     if starts_at <= now:
-        return "Pick a time in the future.", 0
+        return _("Pick a time in the future."), 0
     horizon = settings.STRIDE_BOOKING_HORIZON_DAYS
     if starts_at > now + dt.timedelta(days=horizon):
-        return f"Sessions can be booked at most {horizon} days ahead.", 0
+        return _("Sessions can be booked at most %(days)s days ahead.") % {"days": horizon}, 0
     slot = next(
         (
             slot
@@ -91,11 +93,11 @@ def _slot_error(
         None,
     )
     if slot is None:
-        return "The mentor has no open slot at that time.", 0
+        return _("The mentor has no open slot at that time."), 0
     minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
     taken = overlap_error(mentor.pk, starts_at, minutes, exclude_session_id=exclude_session_id)
     if taken:
-        return "That slot has just been taken; pick another one.", 0
+        return _("That slot has just been taken; pick another one."), 0
     zone_name = enrollment.cohort.timezone
     week_start = week_bounds(starts_at, zone_name)[0]
     weeks = booked_weeks(enrollment.pk, zone_name, starts_at, starts_at)
@@ -109,7 +111,15 @@ def _slot_error(
             weeks[week_start] = weeks.get(week_start, 1) - 1
     limit = settings.STRIDE_BOOKING_WEEKLY_LIMIT
     if weeks.get(week_start, 0) >= limit:
-        return f"You can book {limit} session(s) per week; this week is full.", 0
+        return (
+            ngettext(
+                "You can book %(limit)s session per week; this week is full.",
+                "You can book %(limit)s sessions per week; this week is full.",
+                limit,
+            )
+            % {"limit": limit},
+            0,
+        )
     return "", minutes
 
 
@@ -118,13 +128,17 @@ def session_book(*, actor: Any, enrollment: Enrollment, starts_at: dt.datetime) 
     """Book a session with the enrollment's current mentor in one of the mentor's open slots."""
     probe = MentorSession(enrollment=enrollment)
     if not SESSION_PARTY.check(actor, probe):
-        raise PermissionDenied("Only the learner, their mentor or staff may book.")
+        raise PermissionDenied(_("Only the learner, their mentor or staff may book."))
     locked, pairing, mentor = lock_for_session(enrollment.pk)
     errors: Errors = {}
     if locked.status not in Enrollment.OPEN_STATUSES:
-        add_error(errors, "enrollment", f"The enrollment is {locked.get_status_display()}.")
+        add_error(
+            errors,
+            "enrollment",
+            _("The enrollment is %(status)s.") % {"status": locked.get_status_display().lower()},
+        )
     if mentor is None:
-        add_error(errors, "enrollment", "This learner has no mentor to book with.")
+        add_error(errors, "enrollment", _("This learner has no mentor to book with."))
     raise_if(errors)
     message, minutes = _slot_error(
         enrollment=locked, mentor=mentor, starts_at=starts_at, exclude_session_id=None
@@ -155,7 +169,9 @@ def session_book(*, actor: Any, enrollment: Enrollment, starts_at: dt.datetime) 
 
 def _lock_existing(actor: Any, session: MentorSession):
     if not SESSION_PARTY.check(actor, session):
-        raise PermissionDenied("Only the learner, their mentor or staff may change this session.")
+        raise PermissionDenied(
+            _("Only the learner, their mentor or staff may change this session.")
+        )
     enrollment, pairing, mentor = lock_for_session(session.enrollment_id)
     locked = MentorSession.objects.select_for_update(no_key=True, of=("self",)).get(pk=session.pk)
     return enrollment, pairing, mentor, locked
@@ -163,7 +179,14 @@ def _lock_existing(actor: Any, session: MentorSession):
 
 def _require_scheduled(locked: MentorSession, field: str) -> None:
     if locked.status != Status.SCHEDULED:
-        raise ValidationError({field: [f"A {locked.status} session cannot be changed."]})
+        raise ValidationError(
+            {
+                field: [
+                    _("A %(status)s session cannot be changed.")
+                    % {"status": locked.get_status_display().lower()}
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -172,19 +195,22 @@ def session_reschedule(*, actor: Any, session: MentorSession, starts_at: dt.date
     enrollment, pairing, mentor, locked = _lock_existing(actor, session)
     _require_scheduled(locked, STARTS_AT)
     if pairing is None or locked.pairing_id != pairing.pk:
-        raise ValidationError({STARTS_AT: ["This session belongs to an ended pairing."]})
+        raise ValidationError({STARTS_AT: [_("This session belongs to an ended pairing.")]})
     now = clock.now()
     if locked.scheduled_at - now < _notice():
         raise ValidationError(
             {
                 STARTS_AT: [
-                    f"Sessions can be moved until {settings.STRIDE_BOOKING_NOTICE_HOURS} hours "
-                    "before they start; cancel it instead."
+                    _(
+                        "Sessions can be moved until %(hours)s hours before they start; "
+                        "cancel it instead."
+                    )
+                    % {"hours": settings.STRIDE_BOOKING_NOTICE_HOURS}
                 ]
             }
         )
     if starts_at == locked.scheduled_at:
-        raise ValidationError({STARTS_AT: ["The session already starts then."]})
+        raise ValidationError({STARTS_AT: [_("The session already starts then.")]})
     message, minutes = _slot_error(
         enrollment=enrollment, mentor=mentor, starts_at=starts_at, exclude_session_id=locked.pk
     )
@@ -232,11 +258,11 @@ def session_cancel(*, actor: Any, session: MentorSession, reason: str = "") -> M
     _require_scheduled(locked, "reason")
     reason = (reason or "").strip()
     if len(reason) > 500:
-        raise ValidationError({"reason": ["Keep the reason under 500 characters."]})
+        raise ValidationError({"reason": [_("Keep the reason under 500 characters.")]})
     late = locked.scheduled_at - clock.now() < _notice()
     if late and not reason:
         raise ValidationError(
-            {"reason": ["Say why: this session starts in less than the notice period."]}
+            {"reason": [_("Say why: this session starts in less than the notice period.")]}
         )
     _cancel(locked, reason=reason, late=late)
     session.refresh_from_db()
@@ -264,20 +290,21 @@ def session_rate(
 ) -> SessionRating:
     """The session's learner rates a completed session once, within the rating window."""
     if not (actor and actor.is_authenticated) or session.enrollment.learner_id != actor.pk:
-        raise PermissionDenied("Only the session's learner may rate it.")
+        raise PermissionDenied(_("Only the session's learner may rate it."))
     locked = MentorSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     errors: Errors = {}
     if locked.status != Status.COMPLETED:
-        add_error(errors, "session", "Only a completed session can be rated.")
+        add_error(errors, "session", _("Only a completed session can be rated."))
     window = dt.timedelta(days=settings.STRIDE_RATING_WINDOW_DAYS)
     if clock.now() > locked.ends_at + window:
         add_error(
             errors,
             "session",
-            f"A session can be rated within {settings.STRIDE_RATING_WINDOW_DAYS} days.",
+            _("A session can be rated within %(days)s days.")
+            % {"days": settings.STRIDE_RATING_WINDOW_DAYS},
         )
     if SessionRating.objects.filter(session=locked).exists():
-        add_error(errors, "session", "You have already rated this session.")
+        add_error(errors, "session", _("You have already rated this session."))
     rating = SessionRating(
         session=locked,
         score=score,
@@ -290,5 +317,5 @@ def session_rate(
         with transaction.atomic():
             rating.save()
     except IntegrityError as error:
-        raise ValidationError({"session": ["You have already rated this session."]}) from error
+        raise ValidationError({"session": [_("You have already rated this session.")]}) from error
     return rating

@@ -167,13 +167,13 @@ class Availability(models.Model):
     mentor = models.ForeignKey(Mentor, on_delete=models.CASCADE, related_name="availability")
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices, validators=[MaxValueValidator(6)]
@@ -205,8 +205,8 @@ class AvailabilityException(models.Model):
     """A dated change to a mentor's week: a day (or one slot) off, or an extra slot."""
 
     class Kind(models.TextChoices):
-        UNAVAILABLE = "unavailable", "Unavailable"
-        EXTRA = "extra", "Extra slot"
+        UNAVAILABLE = "unavailable", _("Unavailable")
+        EXTRA = "extra", _("Extra slot")
 
     mentor = models.ForeignKey(
         Mentor, on_delete=models.CASCADE, related_name="availability_exceptions"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.zones import zone_or_utc
@@ -56,9 +57,9 @@ def parse_month(value: Any) -> dt.date:
             raise ValueError(value)
         parsed = dt.date(int(year), int(month), 1)
     except (TypeError, ValueError):
-        raise ValidationError({"month": ["Give a month as YYYY-MM."]}) from None
+        raise ValidationError({"month": [_("Give a month as YYYY-MM.")]}) from None
     if not 2000 <= parsed.year <= 2100:
-        raise ValidationError({"month": ["Give a month between 2000 and 2100."]})
+        raise ValidationError({"month": [_("Give a month between 2000 and 2100.")]})
     return parsed
 
 
@@ -169,13 +170,15 @@ def record_review(*, review: Review, mentor_id: int | None, actor: Any) -> Payou
 @transaction.atomic
 def payout_month_close(*, actor: Any, month: Any) -> PayoutMonth:
     """Close a month that has ended (staff). Its figures are final from then on."""
-    require_staff(actor, "close payout months")
+    require_staff(actor, _("close payout months"))
     first = parse_month(month) if not isinstance(month, dt.date) else month.replace(day=1)
     if month_end(first) > clock.now():
-        raise ValidationError({"month": ["Only a month that has ended can be closed."]})
+        raise ValidationError({"month": [_("Only a month that has ended can be closed.")]})
     row = _locked_month(first)
     if row.closed_at is not None:
-        raise ValidationError({"month": [f"{first:%Y-%m} is already closed."]})
+        raise ValidationError(
+            {"month": [_("%(month)s is already closed.") % {"month": f"{first:%Y-%m}"}]}
+        )
     row.closed_at = clock.now()
     row.closed_by = actor
     row.save(update_fields=["closed_at", "closed_by"])
@@ -185,7 +188,7 @@ def payout_month_close(*, actor: Any, month: Any) -> PayoutMonth:
 def payout_rows(*, fetched_by: Any, month: dt.date) -> list[dict]:
     """Per mentor (every active mentor, and any inactive one with figures that month): sessions
     held, minutes held, reviews completed, and whether the month is closed. Two queries."""
-    require_staff(fetched_by, "see payouts")
+    require_staff(fetched_by, _("see payouts"))
     sums = {
         row["mentor_id"]: row
         for row in PayoutEntry.objects.filter(month__month=month)

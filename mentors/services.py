@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -50,7 +51,11 @@ def _clean_expertise(expertise: Any, errors: Errors) -> list[str]:
             continue
         tag = " ".join(tag.split()).lower()
         if len(tag) > MAX_EXPERTISE_TAG:
-            add_error(errors, "expertise", f"“{tag[:20]}…” is longer than 50 characters.")
+            add_error(
+                errors,
+                "expertise",
+                _("“%(tag)s…” is longer than 50 characters.") % {"tag": tag[:20]},
+            )
             continue
         if tag not in tags:
             tags.append(tag)
@@ -120,7 +125,12 @@ def mentor_update(*, actor: Any, mentor: Mentor, **fields: Any) -> Mentor:
             add_error(
                 errors,
                 "capacity",
-                f"{paired} learners are paired with this mentor; capacity cannot go below that.",
+                ngettext(
+                    "%(n)s learner is paired with this mentor; capacity cannot go below that.",
+                    "%(n)s learners are paired with this mentor; capacity cannot go below that.",
+                    paired,
+                )
+                % {"n": paired},
             )
     raise_if(errors)
     locked.save()
@@ -155,16 +165,23 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
         )
     current = Pairing.objects.filter(enrollment=locked_enrollment, ended_at__isnull=True).first()
     if not locked_mentor.is_active:
-        add_error(errors, "mentor", f"{locked_mentor} is not an active mentor.")
+        add_error(
+            errors, "mentor", _("%(mentor)s is not an active mentor.") % {"mentor": locked_mentor}
+        )
     elif current is not None and current.mentor_id == locked_mentor.pk:
-        add_error(errors, "mentor", f"{locked_mentor} is already this learner's mentor.")
+        add_error(
+            errors,
+            "mentor",
+            _("%(mentor)s is already this learner's mentor.") % {"mentor": locked_mentor},
+        )
     else:
         paired = active_pairing_count(locked_mentor)
         if paired >= locked_mentor.capacity:
             add_error(
                 errors,
                 "mentor",
-                f"{locked_mentor} is at capacity ({paired}/{locked_mentor.capacity}).",
+                _("%(mentor)s is at capacity (%(paired)s/%(capacity)s).")
+                % {"mentor": locked_mentor, "paired": paired, "capacity": locked_mentor.capacity},
             )
     raise_if(errors)
     now = clock.now()
@@ -172,7 +189,9 @@ def pairing_assign(*, actor: Any, enrollment: Enrollment, mentor: Mentor) -> Pai
         current.ended_at = now
         current.end_reason = "Re-paired"
         current.save(update_fields=["ended_at", "end_reason"])
-        cancel_future_sessions(pairing_id=current.pk, reason="The learner has a new mentor.")
+        cancel_future_sessions(
+            pairing_id=current.pk, reason=gettext_noop("The learner has a new mentor.")
+        )
         signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=current.pk)
     pairing = Pairing(
         enrollment=locked_enrollment, mentor=locked_mentor, started_at=now, created_by=actor
@@ -200,7 +219,7 @@ def pairing_end(*, actor: Any, pairing: Pairing, reason: str = "") -> Pairing:
     locked.end_reason = reason
     raise_if(validate_instance(locked, validate_constraints=False))
     locked.save(update_fields=["ended_at", "end_reason"])
-    cancel_future_sessions(pairing_id=locked.pk, reason="The pairing has ended.")
+    cancel_future_sessions(pairing_id=locked.pk, reason=gettext_noop("The pairing has ended."))
     progress_inputs_change(enrollment_ids=[locked.enrollment_id])
     pairing.refresh_from_db()
     signals.send_on_commit(signals.pairing_changed, Pairing, pairing_id=locked.pk)
@@ -442,7 +461,11 @@ def _clean_scores(scores: Any, submission: Submission, errors: Errors) -> dict[s
     for key, value in scores.items():
         criterion = criteria.get(str(key))
         if criterion is None:
-            add_error(errors, "scores", f"{key} is not a criterion of this assignment's rubric.")
+            add_error(
+                errors,
+                "scores",
+                _("%(key)s is not a criterion of this assignment's rubric.") % {"key": key},
+            )
             continue
         if isinstance(value, bool) or not isinstance(value, int):
             add_error(

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import icalendar
 import pytest
 from django.core import mail
 from django.utils import translation
 
 from learners.services import help_request_create, submission_create
+from mentors import booking
 from mentors.models import MentorSession
 from mentors.services import review_create, session_update
 from tests.curriculum.factories import AssignmentFactory
 from tests.mentors.factories import MentorSessionFactory
+from tests.mentors.operations import max_with_thursdays, utc, weekly
+from tracker.mentoring.reminders import session_followups_sweep
 from tracker.models import Notification
 from tracker.notifications import preferences_update
 from tracker.notifications.delivery import deliver
@@ -37,6 +41,10 @@ SPANISH_MARKER = {
     Kind.MISSED_SESSIONS: "sesiones seguidas",
     Kind.SUBMISSION_RECEIVED: "entregó",
     Kind.INVITATION: "Te invitamos",
+    Kind.SESSION_BOOKED: "Sesión reservada con",
+    Kind.SESSION_CHANGED: "Sesión movida",
+    Kind.SESSION_UNMARKED: "¿Se celebró tu sesión con",
+    Kind.RATE_SESSION: "¿Qué tal tu sesión con",
 }
 # The template's own words, in both languages.
 ENGLISH_FRAME = ("Hello ", "Open in Stride", "You receive this email", "Your username is")
@@ -105,6 +113,24 @@ def week_of_email(world, clock, django_capture_on_commit_callbacks):
             verdict="approved",
             feedback="¡Muy bien!",
         )
+    # Lena books Max's Thursday call of next week and moves it an hour on; a call of last week
+    # was never marked, and a completed one waits for her rating.
+    max_with_thursdays(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = booking.session_book(
+            actor=world.learner, enrollment=world.enrollment, starts_at=utc(2026, 3, 26, 9)
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.session_reschedule(
+            actor=world.learner, session=booked, starts_at=utc(2026, 3, 26, 10)
+        )
+    MentorSessionFactory(pairing=world.pairing, scheduled_at=clock.now() - dt.timedelta(days=3))
+    MentorSessionFactory(
+        pairing=world.pairing,
+        scheduled_at=clock.now() - dt.timedelta(days=2),
+        status=MentorSession.Status.COMPLETED,
+    )
+    session_followups_sweep()
     made = Notification.objects.filter(id__gt=before).select_related("recipient")
     return list(made.order_by("id"))
 
@@ -165,6 +191,79 @@ def test_dates_and_plurals_follow_the_language(world, week_of_email):
     )
     assert lena_due.subject == "«Pandas drills» vence mañana"
     assert "el martes 17 de marzo (mañana)" in lena_due.body
+    unmarked = Notification.objects.filter(
+        recipient=world.mentor.user, kind=Kind.SESSION_UNMARKED
+    ).values_list("body", flat=True)
+    # Three days before Tuesday 16:00 UTC, on Max's Madrid clock.
+    said = "del sábado 14 de marzo de 2026, 17:00 (Europe/Madrid) aún no está marcada"
+    assert any(said in body for body in unmarked), list(unmarked)
+    booked = Notification.objects.get(recipient=world.learner, kind=Kind.SESSION_BOOKED)
+    assert booked.subject == (
+        "Sesión reservada con Max Mentor: jueves 26 de marzo de 2026, 10:00 (Europe/Madrid)"
+    )
     session = Notification.objects.get(recipient=world.learner, kind=Kind.SESSION_UPCOMING)
     # 11:30 UTC is 12:30 in Madrid.
     assert "empieza el lunes 16 de marzo a las 12:30 (Europe/Madrid)" in session.body
+
+
+def _invitation_event(message):
+    parts = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    calendar = icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))
+    return next(iter(calendar.walk("VEVENT")))
+
+
+def test_a_booking_between_two_languages_speaks_each_ones(
+    world, clock, django_capture_on_commit_callbacks
+):
+    """Otto (English) books Mia (Spanish): each reads the email, its dates and the calendar
+    invitation's title and description in their own language; so does the cancellation."""
+    preferences_update(actor=world.other_learner, language="en", timezone="Europe/Madrid")
+    preferences_update(actor=world.other_mentor.user, language="es", timezone="Europe/Madrid")
+    world.other_mentor.meeting_url = "https://meet.example.com/mia"
+    world.other_mentor.timezone = "Europe/Madrid"
+    world.other_mentor.save()
+    weekly(world.other_mentor, 3, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        session = booking.session_book(
+            actor=world.other_learner,
+            enrollment=world.other_enrollment,
+            starts_at=utc(2026, 3, 19, 9),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.session_cancel(actor=world.other_mentor.user, session=session, reason="Congreso")
+    made = Notification.objects.filter(
+        kind__in=[Kind.SESSION_BOOKED, Kind.SESSION_CHANGED]
+    ).order_by("id")
+    by = {(n.kind, n.recipient_id): n for n in made}
+    otto, mia = world.other_learner.pk, world.other_mentor.user.pk
+    assert by[Kind.SESSION_BOOKED, otto].subject == (
+        "Session booked with Mia Mentor: Thursday 19 March 2026, 10:00 (Europe/Madrid)"
+    )
+    assert (
+        "jueves 19 de marzo de 2026, 10:00 (Europe/Madrid)" in by[Kind.SESSION_BOOKED, mia].subject
+    )
+    assert by[Kind.SESSION_BOOKED, mia].subject.startswith("Sesión reservada con Otto")
+    assert "Únete a la llamada: https://meet.example.com/mia" in by[Kind.SESSION_BOOKED, mia].body
+    assert by[Kind.SESSION_CHANGED, otto].subject.startswith("Session cancelled: Thursday")
+    assert by[Kind.SESSION_CHANGED, mia].subject.startswith("Sesión cancelada: jueves")
+    assert "Motivo: Congreso" in by[Kind.SESSION_CHANGED, mia].body
+
+    for kind in (Kind.SESSION_BOOKED, Kind.SESSION_CHANGED):
+        mail.outbox.clear()
+        assert deliver(by[kind, otto].pk) == "sent"
+        assert deliver(by[kind, mia].pk) == "sent"
+        english, spanish = mail.outbox
+        assert "The calendar invitation attached updates" in english.body
+        assert "La invitación de calendario adjunta actualiza" in spanish.body
+        assert "The calendar invitation attached" not in spanish.alternatives[0][0]
+        english_event, spanish_event = _invitation_event(english), _invitation_event(spanish)
+        assert str(english_event["SUMMARY"]).startswith("Mentor session: ")
+        assert str(spanish_event["SUMMARY"]).startswith("Sesión de mentoría: ")
+        assert "Your weekly mentor call." in str(english_event["DESCRIPTION"])
+        assert "Tu llamada semanal de mentoría." in str(spanish_event["DESCRIPTION"])
+        # The same event for both: one UID, one SEQUENCE.
+        assert english_event["UID"] == spanish_event["UID"]
+        assert english_event["SEQUENCE"] == spanish_event["SEQUENCE"]
+    assert "Motivo: Congreso" in str(spanish_event["DESCRIPTION"])
+    assert "Reason: Congreso" in str(english_event["DESCRIPTION"])

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 MAX_REDIRECTS = 3
 METADATA_ADDRESSES = {
@@ -61,22 +62,22 @@ def address_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
             for inner in filter(None, tunnelled):
                 reason = address_refusal(inner)
                 if reason:
-                    return f"an IPv6 tunnel to {reason}"
+                    return _("an IPv6 tunnel to %(reason)s") % {"reason": reason}
     if address in METADATA_ADDRESSES:
-        return "a cloud metadata address"
+        return _("a cloud metadata address")
     if settings.STRIDE_DEPLOY_CHECK_ALLOW_PRIVATE:
         return None
     for label, flag in (
-        ("a loopback", address.is_loopback),
-        ("a link-local", address.is_link_local),
-        ("a multicast", address.is_multicast),
-        ("an unspecified", address.is_unspecified),
-        ("a private", address.is_private),
-        ("a reserved", address.is_reserved),
-        ("a non-global", not address.is_global),
+        (_("a loopback address"), address.is_loopback),
+        (_("a link-local address"), address.is_link_local),
+        (_("a multicast address"), address.is_multicast),
+        (_("an unspecified address"), address.is_unspecified),
+        (_("a private address"), address.is_private),
+        (_("a reserved address"), address.is_reserved),
+        (_("a non-global address"), not address.is_global),
     ):
         if flag:
-            return f"{label} address"
+            return str(label)
     return None
 
 
@@ -220,7 +221,7 @@ def fetch(
     timeout = settings.STRIDE_DEPLOY_CHECK_TIMEOUT if timeout is None else timeout
     max_bytes = settings.STRIDE_DEPLOY_CHECK_MAX_BYTES
     current = url
-    for _ in range(MAX_REDIRECTS + 1):
+    for _attempt in range(MAX_REDIRECTS + 1):
         answer = _request_once(
             current,
             timeout,

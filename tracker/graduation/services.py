@@ -69,7 +69,7 @@ def enrollment_graduate(
     """Graduate ``enrollment`` and issue its certificate (returned). Refused (``override_reason``
     error) while the checklist is not met and no reason is given. Graduating an enrollment that
     already holds a valid certificate returns that certificate."""
-    require_staff(actor, "graduate learners")
+    require_staff(actor, _("graduate learners"))
     errors: dict[str, list[str]] = {}
     reason = _clean_reason(override_reason, "override_reason", errors)
     raise_if(errors)
@@ -138,7 +138,7 @@ def enrollment_graduate(
 @transaction.atomic
 def certificate_revoke(*, actor: Any, certificate: Certificate, reason: str) -> Certificate:
     """Mark ``certificate`` revoked, with the reason its verification page shows from then on."""
-    require_staff(actor, "revoke certificates")
+    require_staff(actor, _("revoke certificates"))
     locked = Certificate.objects.select_for_update(no_key=True).get(pk=certificate.pk)
     errors: dict[str, list[str]] = {}
     cleaned = _clean_reason(reason, "reason", errors)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -21,6 +22,7 @@ from curriculum.kernel.names import display_name
 from curriculum.kernel.zones import zone_or_utc
 from mentors.models import MentorSession
 from tracker.calendar import PRODID, session_uid
+from tracker.languages import in_language, language_of
 from tracker.models import Notification
 from tracker.notifications import notify, preferences_for
 
@@ -34,7 +36,8 @@ def _address(user) -> vCalAddress:
 
 
 def invitation_text(session: MentorSession, *, method: str) -> str:
-    """The VCALENDAR (METHOD REQUEST or CANCEL) for ``session`` as it is now."""
+    """The VCALENDAR (METHOD REQUEST or CANCEL) for ``session`` as it is now, its SUMMARY and
+    DESCRIPTION in the active language (the caller switches to the recipient's)."""
     mentor_user = session.pairing.mentor.user
     learner = session.enrollment.learner
     calendar = Calendar()
@@ -58,7 +61,7 @@ def invitation_text(session: MentorSession, *, method: str) -> str:
         event.add("url", session.meeting_url)
         description += "\n" + _("Join: %(url)s") % {"url": session.meeting_url}
     if session.cancel_reason:
-        description += "\n" + _("Reason: %(reason)s") % {"reason": session.cancel_reason}
+        description += "\n" + _("Reason: %(reason)s") % {"reason": _(session.cancel_reason)}
     event.add("description", description)
     event.add("organizer", _address(mentor_user))
     for person in (mentor_user, learner):
@@ -73,7 +76,10 @@ def invitation_text(session: MentorSession, *, method: str) -> str:
 def _local(moment: dt.datetime, user) -> str:
     zone_name = preferences_for(user).timezone
     local = moment.astimezone(zone_or_utc(zone_name))
-    return f"{local:%A %d %B %Y, %H:%M} ({zone_name})"
+    # Translators: a Django date format (see the "date" template filter): "Tuesday 10 March
+    # 2026, 14:00".
+    day_and_time = date_format(local, _("l j F Y, H:i"))
+    return f"{day_and_time} ({zone_name})"
 
 
 def session_booking_notify(session_id: int, change: str, sequence: int) -> list[Notification]:
@@ -92,39 +98,48 @@ def session_booking_notify(session_id: int, change: str, sequence: int) -> list[
     mentor_user = session.pairing.mentor.user
     learner = session.enrollment.learner
     method = "CANCEL" if change == "cancelled" else "REQUEST"
-    calendar = invitation_text(session, method=method)
     sent = []
     for recipient, other in ((learner, mentor_user), (mentor_user, learner)):
-        when = _local(session.scheduled_at, recipient)
-        names = {"other": display_name(other), "when": when}
-        if change == "booked":
-            kind = Kind.SESSION_BOOKED
-            subject = _("Session booked with %(other)s: %(when)s") % names
-            body = _("Your session with %(other)s is booked for %(when)s.") % names
-            key = f"session_booked:{session.pk}:{recipient.pk}"
-        elif change == "rescheduled":
-            kind = Kind.SESSION_CHANGED
-            subject = _("Session moved: %(when)s with %(other)s") % names
-            body = _("Your session with %(other)s now starts %(when)s.") % names
-            key = f"session_changed:{session.pk}:{sequence}:{recipient.pk}"
-        else:
-            kind = Kind.SESSION_CHANGED
-            subject = _("Session cancelled: %(when)s with %(other)s") % names
-            body = _("Your session with %(other)s on %(when)s is cancelled.") % names
-            if session.cancel_reason:
-                body += "\n" + _("Reason: %(reason)s") % {"reason": session.cancel_reason}
-            key = f"session_changed:{session.pk}:{sequence}:{recipient.pk}"
-        if session.meeting_url and change != "cancelled":
-            body += "\n" + _("Join the call: %(url)s") % {"url": session.meeting_url}
-        notification = notify(
-            recipient=recipient,
-            kind=kind,
-            subject=str(subject),
-            body=str(body),
-            link="/sessions/",
-            dedupe_key=key,
-            calendar=calendar,
-        )
+        with in_language(language_of(recipient)):
+            notification = _notify_one(session, change, sequence, method, recipient, other)
         if notification is not None:
             sent.append(notification)
     return sent
+
+
+def _notify_one(
+    session: MentorSession, change: str, sequence: int, method: str, recipient, other
+) -> Notification | None:
+    """One person's email about the change, written in the active language (theirs), its
+    calendar invitation too."""
+    calendar = invitation_text(session, method=method)
+    when = _local(session.scheduled_at, recipient)
+    names = {"other": display_name(other), "when": when}
+    if change == "booked":
+        kind = Kind.SESSION_BOOKED
+        subject = _("Session booked with %(other)s: %(when)s") % names
+        body = _("Your session with %(other)s is booked for %(when)s.") % names
+        key = f"session_booked:{session.pk}:{recipient.pk}"
+    elif change == "rescheduled":
+        kind = Kind.SESSION_CHANGED
+        subject = _("Session moved: %(when)s with %(other)s") % names
+        body = _("Your session with %(other)s now starts %(when)s.") % names
+        key = f"session_changed:{session.pk}:{sequence}:{recipient.pk}"
+    else:
+        kind = Kind.SESSION_CHANGED
+        subject = _("Session cancelled: %(when)s with %(other)s") % names
+        body = _("Your session with %(other)s on %(when)s is cancelled.") % names
+        if session.cancel_reason:
+            body += "\n" + _("Reason: %(reason)s") % {"reason": _(session.cancel_reason)}
+        key = f"session_changed:{session.pk}:{sequence}:{recipient.pk}"
+    if session.meeting_url and change != "cancelled":
+        body += "\n" + _("Join the call: %(url)s") % {"url": session.meeting_url}
+    return notify(
+        recipient=recipient,
+        kind=kind,
+        subject=str(subject),
+        body=str(body),
+        link="/sessions/",
+        dedupe_key=key,
+        calendar=calendar,
+    )

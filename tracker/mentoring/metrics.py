@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext
 
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
@@ -72,7 +73,7 @@ def mentor_metrics(
         )
         own = list(own)
         if not own or mentor_ids is None or set(mentor_ids) - set(own):
-            raise PermissionDenied("Only staff see other mentors' metrics.")
+            raise PermissionDenied(gettext("Only staff see other mentors' metrics."))
     now = clock.now()
     mentors = Mentor.objects.select_related("user")
     if mentor_ids is not None:

@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from curriculum.kernel import clock
 from curriculum.kernel.zones import zone_or_utc
@@ -30,8 +32,11 @@ Status = MentorSession.Status
 
 
 def local_label(moment: dt.datetime, zone_name: str) -> str:
+    """``moment`` on ``zone_name``'s clock, in the active language: "Thu 12 Mar 2026, 10:00"."""
     local = moment.astimezone(zone_or_utc(zone_name))
-    return f"{local:%a %d %b %Y, %H:%M}"
+    # Translators: a Django date format (see the "date" template filter): "Thu 12 Mar 2026,
+    # 10:00".
+    return date_format(local, _("D j M Y, H:i"))
 
 
 def sessions_page(*, fetched_by: Any) -> dict[str, Any]:

@@ -120,7 +120,7 @@ def token_create_from_page(*, actor: Any, name: str) -> tuple[ApiToken, str]:
 def token_delete(*, actor: Any, token: ApiToken) -> None:
     """Revoke one token: its owner, or staff (recorded in the admin's history)."""
     if token.user_id != actor.pk and not is_staff(actor):
-        raise PermissionDenied("Only staff may revoke another person's tokens.")
+        raise PermissionDenied(_("Only staff may revoke another person's tokens."))
     with transaction.atomic():
         if token.user_id != actor.pk:
             LogEntry.objects.log_actions(

@@ -43,7 +43,7 @@ def webhook_address_refusal(address: Address) -> str | None:
     """Why a webhook may not go to ``address``, or None when it may."""
     if settings.STRIDE_WEBHOOKS_ALLOW_PRIVATE:
         if any(inner in METADATA_ADDRESSES for inner in _unwrapped(address)):
-            return "a cloud metadata address"
+            return _("a cloud metadata address")
         return None
     # The capstone check's guard; it may have been told to allow private addresses for
     # deployments, which must not open them to webhooks, hence the second look.
@@ -51,7 +51,7 @@ def webhook_address_refusal(address: Address) -> str | None:
     if reason:
         return reason
     if any(not inner.is_global for inner in _unwrapped(address)):
-        return "a non-global address"
+        return _("a non-global address")
     return None
 
 

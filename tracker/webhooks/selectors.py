@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
 
 from curriculum.kernel.access import IsStaff
 from tracker.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
@@ -16,7 +17,7 @@ LOG_LENGTH = 50
 
 def _require_staff(user: Any) -> None:
     if not IsStaff().check(user, None):
-        raise PermissionDenied("Only staff see webhooks.")
+        raise PermissionDenied(_("Only staff see webhooks."))
 
 
 def webhook_endpoints(*, fetched_by: Any) -> QuerySet[WebhookEndpoint]:

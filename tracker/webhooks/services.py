@@ -70,7 +70,7 @@ def webhook_endpoint_create(
     description: str = "",
 ) -> WebhookEndpoint:
     """Register an endpoint; without a secret, one is made (the caller shows it once)."""
-    require_staff(actor, "register webhooks")
+    require_staff(actor, _("register webhooks"))
     endpoint = WebhookEndpoint(
         url=url,
         events=events,
@@ -90,7 +90,7 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, actor: Any, endpoint: WebhookEndpoint, **fields: Any
 ) -> WebhookEndpoint:
-    require_staff(actor, "change webhooks")
+    require_staff(actor, _("change webhooks"))
     reject_unknown_fields(fields, ENDPOINT_FIELDS)
     locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     url_changed = "url" in fields and fields["url"] != locked.url
@@ -104,7 +104,7 @@ def webhook_endpoint_update(
 @transaction.atomic
 def webhook_endpoint_delete(*, actor: Any, endpoint: WebhookEndpoint) -> None:
     """Remove an endpoint with its outbox and log (switch it off to keep them)."""
-    require_staff(actor, "remove webhooks")
+    require_staff(actor, _("remove webhooks"))
     WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
 
 
@@ -112,7 +112,7 @@ def webhook_endpoint_delete(*, actor: Any, endpoint: WebhookEndpoint) -> None:
 def webhook_redeliver(*, actor: Any, delivery: WebhookDelivery) -> WebhookMessage:
     """Send the delivery's event to its endpoint again, now, with a fresh retry window (the
     same event id: a receiver that has it already drops it)."""
-    require_staff(actor, "send webhooks again")
+    require_staff(actor, _("send webhooks again"))
     message = WebhookMessage.objects.select_for_update().get(pk=delivery.message_id)
     if not WebhookEndpoint.objects.filter(pk=message.endpoint_id, active=True).exists():
         raise ValidationError({"endpoint": [_("Switch the endpoint on before sending again.")]})

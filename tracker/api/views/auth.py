@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, status
 from rest_framework import serializers as drf_serializers
@@ -99,7 +100,7 @@ class UserTokenRevokeView(ApiView):
         try:
             return Response({"revoked": token_revoke_of(actor=request.user, user_id=pk)})
         except get_user_model().DoesNotExist:
-            raise Http404("No such user.") from None
+            raise Http404(_("No such user.")) from None
 
 
 class ApiTokensView(ApiViewMixin, generics.GenericAPIView):
@@ -149,6 +150,6 @@ class ApiTokenDetailView(ApiView):
         try:
             token = token_for_revocation(fetched_by=request.user, token_id=pk)
         except ApiToken.DoesNotExist:
-            raise Http404("No such token.") from None
+            raise Http404(_("No such token.")) from None
         token_delete(actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)

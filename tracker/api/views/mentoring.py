@@ -13,6 +13,7 @@ import io
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -206,9 +207,9 @@ def date_range(request, *, default_days: int, zone) -> tuple[dt.datetime, dt.dat
         except ValidationError as error:
             errors[name] = error.detail
     if not errors and values["to"] < values["from"]:
-        errors["to"] = ["The end is before the start."]
+        errors["to"] = [_("The end is before the start.")]
     elif not errors and (values["to"] - values["from"]).days > 366:
-        errors["to"] = ["Ask for at most a year at a time."]
+        errors["to"] = [_("Ask for at most a year at a time.")]
     if errors:
         raise ValidationError(errors)
     start = dt.datetime.combine(values["from"], dt.time(0), tzinfo=zone)
@@ -236,9 +237,9 @@ def _own_mentor(request, fields: dict) -> Mentor:
         return mentor
     own = Mentor.objects.filter(user_id=request.user.pk).first()
     if own is None and not is_staff(request.user):
-        raise PermissionDenied("Only mentors and staff keep availability.")
+        raise PermissionDenied(_("Only mentors and staff keep availability."))
     if own is None:
-        raise ValidationError({"mentor": ["Name the mentor this is for."]})
+        raise ValidationError({"mentor": [_("Name the mentor this is for.")]})
     return own
 
 
@@ -356,7 +357,7 @@ class PayoutsCloseView(ApiView):
 
 def _require_staff(request) -> None:
     if not is_staff(request.user):
-        raise PermissionDenied("Only staff see and close payouts.")
+        raise PermissionDenied(_("Only staff see and close payouts."))
 
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -89,7 +90,7 @@ class MentorViewSet(RuleViewSet):
     def metrics(self, request, pk=None):
         mentor = self.get_object()
         if not (request.user.is_staff or mentor.user_id == request.user.pk):
-            raise PermissionDenied("Only staff and the mentor see these metrics.")
+            raise PermissionDenied(_("Only staff and the mentor see these metrics."))
         zone = zone_or_utc(preferences_for(request.user).timezone)
         start, end = mentoring.date_range(request, default_days=0, zone=zone)
         if "from" not in request.query_params:

@@ -25,6 +25,7 @@ from mentors.models import Availability, AvailabilityException, Mentor
 from mentors.selectors import session_list
 from tracker.mentoring import pages
 from tracker.notifications import preferences_for
+from tracker.web.charts import PACE_LABELS
 from tracker.web.forms import URL_INPUT
 from tracker.web.views.common import page, role_required
 
@@ -233,7 +234,7 @@ def _availability(request: HttpRequest, *, slot_form=None, exception_form=None, 
 def _mentor_of(request: HttpRequest) -> Mentor:
     mentor = Mentor.objects.filter(user_id=request.user.pk).first()
     if mentor is None:
-        raise PermissionDenied("Only mentors keep availability here.")
+        raise PermissionDenied(_("Only mentors keep availability here."))
     return mentor
 
 
@@ -328,6 +329,11 @@ def mentor_metrics(request: HttpRequest) -> HttpResponse:
     start, end, first, last = _period(request)
     sort = request.GET.get("sort", "name")
     context = pages.metrics_page(fetched_by=request.user, start=start, end=end, sort=sort)
+    for row in context["rows"]:
+        # The page names each pace in the reader's language; the API keeps the codes.
+        row["pace_mix"] = {
+            PACE_LABELS.get(pace, pace): count for pace, count in row["pace_mix"].items()
+        }
     context.update({"first": first, "last": last, "sort": sort})
     return page(request, "web/mentoring/metrics.html", context)
 
