@@ -198,7 +198,14 @@ def test_matrix_scrolls_on_its_own_with_the_learner_column_fixed(guarded_page, l
     assert page.evaluate(FOCUSED_IS_VISIBLE)
     for _ in range(8):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('.matrix-wrap').scrollLeft > 0")
+    # Polled from Python: wait_for_function evaluates a string, which the page's CSP (no
+    # unsafe-eval) refuses in some Chromium builds.
+    scrolled = "() => document.querySelector('.matrix-wrap').scrollLeft"
+    for _ in range(50):
+        if page.evaluate(scrolled) > 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(scrolled) > 0
     assert learner.bounding_box()["x"] == pytest.approx(before, abs=1)
     assert first_cell.bounding_box()["x"] < cell_before
     # Status is in words for a screen reader, and a symbol on screen.

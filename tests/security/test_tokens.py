@@ -377,6 +377,7 @@ def test_the_list_costs_the_same_queries_for_one_token_or_many(world):
             assert api.get("/api/v1/auth/tokens/").status_code == 200
         return len(queries)
 
+    count()  # once unmeasured: the caller's language is then read from the cache
     small = count()
     for index in range(6):
         token_issue(user=world.learner, name=f"script {index}")
