@@ -12,6 +12,7 @@ entry of the late edit), so a closed month's figures never change afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -65,11 +66,9 @@ def parse_month(value: Any) -> dt.date:
 
 def _locked_month(month: dt.date) -> PayoutMonth:
     """The month's row, created if missing, locked against a concurrent close."""
-    try:
-        with transaction.atomic():
-            PayoutMonth.objects.get_or_create(month=month)
-    except IntegrityError:  # created at the same time by another writer
-        pass
+    # IntegrityError: created at the same time by another writer; the row exists either way.
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        PayoutMonth.objects.get_or_create(month=month)
     return PayoutMonth.objects.select_for_update().get(month=month)
 
 

@@ -11,6 +11,7 @@ and the interfaces may all use it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 
@@ -26,10 +27,8 @@ from tracker.models import UserPreferences
 def supported(code: str | None) -> str:
     """``code`` if Stride speaks it (``es-MX`` counts as ``es``), else the default language."""
     if code:
-        try:
+        with contextlib.suppress(LookupError):  # a language Stride does not speak
             return translation.get_supported_language_variant(code)
-        except LookupError:
-            pass
     return settings.LANGUAGE_CODE
 
 
