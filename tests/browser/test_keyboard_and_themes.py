@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -129,8 +130,24 @@ def test_mentor_reviews_by_keyboard(guarded_page, live_server, world):
     assert Review.objects.get(submission=world.submission).verdict == verdict
 
 
-def background(page) -> str:
-    return page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor")
+UNSTYLED = "rgba(0, 0, 0, 0)"
+
+
+def background(page, *, timeout: float = 10.0) -> str:
+    """The page's background once its stylesheet applies.
+
+    After a form posts and redirects, the new document can be committed (so its
+    ``data-theme`` is already readable) while ``stride.css`` is still loading; the
+    background then reads as transparent for a moment. Wait for the load event and
+    for the stylesheet, then read it.
+    """
+    page.wait_for_load_state("load")
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor")
+        if value != UNSTYLED or time.monotonic() > deadline:
+            return value
+        page.wait_for_timeout(50)
 
 
 def test_theme_preference_beats_the_device_and_charts_follow(guarded_page, live_server, world):
