@@ -4,6 +4,8 @@
   never skipped: a green run must mean it ran). ``make test`` runs it in its PostgreSQL phase.
 - ``redis``: the test uses the ``redis_url`` fixture (``REDIS_URL`` or a throwaway server).
 - ``browser`` / ``integration``: see pyproject.toml.
+- ``sqlite``: set here (``ALSO_ON_SQLITE``) on the tests that ``make test`` runs on SQLite too;
+  every other test but the browser ones runs once, on PostgreSQL.
 
 The world and its clock (one of each for every folder):
 
@@ -19,6 +21,7 @@ Servers themselves are started by ``tests/services.py`` (standard library only).
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +62,40 @@ def _database_vendor() -> str:
 
     engine = settings.DATABASES["default"]["ENGINE"]
     return "postgresql" if "postgresql" in engine or "postgis" in engine else engine.rsplit(".")[-1]
+
+
+# `make test` runs every test once on PostgreSQL (the production database) and the browser
+# tests on SQLite (the embedded default of `make run`); these run on SQLite as well, because the
+# code they drive branches on the database or the newcomer's first run depends on them: the
+# reminder sweep's writer, the stored progress rows and their fetches, the seed's bulk rows,
+# query counts, constraints, backups, the settings and the whole-bootcamp flow.
+ALSO_ON_SQLITE = (
+    "tests/tracker/*",
+    "tests/acceptance/*",
+    "tests/*/test_seed*.py",
+    "tests/*/test_query_counts.py",
+    "tests/*/test_constraints.py",
+    "tests/api/test_progress_snapshots.py",
+    "tests/api/test_progress_write_paths.py",
+    "tests/api/test_reports.py",
+    "tests/web/test_staff_home.py",
+    "tests/mentors/test_booking.py",
+    "tests/mentors/test_selectors.py",
+    "tests/security/test_backup.py",
+    "tests/test_healthz.py",
+    "tests/test_settings.py",
+    "tests/test_smoke.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        if not item.path.is_relative_to(root):
+            continue  # a test file written by a test (tests/test_infra.py) elsewhere
+        path = item.path.relative_to(root).as_posix()
+        if any(fnmatch.fnmatch(path, pattern) for pattern in ALSO_ON_SQLITE):
+            item.add_marker(pytest.mark.sqlite)
 
 
 @pytest.hookimpl(tryfirst=True)

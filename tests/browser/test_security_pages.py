@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import sign_in
 from tracker.models import ApiToken
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "pw-Stride-2026"
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import simple_history
+from simple_history.manager import HistoryManager
 
 from curriculum.models import Cohort
 from learners.models import Enrollment, Pause, ProgressLog, Submission
@@ -78,11 +80,32 @@ def changes(record: Any) -> list[dict[str, Any]]:
     return [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
 
 
+class AuditHistoryManager(HistoryManager):
+    """simple-history's manager, its class built once.
+
+    ``instance.history`` (read on every audited save, to write the history row) calls
+    ``HistoryManager.from_queryset(...)``, which builds a new manager class each time by walking
+    the queryset class with ``inspect.getmembers``: about 0.4 ms of CPU per audited write. The
+    class is the same every time, so it is built once per queryset class.
+    """
+
+    @classmethod
+    @functools.cache
+    def from_queryset(cls, queryset_class, class_name=None):
+        return super().from_queryset(queryset_class, class_name)
+
+
 def _register() -> None:
     for model, options in AUDITED_MODELS.items():
         if hasattr(model._meta, "simple_history_manager_attribute"):
             continue
-        simple_history.register(model, app="tracker", get_user=history_user, **options)
+        simple_history.register(
+            model,
+            app="tracker",
+            get_user=history_user,
+            history_manager=AuditHistoryManager,
+            **options,
+        )
 
 
 _register()
