@@ -20,6 +20,7 @@ Servers themselves are started by ``tests/services.py`` (standard library only).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import fnmatch
 import os
@@ -193,12 +194,125 @@ def world_history() -> bool:
     return True
 
 
-@pytest.fixture
-def world(db, clock, world_history) -> World:
-    """The bootcamp of ``tests/world.py``, at the world's ``NOW``."""
-    from tests.world import build_world
+class WorldCopy:
+    """The rows one ``build_world`` wrote, to write them again without building.
 
-    return build_world(history=world_history)
+    Building the world runs some 40 factories and 90 queries (25 to 30 ms of CPU); most tests ask
+    for it. The first test of a process that asks for it (per ``history`` and database) builds it
+    inside a savepoint, reads back every row the build added, and rolls the savepoint back; then
+    that test and every later one get the same rows written again, table by table (foreign keys
+    are checked at commit, so the order does not matter), and a deep copy of the same ``World``
+    objects, as Django's ``TestCase.setUpTestData`` gives each test. Each test's own
+    transaction is rolled back as before, so nothing leaks from one test to the next.
+
+    Rows are written with their stored values (``get_db_prep_save``, never ``pre_save``), so an
+    ``auto_now`` timestamp keeps the instant the build wrote. Sequences are not rewound by a
+    rollback on PostgreSQL, and SQLite's are moved past the rows written, so a test's own rows
+    never take an id of the world's.
+    """
+
+    def __init__(self, world: World, tables: list[tuple[str, list[str], list[list]]]) -> None:
+        self.world = world
+        self.tables = tables
+
+    @staticmethod
+    def _models():
+        from django.apps import apps
+
+        return [
+            model
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy
+        ]
+
+    @classmethod
+    def capture(cls, history: bool) -> WorldCopy:
+        from django.db import connection, transaction
+
+        from tests.world import build_world
+
+        models = cls._models()
+        before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in models}
+        existing = {
+            model: list(model._base_manager.filter(pk__in=pks).order_by("pk").values())
+            for model, pks in before.items()
+            if pks
+        }
+        savepoint = transaction.savepoint()
+        try:
+            world = build_world(history=history)
+            tables = []
+            for model in models:
+                fields = model._meta.local_concrete_fields
+                rows = list(model._base_manager.exclude(pk__in=before[model]).order_by("pk"))
+                if rows:
+                    tables.append(
+                        (
+                            model._meta.db_table,
+                            [field.column for field in fields],
+                            [
+                                [
+                                    field.get_db_prep_save(getattr(row, field.attname), connection)
+                                    for field in fields
+                                ]
+                                for row in rows
+                            ],
+                        )
+                    )
+            for model, rows in existing.items():
+                after = model._base_manager.filter(pk__in=before[model]).order_by("pk")
+                if list(after.values()) != rows:
+                    raise AssertionError(
+                        f"build_world changed rows of {model._meta.label} that were there "
+                        "before it; WorldCopy only writes rows the build added."
+                    )
+        finally:
+            transaction.savepoint_rollback(savepoint)
+        return cls(world, tables)
+
+    def restore(self) -> World:
+        from django.db import connection
+
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for table, columns, rows in self.tables:
+                cursor.executemany(
+                    f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "
+                    f"VALUES ({', '.join(['%s'] * len(columns))})",
+                    rows,
+                )
+        return copy.deepcopy(self.world)
+
+
+_world_copies: dict[tuple[bool, str], WorldCopy] = {}
+
+
+@pytest.fixture
+def world(request, db, clock, world_history) -> World:
+    """The bootcamp of ``tests/world.py``, at the world's ``NOW``.
+
+    Written from the process's ``WorldCopy`` (the same rows and objects a build makes), except
+    in tests whose transactions commit (``transactional_db``, ``live_server``) and when the
+    clock has been moved before the world was asked for: those build it."""
+    from django.db import IntegrityError, connection, transaction
+
+    from tests.world import NOW, build_world
+
+    transactional = "transactional_db" in request.fixturenames or (
+        "live_server" in request.fixturenames
+    )
+    if transactional or clock.now() != NOW:
+        return build_world(history=world_history)
+    key = (world_history, connection.settings_dict["NAME"])
+    if key not in _world_copies:
+        _world_copies[key] = WorldCopy.capture(world_history)
+    try:
+        with transaction.atomic():
+            return _world_copies[key].restore()
+    except IntegrityError:
+        # A row made before the world (a fixture's user, on SQLite whose sequences the
+        # capture's rollback rewound) holds an id of the world's: build it instead.
+        return build_world(history=world_history)
 
 
 @pytest.fixture(autouse=True)
