@@ -147,6 +147,8 @@ class EnrollmentFacts:
     minutes_logged_7d: int = 0
     # Statuses of the active pairing's latest completed/missed sessions, newest first.
     recent_session_statuses: tuple[str, ...] = ()
+    # Every minute logged, per module id (the per-module detail, not the progress fields).
+    minutes_by_module: dict[int, int] = field(default_factory=dict)
 
 
 class NextDue(NamedTuple):
