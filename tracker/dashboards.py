@@ -145,15 +145,22 @@ def mentor_dashboard(*, fetched_by: Any, order: str = "pace") -> dict[str, Any]:
         .select_related("enrollment__learner")
         .order_by("scheduled_at")
     )
+    learners = learner_progress(fetched_by=fetched_by)
     return {
         "sort": order,
-        "rows": [
-            _row(row)
-            for row in sorted(learner_progress(fetched_by=fetched_by), key=LEARNER_ORDERS[order])
-        ],
+        "rows": [_row(row) for row in sorted(learners, key=LEARNER_ORDERS[order])],
         "queue": list(review_queue(fetched_by=fetched_by)),
         "sessions": [{"session": s, "is_past": s.scheduled_at <= now} for s in sessions],
+        # The schedule form validates against this queryset (read only on a post) ...
         "session_enrollments": session_enrollments(fetched_by=fetched_by),
+        # ... and draws its learners from the rows above: the same enrollments (in scope, not
+        # withdrawn), in the queryset's order (``Enrollment.Meta.ordering``), titled alike.
+        "session_choices": [
+            (row.enrollment.pk, row.name)
+            for row in sorted(
+                learners, key=lambda row: (row.enrollment.cohort_id, row.enrollment.id)
+            )
+        ],
         "help_requests": help_request_list(fetched_by=fetched_by, open_only=True).order_by(
             "created_at"
         ),
