@@ -18,6 +18,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Min, QuerySet
 
 from curriculum.kernel import clock
@@ -56,7 +57,13 @@ from tracker.progress.engine import needs_attention, urgency
 def _calendar_path(user: Any) -> str | None:
     """The path of the user's private calendar feed; None until they create one (a page's
     read never writes the token)."""
-    return calendar_path(preferences_for(user))
+    try:
+        preferences = user.preferences
+    except ObjectDoesNotExist:
+        # No stored preferences, so no token: the defaults ``preferences_for`` would build
+        # (their time zone is one or two queries) have no feed either.
+        return None
+    return calendar_path(preferences)
 
 
 def _personal(user: Any) -> dict[str, Any]:
