@@ -30,7 +30,9 @@ from .schedule import (
 # version are computed again (``snapshots.basis``). Bump it BY HAND in the same commit as any
 # change that makes the engine answer differently for the same facts (a rule, a rounding, a
 # field of the stored row); a refactoring that keeps every answer keeps the number.
-ENGINE_VERSION = 1
+# 2: the stored row gained the progress detail (``ProgressSnapshot.detail``); a row stored by
+# version 1 code (during a deploy, say) would keep an older detail beside a fresh token.
+ENGINE_VERSION = 2
 
 APPROVED = "approved"
 SUBMITTED = "submitted"
