@@ -83,7 +83,9 @@ class ProgramAdmin(ProgressInputsAdmin, admin.ModelAdmin):
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(ProgressInputsAdmin, admin.ModelAdmin):
+    # A module's title, order and hours show in each learner's stored progress detail.
+    progress_input = ("program_ids", "program_id")
     list_display = ("title", "program", "order", "start_week", "end_week", "expected_hours")
     list_filter = ("program",)
     list_select_related = ("program",)

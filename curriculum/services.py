@@ -181,6 +181,8 @@ def module_create(
         )
     raise_if(errors)
     module.save()
+    # The stored progress detail lists the program's modules (tracker.progress).
+    progress_inputs_change(program_ids=[program.pk])
     return module
 
 

@@ -434,7 +434,8 @@ def submission_create(
     errors: Errors = {}
     if locked.status in CLOSED_STATUSES:
         add_error(errors, "enrollment", _closed_message(locked))
-    validate_instance(submission, errors, validate_constraints=False)
+    # The enrollment is the row locked above: its foreign key is not read again to be checked.
+    validate_instance(submission, errors, exclude=["enrollment"], validate_constraints=False)
     if "url" not in errors and not _is_http_url(submission.url):
         add_error(errors, "url", _("Enter an http:// or https:// address."))
     if "assignment" not in errors:

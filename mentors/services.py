@@ -527,7 +527,11 @@ def review_create(
         created_at=now,
     )
     review.scores = _clean_scores(scores, locked, errors)
-    validate_instance(review, errors, exclude=["submission"], validate_constraints=False)
+    # Neither foreign key is read again to be checked: the submission is the row locked above
+    # and the reviewer is the signed-in actor who passed ``can_review``.
+    validate_instance(
+        review, errors, exclude=["submission", "reviewer"], validate_constraints=False
+    )
     raise_if(errors)
     try:
         with transaction.atomic():

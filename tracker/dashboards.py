@@ -18,6 +18,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Min, QuerySet
 
 from curriculum.kernel import clock
@@ -56,7 +57,13 @@ from tracker.progress.engine import needs_attention, urgency
 def _calendar_path(user: Any) -> str | None:
     """The path of the user's private calendar feed; None until they create one (a page's
     read never writes the token)."""
-    return calendar_path(preferences_for(user))
+    try:
+        preferences = user.preferences
+    except ObjectDoesNotExist:
+        # No stored preferences, so no token: the defaults ``preferences_for`` would build
+        # (their time zone is one or two queries) have no feed either.
+        return None
+    return calendar_path(preferences)
 
 
 def _personal(user: Any) -> dict[str, Any]:
@@ -145,15 +152,22 @@ def mentor_dashboard(*, fetched_by: Any, order: str = "pace") -> dict[str, Any]:
         .select_related("enrollment__learner")
         .order_by("scheduled_at")
     )
+    learners = learner_progress(fetched_by=fetched_by)
     return {
         "sort": order,
-        "rows": [
-            _row(row)
-            for row in sorted(learner_progress(fetched_by=fetched_by), key=LEARNER_ORDERS[order])
-        ],
+        "rows": [_row(row) for row in sorted(learners, key=LEARNER_ORDERS[order])],
         "queue": list(review_queue(fetched_by=fetched_by)),
         "sessions": [{"session": s, "is_past": s.scheduled_at <= now} for s in sessions],
+        # The schedule form validates against this queryset (read only on a post) ...
         "session_enrollments": session_enrollments(fetched_by=fetched_by),
+        # ... and draws its learners from the rows above: the same enrollments (in scope, not
+        # withdrawn), in the queryset's order (``Enrollment.Meta.ordering``), titled alike.
+        "session_choices": [
+            (row.enrollment.pk, row.name)
+            for row in sorted(
+                learners, key=lambda row: (row.enrollment.cohort_id, row.enrollment.id)
+            )
+        ],
         "help_requests": help_request_list(fetched_by=fetched_by, open_only=True).order_by(
             "created_at"
         ),

@@ -167,6 +167,11 @@ class ProgressSnapshot(models.Model):
     # The same row as its line of the CSV export (``tracker.progress.csv_lines``); empty in a
     # row stored before the column existed (the export then writes it from ``data``).
     csv = models.TextField(blank=True, default="", db_default="")
+    # The enrollment's progress detail (``enrollments/{id}/progress/``: the progress fields
+    # with per-module and per-assignment status and due dates) as JSON text, computed with
+    # the row from the same facts; empty in a row stored before the column existed (the
+    # detail is then computed from the facts, ``tracker.progress.selectors.enrollment_detail``).
+    detail = models.TextField(blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return f"Progress snapshot of enrollment {self.enrollment_id} ({self.day})"

@@ -13,7 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from learners import signals as learner_signals
-from learners.models import Enrollment, Submission
+from learners.models import Enrollment
 from mentors import signals as mentor_signals
 from mentors.services import pairing_close_for_enrollment
 from tracker import jobs
@@ -38,8 +38,11 @@ def on_help_requested(sender, help_request_id: int, **kwargs) -> None:
 
 @receiver(learner_signals.submission_created, dispatch_uid="tracker.submission_received")
 def on_submission_created(sender, submission_id: int, **kwargs) -> None:
-    events.submission_received(submission_id)
-    _enqueue_deployment_check(submission_id)
+    # One read of the submission for both: the mentor's notification and the deployment check.
+    submission = events.submission_for_notice(submission_id)
+    events.submission_received(submission_id, submission=submission)
+    if submission is not None and submission.deployment_url:
+        _publish_deployment_check(submission_id)
 
 
 @receiver(learner_signals.enrollment_status_changed, dispatch_uid="tracker.close_pairing")
@@ -61,9 +64,7 @@ def on_session_booking_changed(
     invitations.session_booking_notify(session_id, change, sequence)
 
 
-def _enqueue_deployment_check(submission_id: int) -> None:
-    if not Submission.objects.filter(pk=submission_id).exclude(deployment_url="").exists():
-        return
+def _publish_deployment_check(submission_id: int) -> None:
     if not jobs.publish(jobs.CHECK_DEPLOYMENT, args=[submission_id]):
         logger.warning(
             "Deployment check of submission %s waits for the daily re-check", submission_id

@@ -3,7 +3,7 @@ computed from, and the admin mixin that makes admin edits announce it too.
 
 Who sends it: every service of ``curriculum``, ``learners`` and ``mentors`` that writes a row
 progress reads (an enrollment, a pause, a progress log, a submission or review, a pairing, a
-mentor session, a cohort's dates, an assignment, a mentor or a person's name), the admin
+mentor session, a cohort's dates, a module or an assignment, a mentor or a person's name), the admin
 classes of those models (``ProgressInputsAdmin``), and the commands that write them
 (``seed_demo``, ``erase_learner``). It is sent INSIDE the writer's transaction, with plain ids
 naming what changed:

@@ -104,3 +104,36 @@ def test_learner_forms_from_the_progress_detail_render_as_from_queries(
         assert from_detail == queried
         assert from_detail.count("<option") > 2
     assert 'data-final-milestone="true"' in str(SubmissionForm(enrollment=enrollment)["assignment"])
+
+
+@pytest.mark.parametrize("who", ["mentor", "staff"])
+def test_the_schedule_form_from_the_dashboard_rows_renders_as_from_queries(
+    world, who, django_assert_num_queries
+):
+    """The mentor's dashboard draws the schedule form's learners from the rows it read anyway:
+    the same options, in the same order, as the form's queryset gives (a second cohort and a
+    withdrawn learner included, so order and scope are both exercised)."""
+    from mentors.selectors import session_enrollments
+    from tests.learners.factories import EnrollmentFactory
+    from tests.mentors.factories import PairingFactory
+    from tracker.dashboards import mentor_dashboard
+    from tracker.web.forms import SessionScheduleForm
+
+    user = world.mentor.user if who == "mentor" else world.staff
+    PairingFactory(enrollment=EnrollmentFactory(cohort=world.other_cohort), mentor=world.mentor)
+    PairingFactory(
+        enrollment=EnrollmentFactory(cohort=world.cohort, status="withdrawn"), mentor=world.mentor
+    )
+    PairingFactory(enrollment=EnrollmentFactory(cohort=world.cohort), mentor=world.mentor)
+    context = mentor_dashboard(fetched_by=user)
+    queried = str(
+        SessionScheduleForm(enrollments=session_enrollments(fetched_by=user))["enrollment"]
+    )
+    with django_assert_num_queries(0):
+        from_rows = str(
+            SessionScheduleForm(
+                enrollments=context["session_enrollments"], options=context["session_choices"]
+            )["enrollment"]
+        )
+    assert from_rows == queried
+    assert from_rows.count("<option") > 3

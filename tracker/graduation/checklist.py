@@ -13,6 +13,7 @@ The requirements (``curriculum.models.DEFAULT_GRADUATION_RULES`` for their defau
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +24,66 @@ from curriculum.models import Assignment
 from learners.models import DeploymentCheck, Enrollment, Submission
 from learners.selectors import latest_versions
 from mentors.models import MentorSession
+
+
+class GraduationReads:
+    """What the checklist and the capstone card of one enrollment both read, read once each
+    (``graduation_panel`` shows both): the latest version of every assignment, the program's
+    milestones, the final milestone and its newest deployed version."""
+
+    def __init__(self, enrollment: Enrollment) -> None:
+        self.enrollment = enrollment
+
+    @cached_property
+    def latest(self) -> dict[int, Submission]:
+        return {
+            submission.assignment_id: submission
+            for submission in latest_versions(
+                Submission.objects.filter(enrollment=self.enrollment)
+            ).select_related("assignment")
+        }
+
+    @cached_property
+    def milestones(self) -> list[Assignment]:
+        return list(
+            Assignment.objects.filter(
+                program_id=self.enrollment.cohort.program_id, kind=Assignment.Kind.MILESTONE
+            ).order_by("due_week", "order")
+        )
+
+    @cached_property
+    def final_id(self) -> int | None:
+        if "milestones" in self.__dict__:
+            # The last by due week and order, as ``Assignment.final_milestone_id`` orders them
+            # (order is unique per program, so there is no tie).
+            return self.milestones[-1].pk if self.milestones else None
+        return Assignment.final_milestone_id(self.enrollment.cohort.program_id)
+
+    @cached_property
+    def deployed(self) -> Submission | None:
+        """The newest version of the final milestone that carries a deployment address."""
+        if self.final_id is None:
+            return None
+        if "latest" in self.__dict__ and self.final_id not in self.latest:
+            return None  # never submitted, so never deployed
+        return (
+            Submission.objects.filter(enrollment=self.enrollment, assignment_id=self.final_id)
+            .exclude(deployment_url="")
+            .order_by("-version")
+            .first()
+        )
+
+    @cached_property
+    def check(self) -> DeploymentCheck | None:
+        """The newest check of ``deployed``."""
+        if self.deployed is None:
+            return None
+        return (
+            DeploymentCheck.objects.filter(submission=self.deployed)
+            .order_by("-checked_at", "-id")
+            .first()
+        )
+
 
 LABELS = {
     "milestones_approved": gettext_lazy("All capstone milestones approved"),
@@ -40,12 +101,8 @@ def _titles(titles: list[str]) -> str:
     return ", ".join(f"“{title}”" for title in titles)
 
 
-def _milestones(enrollment: Enrollment, latest: dict[int, Submission]) -> tuple[bool, str]:
-    milestones = list(
-        Assignment.objects.filter(
-            program_id=enrollment.cohort.program_id, kind=Assignment.Kind.MILESTONE
-        ).order_by("due_week", "order")
-    )
+def _milestones(reads: GraduationReads, latest: dict[int, Submission]) -> tuple[bool, str]:
+    milestones = reads.milestones
     missing = [
         milestone.title
         for milestone in milestones
@@ -64,21 +121,12 @@ def _day(moment: dt.datetime) -> str:
     return f"{moment:%Y-%m-%d}"
 
 
-def _live_check(enrollment: Enrollment, days: int) -> tuple[bool, str]:
-    final_id = Assignment.final_milestone_id(enrollment.cohort.program_id)
-    if final_id is None:
+def _live_check(reads: GraduationReads, days: int) -> tuple[bool, str]:
+    if reads.final_id is None:
         return False, _("The program has no capstone milestone to deploy.")
-    deployed = (
-        Submission.objects.filter(enrollment=enrollment, assignment_id=final_id)
-        .exclude(deployment_url="")
-        .order_by("-version")
-        .first()
-    )
-    if deployed is None:
+    if reads.deployed is None:
         return False, _("No deployed capstone yet.")
-    check = (
-        DeploymentCheck.objects.filter(submission=deployed).order_by("-checked_at", "-id").first()
-    )
+    check = reads.check
     if check is None:
         return False, _("The deployed capstone has not been checked yet.")
     if not check.ok:
@@ -123,22 +171,18 @@ def _open_changes(latest: dict[int, Submission]) -> tuple[bool, str]:
     return True, _("No changes requested are open.")
 
 
-def checklist_of(enrollment: Enrollment) -> dict[str, Any]:
+def checklist_of(enrollment: Enrollment, *, reads: GraduationReads | None = None) -> dict[str, Any]:
     """``{"eligible", "requirements": [{code, label, met, detail}]}`` for ``enrollment`` under its
     program's rules; eligible when every requirement that is on is met (so always, when none
     is on). Five queries at most, whatever the enrollment's history."""
     rules = enrollment.cohort.program.graduation_requirements
-    latest = {
-        submission.assignment_id: submission
-        for submission in latest_versions(
-            Submission.objects.filter(enrollment=enrollment)
-        ).select_related("assignment")
-    }
+    reads = reads or GraduationReads(enrollment)
+    latest = reads.latest
     outcomes: list[tuple[str, tuple[bool, str]]] = []
     if rules["milestones_approved"]["on"]:
-        outcomes.append(("milestones_approved", _milestones(enrollment, latest)))
+        outcomes.append(("milestones_approved", _milestones(reads, latest)))
     if rules["live_check"]["on"]:
-        outcomes.append(("live_check", _live_check(enrollment, rules["live_check"]["days"])))
+        outcomes.append(("live_check", _live_check(reads, rules["live_check"]["days"])))
     if rules["mentor_sessions"]["on"]:
         outcomes.append(
             ("mentor_sessions", _sessions(enrollment, rules["mentor_sessions"]["minimum"]))

@@ -8,11 +8,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from curriculum.models import Assignment
-from learners.models import Certificate, DeploymentCheck, Enrollment, Submission
+from learners.models import Certificate, Enrollment
 from learners.rules import CERTIFICATE_RULE
 from mentors.selectors import pairing_list
-from tracker.graduation.checklist import checklist_of
+from tracker.graduation.checklist import GraduationReads, checklist_of
 from tracker.graduation.documents import linkedin_url, verify_url
 
 ALUMNI_STATUSES = (Enrollment.Status.GRADUATED, Enrollment.Status.WITHDRAWN)
@@ -45,25 +44,18 @@ def certificate_links(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-def _capstone(enrollment: Enrollment) -> dict[str, Any] | None:
-    final_id = Assignment.final_milestone_id(enrollment.cohort.program_id)
-    if final_id is None:
+def _capstone(reads: GraduationReads) -> dict[str, Any] | None:
+    if reads.final_id is None:
         return None
-    versions = Submission.objects.filter(enrollment=enrollment, assignment_id=final_id)
-    latest = versions.select_related("assignment").order_by("-version").first()
+    latest = reads.latest.get(reads.final_id)
     if latest is None:
         return {"title": None, "submission": None, "deployment_url": "", "check": None}
-    deployed = versions.exclude(deployment_url="").order_by("-version").first()
-    check = (
-        DeploymentCheck.objects.filter(submission=deployed).order_by("-checked_at", "-id").first()
-        if deployed
-        else None
-    )
+    deployed = reads.deployed
     return {
         "title": latest.assignment.title,
         "submission": latest,
         "deployment_url": deployed.deployment_url if deployed else "",
-        "check": check,
+        "check": reads.check,
     }
 
 
@@ -86,10 +78,12 @@ def graduation_panel(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, An
         .order_by("-started_at", "-id")
         .first()
     )
+    # The checklist and the capstone card read the same submissions: once.
+    reads = GraduationReads(enrollment)
     return {
         "alumni": alumni,
-        "graduation": None if alumni else checklist_of(enrollment),
+        "graduation": None if alumni else checklist_of(enrollment, reads=reads),
         "certificate": certificate_links(certificate) if certificate else None,
-        "capstone": _capstone(enrollment),
+        "capstone": _capstone(reads),
         "last_mentor": last_pairing.mentor if last_pairing else None,
     }

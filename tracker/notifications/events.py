@@ -6,6 +6,7 @@ Each takes an id, re-reads, and notifies with a dedupe key encoding the contract
 from __future__ import annotations
 
 from itertools import takewhile
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -87,12 +88,23 @@ def help_requested(help_request_id: int) -> Notification | None:
         )
 
 
-def submission_received(submission_id: int) -> Notification | None:
-    submission = (
+def submission_for_notice(submission_id: int) -> Submission | None:
+    """The submission as ``submission_received`` reads it (None when it is gone)."""
+    return (
         Submission.objects.select_related("assignment", "enrollment__learner")
         .filter(pk=submission_id)
         .first()
     )
+
+
+_UNREAD = object()
+
+
+def submission_received(submission_id: int, *, submission: Any = _UNREAD) -> Notification | None:
+    """Tell the learner's active mentor about a new submission. ``submission``: the row as
+    ``submission_for_notice`` read it, when the caller has (None: it is gone)."""
+    if submission is _UNREAD:
+        submission = submission_for_notice(submission_id)
     if submission is None:
         return None
     mentor_user_id = _active_mentor_user_id(submission.enrollment_id)

@@ -30,7 +30,9 @@ from .schedule import (
 # version are computed again (``snapshots.basis``). Bump it BY HAND in the same commit as any
 # change that makes the engine answer differently for the same facts (a rule, a rounding, a
 # field of the stored row); a refactoring that keeps every answer keeps the number.
-ENGINE_VERSION = 1
+# 2: the stored row gained the progress detail (``ProgressSnapshot.detail``); a row stored by
+# version 1 code (during a deploy, say) would keep an older detail beside a fresh token.
+ENGINE_VERSION = 2
 
 APPROVED = "approved"
 SUBMITTED = "submitted"
@@ -147,6 +149,8 @@ class EnrollmentFacts:
     minutes_logged_7d: int = 0
     # Statuses of the active pairing's latest completed/missed sessions, newest first.
     recent_session_statuses: tuple[str, ...] = ()
+    # Every minute logged, per module id (the per-module detail, not the progress fields).
+    minutes_by_module: dict[int, int] = field(default_factory=dict)
 
 
 class NextDue(NamedTuple):

@@ -16,7 +16,7 @@ from django.db.models import F, Max, Q, QuerySet, Sum, TextField, Window
 from django.db.models.functions import Cast, RowNumber
 
 from curriculum.kernel import clock
-from curriculum.models import Assignment
+from curriculum.models import Assignment, Module
 from learners.models import Enrollment, Pause, ProgressLog, Submission
 from mentors.models import MentorSession
 
@@ -78,6 +78,20 @@ def fetch_plans(program_ids: Iterable[int]) -> dict[int, ProgramPlan]:
     ):
         rows[program_id].append(AssignmentRow(*values))
     return {pid: ProgramPlan.build(assignments) for pid, assignments in rows.items()}
+
+
+def fetch_modules(program_ids: Iterable[int]) -> dict[int, list[tuple[int, str, int, int]]]:
+    """Each program's modules as ``(id, title, order, expected_hours)``, by order."""
+    modules: dict[int, list[tuple[int, str, int, int]]] = {pid: [] for pid in program_ids}
+    if not modules:
+        return {}
+    for program_id, *values in (
+        Module.objects.filter(program_id__in=list(modules))
+        .order_by("program_id", "order")
+        .values_list("program_id", "id", "title", "order", "expected_hours")
+    ):
+        modules[program_id].append(tuple(values))
+    return modules
 
 
 def raw_rows(queryset: QuerySet) -> list[tuple]:
@@ -158,12 +172,15 @@ class LogSummary(NamedTuple):
     last_logged_on: dt.date | None
     # Minutes logged over the seven days ending on each requested day.
     minutes_7d: dict[dt.date, int]
+    # Every minute logged, per module (the per-module detail stored with the progress row).
+    minutes_by_module: dict[int, int]
 
 
 def fetch_log_summary(scope: Any, days: Iterable[dt.date]) -> dict[int, LogSummary]:
-    """Per enrollment: when the last progress log was written, the last day one covers, and the
+    """Per enrollment: when the last progress log was written, the last day one covers, the
     minutes of the week ending on each of ``days`` (one per cohort time zone's today; usually
-    one), all in one grouped query."""
+    one) and every minute per module, all in one query grouped by enrollment and module (a
+    learner's modules are few, so the rows are a handful per enrollment)."""
     days = sorted(set(days))
     weeks = {
         f"week_{n}": Sum(
@@ -174,18 +191,44 @@ def fetch_log_summary(scope: Any, days: Iterable[dt.date]) -> dict[int, LogSumma
     query = (
         ProgressLog.objects.filter(enrollment_id__in=scope)
         .order_by()
-        .values("enrollment_id")
-        .annotate(last_created=Max("created_at"), last_logged=Max("logged_on"), **weeks)
-        .values_list("enrollment_id", "last_created", "last_logged", *weeks)
-    )
-    return {
-        enrollment_id: LogSummary(
-            db_datetime(last_created),
-            db_date(last_logged),
-            {day: minutes or 0 for day, minutes in zip(days, week_minutes, strict=True)},
+        .values("enrollment_id", "module_id")
+        .annotate(
+            last_created=Max("created_at"),
+            last_logged=Max("logged_on"),
+            total=Sum("minutes"),
+            **weeks,
         )
-        for enrollment_id, last_created, last_logged, *week_minutes in raw_rows(query)
-    }
+        .values_list("enrollment_id", "module_id", "last_created", "last_logged", "total", *weeks)
+    )
+    found: dict[int, LogSummary] = {}
+    for enrollment_id, module_id, last_created, last_logged, total, *week_minutes in raw_rows(
+        query
+    ):
+        created = db_datetime(last_created)
+        logged = db_date(last_logged)
+        minutes = [minutes or 0 for minutes in week_minutes]
+        before = found.get(enrollment_id)
+        if before is None:
+            found[enrollment_id] = LogSummary(
+                created, logged, dict(zip(days, minutes, strict=True)), {module_id: total or 0}
+            )
+            continue
+        for day, more in zip(days, minutes, strict=True):
+            before.minutes_7d[day] += more
+        before.minutes_by_module[module_id] = total or 0
+        found[enrollment_id] = before._replace(
+            last_created_at=_latest(before.last_created_at, created),
+            last_logged_on=_latest(before.last_logged_on, logged),
+        )
+    return found
+
+
+def _latest(first: Any, second: Any) -> Any:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return max(first, second)
 
 
 def fetch_recent_sessions(scope: Any, streak: int, now: dt.datetime) -> dict[int, tuple[str, ...]]:
@@ -260,4 +303,5 @@ def facts_from_row(
         last_logged_on=log.last_logged_on if log else None,
         minutes_logged_7d=log.minutes_7d.get(today, 0) if log else 0,
         recent_session_statuses=(sessions or {}).get(pk, ()),
+        minutes_by_module=log.minutes_by_module if log else {},
     )

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from curriculum.kernel import clock
-from curriculum.models import Cohort, Module
-from learners.models import Enrollment, ProgressLog
+from curriculum.models import Cohort
+from learners.models import Enrollment
 
 from . import fetch
 from .engine import (
@@ -34,6 +34,7 @@ from .fetch import (
     fetch_latest_submissions,
     fetch_latest_versions,
     fetch_log_summary,
+    fetch_modules,
     fetch_pauses,
     fetch_plans,
     fetch_recent_sessions,
@@ -118,29 +119,55 @@ def enrollment_progress_detail(
 ) -> dict:
     """Progress fields plus per-module and per-assignment status and (pause-shifted) due dates
     of the one enrollment of ``enrollments`` (a queryset scoped to the caller), JSON-ready.
-    Raises ``Enrollment.DoesNotExist`` when it holds none."""
+    Raises ``Enrollment.DoesNotExist`` when it holds none.
+
+    Computed from the facts; ``details_for_rows`` computes the same for the stored progress
+    rows (``snapshots``), which the selectors read first."""
     progress, facts_by_id, plans, today_for = _gather(enrollments, today)
     if len(progress) != 1:
         raise Enrollment.DoesNotExist("No enrollment in scope.")
     ((enrollment_id, found),) = progress.items()
     facts = facts_by_id[enrollment_id]
     # One enrollment, so exactly one program plan was fetched.
-    (plan,) = plans.values()
-    on_day = reference_day(facts.status, facts.closed_on, today_for(facts.timezone))
-    dues = due_dates_for(facts.start_date, plan.due_weeks, facts.pauses)
+    ((program_id, plan),) = plans.items()
+    modules = fetch_modules([program_id])[program_id]
+    return _detail(found, facts, plan, today_for(facts.timezone), modules)
 
-    modules = list(
-        Module.objects.filter(program__cohorts__enrollments=enrollment_id)
-        .order_by("order")
-        .values_list("id", "title", "order", "expected_hours")
-    )
-    minutes_by_module = dict(
-        ProgressLog.objects.filter(enrollment_id=enrollment_id)
-        .order_by()
-        .values("module_id")
-        .annotate(total=Sum("minutes"))
-        .values_list("module_id", "total")
-    )
+
+def details_for_rows(
+    rows: list[dict[str, Any]], *, scope: QuerySet[Enrollment] | None = None
+) -> tuple[dict[int, Progress], dict[int, dict]]:
+    """``progress_for_rows`` and, for each of those enrollments, ``enrollment_progress_detail``'s
+    answer, in one more query (the programs' modules): what a progress row is stored with."""
+    if scope is not None and len(rows) > fetch.MAX_ID_LIST:
+        ids: Any = scope.order_by().values("pk")
+    else:
+        ids = [row["pk"] for row in rows]
+    progress, facts_by_id, plans, today_for = _gather_rows(rows, ids, None)
+    modules = fetch_modules(plans)
+    details = {}
+    for row in rows:
+        found = progress.get(row["pk"])
+        if found is None:
+            continue
+        facts = facts_by_id[row["pk"]]
+        program_id = row["cohort__program_id"]
+        details[row["pk"]] = _detail(
+            found, facts, plans[program_id], today_for(facts.timezone), modules[program_id]
+        )
+    return progress, details
+
+
+def _detail(
+    found: Progress,
+    facts: EnrollmentFacts,
+    plan: ProgramPlan,
+    today: dt.date,
+    modules: list[tuple[int, str, int, int]],
+) -> dict:
+    on_day = reference_day(facts.status, facts.closed_on, today)
+    dues = due_dates_for(facts.start_date, plan.due_weeks, facts.pauses)
+    minutes_by_module = facts.minutes_by_module
 
     assignments = []
     module_weight: dict[int | None, int] = {}

@@ -52,8 +52,15 @@ def _enrollments(fetched_by: Any, **filters: Any) -> QuerySet[Enrollment]:
 def enrollment_detail(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
     """Progress fields plus per-module and per-assignment status and (pause-shifted) due
     dates, JSON-ready (``enrollments/{id}/progress/``, the learner's home). Raises
-    ``Enrollment.DoesNotExist`` outside the caller's scope."""
-    return reports.enrollment_progress_detail(_enrollments(fetched_by, pk=enrollment.pk))
+    ``Enrollment.DoesNotExist`` outside the caller's scope.
+
+    Read from the enrollment's stored progress row (one query) when it is fresh; computed
+    from the facts (eight queries) when the row is missing or outdated."""
+    enrollments = _enrollments(fetched_by, pk=enrollment.pk)
+    stored = snapshots.stored_detail(enrollments)
+    if stored is not None:
+        return stored
+    return reports.enrollment_progress_detail(enrollments)
 
 
 def progress_of(*, fetched_by: Any, enrollment_ids: Iterable[int]) -> dict[int, Progress]:

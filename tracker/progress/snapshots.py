@@ -49,7 +49,7 @@ from . import csv_lines, fetch
 from .engine import ENGINE_VERSION, Progress, Thresholds, db_date, db_datetime
 from .fetch import TodayByZone
 from .rendering import to_json
-from .reports import progress_for_rows
+from .reports import details_for_rows
 from .signals import pace_changed
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ COMPUTED = "progress_snapshot__computed"
 DAY = "progress_snapshot__day"
 BASIS = "progress_snapshot__basis"
 DATA = "progress_snapshot__data"
+DETAIL = "progress_snapshot__detail"
 SNAPSHOT_FIELDS = (TOKEN, COMPUTED, DAY, BASIS, DATA)
 
 # The columns of ``report_rows``: the enrollment's fields the engine reads
@@ -321,6 +322,22 @@ def refresh_stale() -> int:
     return looked_at
 
 
+def stored_detail(enrollments: Any) -> dict[str, Any] | None:
+    """The progress detail stored with the one enrollment of ``enrollments`` (a queryset
+    scoped to the caller), read in one query; None when the row is missing, not fresh or
+    stored before the detail was (the caller computes it then). Raises
+    ``Enrollment.DoesNotExist`` when the queryset holds no enrollment."""
+    found = enrollments.values_list(TOKEN, COMPUTED, DAY, BASIS, DETAIL, "cohort__timezone")[:2]
+    if len(found) != 1:
+        raise Enrollment.DoesNotExist("No enrollment in scope.")
+    ((token, computed, day, row_basis, detail, timezone),) = found
+    if not detail or not is_fresh(
+        token, computed, day, row_basis, today=clock.today(timezone), current=basis()
+    ):
+        return None
+    return json.loads(detail)
+
+
 def report_row(row: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
     """One row of a cohort's progress report: the progress fields (``Progress.as_dict()``),
     the learner, the active mentor and the enrollment's status. Stored whole, as JSON."""
@@ -440,14 +457,14 @@ def report_texts(rows: list[dict[str, Any]], *, scope: Any = None) -> dict[int, 
             )
     if not stale:
         return texts
-    progress = progress_for_rows(stale, scope=scope)
-    computed: dict[int, tuple[str, str]] = {}
+    progress, details = details_for_rows(stale, scope=scope)
+    computed: dict[int, tuple[str, str, str]] = {}
     for row in stale:
         found = progress.get(row["pk"])
         if found is not None:
             report = report_row(row, found.as_dict())
             data = to_json(report)
-            computed[row["pk"]] = (data, csv_lines.line(report))
+            computed[row["pk"]] = (data, csv_lines.line(report), to_json(details[row["pk"]]))
             texts[row["pk"]] = data
     _store(stale, computed, today_for, current)
     return texts
@@ -484,7 +501,7 @@ def _pace_change(row: dict[str, Any], data: str, token: str, day: Any) -> dict[s
 
 def _store(
     rows: list[dict[str, Any]],
-    computed: dict[int, tuple[str, str]],
+    computed: dict[int, tuple[str, str, str]],
     today_for: TodayByZone,
     current_basis: str,
 ) -> None:
@@ -499,7 +516,7 @@ def _store(
         found = computed.get(row["pk"])
         if found is None:
             continue
-        data, line = found
+        data, line, detail = found
         day = today_for(row["cohort__timezone"])
         token = row[TOKEN]
         if token is None:
@@ -513,10 +530,11 @@ def _store(
                     basis=current_basis,
                     data=data,
                     csv=line,
+                    detail=detail,
                 )
             )
         else:
-            update = (token, adapt_day(day), current_basis, data, line, row["pk"], token)
+            update = (token, adapt_day(day), current_basis, data, line, detail, row["pk"], token)
             change = _pace_change(row, data, token, day)
             if change is None:
                 updates.append(update)
@@ -524,7 +542,7 @@ def _store(
                 pace_updates.append((update, change))
     sql = (
         f"UPDATE {_q(_TABLE)} SET {_q('computed')} = %s, {_q('day')} = %s, {_q('basis')} = %s, "
-        f"{_q('data')} = %s, {_q('csv')} = %s "
+        f"{_q('data')} = %s, {_q('csv')} = %s, {_q('detail')} = %s "
         f"WHERE {_q('enrollment_id')} = %s AND {_q('token')} = %s"
     )
     try:

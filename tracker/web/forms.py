@@ -275,10 +275,14 @@ class SessionScheduleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, enrollments, **kwargs):
+    def __init__(self, *args, enrollments, options: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enrollment"].queryset = enrollments
         self.fields["enrollment"].label_from_instance = lambda e: display_name(e.learner)
+        if options is not None:
+            # (id, learner's name) of ``enrollments`` in their order, from rows the page read
+            # anyway (the mentor's dashboard): no query for the dropdown.
+            _choices_from(self.fields["enrollment"], options)
 
 
 class SessionLogForm(forms.Form):

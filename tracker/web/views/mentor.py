@@ -39,7 +39,7 @@ def _dashboard(request: HttpRequest, *, schedule_form=None, log_forms=None) -> H
             label=_("Progress of %(name)s") % {"name": row["name"]}, thin=True
         )
     context["schedule_form"] = schedule_form or SessionScheduleForm(
-        enrollments=context["session_enrollments"]
+        enrollments=context["session_enrollments"], options=context["session_choices"]
     )
     return page(request, "web/mentor_home.html", context)
 
