@@ -2,7 +2,8 @@
 #   make run    set up .venv from requirements/run.txt, migrate, seed the demo, then web +
 #               Celery worker + beat
 #   make test   add requirements/dev.txt, then lock check, pip-audit, ruff, import layers, the
-#               suite on SQLite and again on PostgreSQL (pytest-xdist)
+#               suite: all but the browser tests on PostgreSQL, the browser and `sqlite`-marked
+#               tests on SQLite (pytest-xdist)
 # Both install from the hash-checked lock files in requirements/ (`make lock` regenerates them).
 SHELL := /bin/bash
 VENV ?= .venv
@@ -64,7 +65,7 @@ run: $(RUN_STAMP) ## migrate, seed the demo, serve http://127.0.0.1:8000/ with a
 	@if [ "$(SEED)" = 1 ]; then $(PY) manage.py seed_demo --password '$(DEMO_PASSWORD)'; fi
 	@$(PY) bin/run-local --host $(HOST) --port $(PORT) --demo-password '$(DEMO_PASSWORD)'
 
-test: $(DEV_STAMP) ## lock check, pip-audit, lint, layers, the suite on SQLite and PostgreSQL (PYTEST_ARGS=... to narrow)
+test: $(DEV_STAMP) ## lock check, pip-audit, lint, layers, the suite on PostgreSQL and SQLite (PYTEST_ARGS=... to narrow)
 	@$(PY) manage.py messages --compile
 	@bin/test $(PYTEST_ARGS)
 
