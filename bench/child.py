@@ -267,7 +267,11 @@ def load_plan(args) -> dict:
     from tracker.security.tokens import token_issue
 
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    backend = "django.contrib.auth.backends.ModelBackend"
+    # What a password sign-in records (``login()`` stores the backend that authenticated); the
+    # session is refused if the backend is not one of AUTHENTICATION_BACKENDS.
+    backend = "tracker.security.sso.backends.PasswordBackend"
+    if backend not in settings.AUTHENTICATION_BACKENDS:
+        raise RuntimeError(f"{backend} is not in AUTHENTICATION_BACKENDS: update load_plan")
 
     def signed_in(user) -> dict:
         session = store_class()
