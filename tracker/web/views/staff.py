@@ -45,6 +45,7 @@ from tracker.web.forms import (
     PauseForm,
     RosterImportForm,
 )
+from tracker.web.tables import cohort_at_risk_rows, cohort_learner_rows, reviews_waiting_items
 from tracker.web.views.common import page, role_required, safe_next
 
 staff_only = role_required("staff")
@@ -88,10 +89,14 @@ def _cohort_page(
     # ?pace= narrows the list of all learners to one pace (the staff home's pace counts).
     pace = request.GET.get("pace")
     pace = pace if pace in PACES else None
+    listed = [row for row in rows if pace is None or row["progress"].pace == pace]
     context |= {
         "pace_filter": pace,
         "pace_filter_label": PACE_LABELS.get(pace, ""),
-        "listed": [row for row in rows if pace is None or row["progress"].pace == pace],
+        "listed": listed,
+        "listed_html": cohort_learner_rows(listed),
+        "at_risk_html": cohort_at_risk_rows(context["at_risk"]),
+        "reviews_waiting_html": reviews_waiting_items(context["reviews_waiting"]),
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
         "matrix": heat_map(context["matrix"]),
