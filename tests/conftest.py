@@ -288,7 +288,7 @@ _world_copies: dict[tuple[bool, str], WorldCopy] = {}
 
 
 @pytest.fixture
-def world(request, db, clock, world_history) -> World:
+def world(db, clock, world_history) -> World:
     """The bootcamp of ``tests/world.py``, at the world's ``NOW``.
 
     Written from the process's ``WorldCopy`` (the same rows and objects a build makes), except
@@ -298,9 +298,9 @@ def world(request, db, clock, world_history) -> World:
 
     from tests.world import NOW, build_world
 
-    transactional = "transactional_db" in request.fixturenames or (
-        "live_server" in request.fixturenames
-    )
+    # A test whose writes commit (``transactional_db``, ``django_db(transaction=True)``,
+    # ``live_server``) runs outside the atomic block pytest-django rolls back.
+    transactional = not connection.in_atomic_block
     if transactional or clock.now() != NOW:
         return build_world(history=world_history)
     key = (world_history, connection.settings_dict["NAME"])
