@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from curriculum.kernel import clock
 from learners.models import DeploymentCheck, Enrollment, HelpRequest, Pause, ProgressLog, Submission
@@ -91,12 +91,16 @@ def log_panel(
     ``editing``, the log being changed), newest first, each with whether the caller may still
     change it and until when."""
     logs = progress_log_list(fetched_by=fetched_by).filter(enrollment=enrollment)
-    newest = list(logs.order_by("-logged_on", "-id")[:5])
     window = log_edit_window()
-    editable = logs.filter(created_at__gte=clock.now() - window).exclude(
-        pk__in=[log.pk for log in newest]
+    # One read: the five newest and the newest 20 others still inside the edit window. The
+    # five newest of all logs are the first five of any set that holds them, so the first 25
+    # of (the five newest or created inside the window) in the same order are both lists.
+    newest = logs.order_by("-logged_on", "-id").values("pk")[:5]
+    shown = list(
+        logs.filter(Q(pk__in=newest) | Q(created_at__gte=clock.now() - window)).order_by(
+            "-logged_on", "-id"
+        )[:25]
     )
-    shown = [*newest, *editable.order_by("-logged_on", "-id")[:20]]
     if editing is not None and all(log.pk != editing.pk for log in shown):
         shown.append(editing)
     shown.sort(key=lambda log: (log.logged_on, log.pk), reverse=True)

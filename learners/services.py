@@ -434,8 +434,12 @@ def submission_create(
     errors: Errors = {}
     if locked.status in CLOSED_STATUSES:
         add_error(errors, "enrollment", _closed_message(locked))
-    # The enrollment is the row locked above: its foreign key is not read again to be checked.
-    validate_instance(submission, errors, exclude=["enrollment"], validate_constraints=False)
+    # The enrollment is the row locked above, and an assignment read from the database (the
+    # form's or the serializer's choice) exists: neither foreign key is read again to be checked.
+    read_already = ["enrollment"]
+    if isinstance(assignment, Assignment) and assignment.pk and not assignment._state.adding:
+        read_already.append("assignment")
+    validate_instance(submission, errors, exclude=read_already, validate_constraints=False)
     if "url" not in errors and not _is_http_url(submission.url):
         add_error(errors, "url", _("Enter an http:// or https:// address."))
     if "assignment" not in errors:

@@ -12,13 +12,12 @@ entry of the late edit), so a closed month's figures never change afterwards.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -65,11 +64,13 @@ def parse_month(value: Any) -> dt.date:
 
 
 def _locked_month(month: dt.date) -> PayoutMonth:
-    """The month's row, created if missing, locked against a concurrent close."""
-    # IntegrityError: created at the same time by another writer; the row exists either way.
-    with contextlib.suppress(IntegrityError), transaction.atomic():
-        PayoutMonth.objects.get_or_create(month=month)
-    return PayoutMonth.objects.select_for_update().get(month=month)
+    """The month's row, created if missing, locked against a concurrent close. One locked
+    read when the row exists (every write but a month's first). When it is missing, the
+    insert runs in a savepoint: a concurrent writer's insert of the same month waits on the
+    unique index and then fails, and ``get_or_create`` reads the row again, locked (it is
+    committed by then); a row this transaction inserted is its own until it commits."""
+    row, _created = PayoutMonth.objects.select_for_update().get_or_create(month=month)
+    return row
 
 
 def _open_month_for(month: dt.date) -> PayoutMonth:

@@ -59,6 +59,18 @@ def current_pairing(*, fetched_by: Any, enrollment: Enrollment) -> Pairing | Non
     )
 
 
+def enrollment_pairings(*, fetched_by: Any, enrollment: Enrollment) -> list[Pairing]:
+    """Every pairing of the enrollment the caller may see, newest first (``Pairing.Meta``'s
+    order): the current one (``current_pairing_among``) and the last one (the graduation
+    panel's last mentor) in one read. An enrollment has few: re-pairing is rare."""
+    return list(pairing_list(fetched_by=fetched_by).filter(enrollment=enrollment))
+
+
+def current_pairing_among(pairings: list[Pairing]) -> Pairing | None:
+    """``current_pairing`` read from ``enrollment_pairings`` (at most one is active)."""
+    return next((pairing for pairing in pairings if pairing.ended_at is None), None)
+
+
 def session_list(*, fetched_by: Any) -> QuerySet[MentorSession]:
     return MentorSession.objects.filter(MENTOR_SESSION_RULE.readable_by(fetched_by)).select_related(
         "enrollment", "enrollment__learner", "pairing", "pairing__mentor", "pairing__mentor__user"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop, ngettext
 from curriculum.kernel import clock
 from curriculum.kernel.access import is_staff
 from curriculum.kernel.signals import progress_inputs_change
+from curriculum.models import RubricCriterion
 from curriculum.services import (
     Errors,
     add_error,
@@ -449,14 +450,21 @@ def session_update(*, actor: Any, session: MentorSession, **fields: Any) -> Ment
 # --- Reviews ----------------------------------------------------------------------------------
 
 
-def _clean_scores(scores: Any, submission: Submission, errors: Errors) -> dict[str, int]:
+def _clean_scores(
+    scores: Any, submission: Submission, errors: Errors, rubric: list[RubricCriterion] | None
+) -> dict[str, int]:
     """Scores keyed by criterion id (as text), each a whole number from 0 to its max_score."""
     if scores is None:
         return {}
     if not isinstance(scores, dict):
         add_error(errors, "scores", _("Scores map criterion ids to whole numbers."))
         return {}
-    criteria = {str(c.pk): c for c in submission.assignment.rubric_criteria.all()}
+    if not scores:
+        return {}
+    # A rubric handed in is used only when it is (non-empty and) this assignment's.
+    if not rubric or any(c.assignment_id != submission.assignment_id for c in rubric):
+        rubric = list(submission.assignment.rubric_criteria.all())
+    criteria = {str(c.pk): c for c in rubric}
     cleaned: dict[str, int] = {}
     for key, value in scores.items():
         criterion = criteria.get(str(key))
@@ -495,9 +503,12 @@ def review_create(
     verdict: str,
     feedback: str,
     scores: dict[str, int] | None = None,
+    rubric: list[RubricCriterion] | None = None,
 ) -> Review:
     """Review the latest version of a submission (the learner's current mentor, or staff). One
-    review per version; the submission takes the verdict as its status."""
+    review per version; the submission takes the verdict as its status. ``rubric``: the
+    assignment's criteria when the caller has read them already (the review page drew its form
+    from them); read here otherwise."""
     if not can_review(actor, submission):
         raise PermissionDenied(_("Only the learner's current mentor or staff may review."))
     locked = (
@@ -526,7 +537,7 @@ def review_create(
         feedback=feedback.strip() if isinstance(feedback, str) else feedback,
         created_at=now,
     )
-    review.scores = _clean_scores(scores, locked, errors)
+    review.scores = _clean_scores(scores, locked, errors, rubric)
     # Neither foreign key is read again to be checked: the submission is the row locked above
     # and the reviewer is the signed-in actor who passed ``can_review``.
     validate_instance(

@@ -31,6 +31,8 @@ from mentors.models import Mentor, MentorSession
 from mentors.roles import role_of
 from mentors.selectors import (
     current_pairing,
+    current_pairing_among,
+    enrollment_pairings,
     enrollment_sessions,
     mentor_list,
     next_session,
@@ -99,14 +101,17 @@ def learner_dashboard(
     ``learners.selectors.own_enrollments``), feedback received, help requests, sessions,
     notifications, calendar."""
     sessions = enrollment_sessions(fetched_by=fetched_by, enrollment=enrollment)
+    # The current mentor (summary) and the last one (graduation panel) in one read.
+    pairings = enrollment_pairings(fetched_by=fetched_by, enrollment=enrollment)
+    detail = enrollment_detail(fetched_by=fetched_by, enrollment=enrollment)
     return {
         # learner_standing, with the next session read from the sessions listed anyway.
         **log_panel(fetched_by=fetched_by, enrollment=enrollment, editing=editing),
-        "detail": enrollment_detail(fetched_by=fetched_by, enrollment=enrollment),
+        "detail": detail,
         "next_session": next_session_among(
             sessions["upcoming_sessions"], fetched_by=fetched_by, enrollment=enrollment
         ),
-        "pairing": current_pairing(fetched_by=fetched_by, enrollment=enrollment),
+        "pairing": current_pairing_among(pairings),
         "enrollments": enrollments
         if enrollments is not None
         else enrollment_list(fetched_by=fetched_by).filter(learner_id=fetched_by.pk),
@@ -115,7 +120,10 @@ def learner_dashboard(
         **sessions,
         **_personal(fetched_by),
         # The checklist, or for an alumnus their certificate, capstone and last mentor.
-        **graduation_panel(fetched_by=fetched_by, enrollment=enrollment),
+        # (the milestones from the detail, the last mentor from the pairings read above).
+        **graduation_panel(
+            fetched_by=fetched_by, enrollment=enrollment, pairings=pairings, detail=detail
+        ),
     }
 
 
@@ -362,19 +370,20 @@ def cohort_page(*, fetched_by: Any, cohort: Cohort) -> dict[str, Any]:
 def enrollment_page(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
     """The staff page of one enrollment: progress (stored row), mentor, pauses, the ten newest
     help requests and the sessions."""
+    pairings = enrollment_pairings(fetched_by=fetched_by, enrollment=enrollment)
     return {
         "enrollment": enrollment,
         "learner_name": display_name(enrollment.learner),
         "progress": progress_of(fetched_by=fetched_by, enrollment_ids=[enrollment.pk])[
             enrollment.pk
         ],
-        "pairing": current_pairing(fetched_by=fetched_by, enrollment=enrollment),
+        "pairing": current_pairing_among(pairings),
         "pauses": pause_list(fetched_by=fetched_by).filter(enrollment=enrollment).order_by("start"),
         "help_requests": help_request_list(fetched_by=fetched_by)
         .filter(enrollment=enrollment)
         .order_by("-created_at")[:10],
         **enrollment_sessions(fetched_by=fetched_by, enrollment=enrollment),
-        **graduation_panel(fetched_by=fetched_by, enrollment=enrollment),
+        **graduation_panel(fetched_by=fetched_by, enrollment=enrollment, pairings=pairings),
     }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,13 +26,36 @@ from learners.selectors import latest_versions
 from mentors.models import MentorSession
 
 
+class Milestone(NamedTuple):
+    """A capstone milestone as the checklist uses it (its id and title)."""
+
+    pk: int
+    title: str
+
+
+def milestones_of_detail(detail: dict[str, Any]) -> list[Milestone]:
+    """The program's milestones read from an enrollment's progress detail
+    (``tracker.progress.enrollment_detail``): its assignments are the program's, in due order
+    (due week, then order, unique per program), each with its kind and title."""
+    return [
+        Milestone(item["assignment"], item["title"])
+        for item in detail["assignments"]
+        if item["kind"] == Assignment.Kind.MILESTONE
+    ]
+
+
 class GraduationReads:
     """What the checklist and the capstone card of one enrollment both read, read once each
     (``graduation_panel`` shows both): the latest version of every assignment, the program's
-    milestones, the final milestone and its newest deployed version."""
+    milestones (given, when the page has them: ``milestones_of_detail``), the final milestone
+    and its newest deployed version."""
 
-    def __init__(self, enrollment: Enrollment) -> None:
+    def __init__(
+        self, enrollment: Enrollment, *, milestones: list[Milestone] | None = None
+    ) -> None:
         self.enrollment = enrollment
+        if milestones is not None:
+            self.__dict__["milestones"] = milestones  # what the cached property would hold
 
     @cached_property
     def latest(self) -> dict[int, Submission]:
@@ -44,7 +67,7 @@ class GraduationReads:
         }
 
     @cached_property
-    def milestones(self) -> list[Assignment]:
+    def milestones(self) -> list[Assignment] | list[Milestone]:
         return list(
             Assignment.objects.filter(
                 program_id=self.enrollment.cohort.program_id, kind=Assignment.Kind.MILESTONE

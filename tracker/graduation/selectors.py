@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 
 from learners.models import Certificate, Enrollment
 from learners.rules import CERTIFICATE_RULE
+from mentors.models import Pairing
 from mentors.selectors import pairing_list
-from tracker.graduation.checklist import GraduationReads, checklist_of
+from tracker.graduation.checklist import GraduationReads, checklist_of, milestones_of_detail
 from tracker.graduation.documents import linkedin_url, verify_url
 
 ALUMNI_STATUSES = (Enrollment.Status.GRADUATED, Enrollment.Status.WITHDRAWN)
@@ -59,11 +60,19 @@ def _capstone(reads: GraduationReads) -> dict[str, Any] | None:
     }
 
 
-def graduation_panel(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, Any]:
+def graduation_panel(
+    *,
+    fetched_by: Any,
+    enrollment: Enrollment,
+    pairings: list[Pairing] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """What a page about ``enrollment`` shows of graduation: whether it is an alumnus's
     (graduated or withdrawn: no to-do forms then), the checklist while it is open, its newest
     certificate (with its verification and LinkedIn links), the capstone and its live status,
-    and the last mentor it had."""
+    and the last mentor it had (the newest of ``pairings`` when the page has read them:
+    ``mentors.selectors.enrollment_pairings``). With the enrollment's progress ``detail``
+    (``tracker.progress.enrollment_detail``), the milestones are read from it."""
     alumni = enrollment.status in ALUMNI_STATUSES
     certificate = (
         certificate_list(fetched_by=fetched_by)
@@ -71,15 +80,19 @@ def graduation_panel(*, fetched_by: Any, enrollment: Enrollment) -> dict[str, An
         .order_by("revoked_at", "-issued_at")
         .first()
     )
-    last_pairing = (
-        pairing_list(fetched_by=fetched_by)
-        .filter(enrollment=enrollment)
-        .select_related("mentor__user")
-        .order_by("-started_at", "-id")
-        .first()
-    )
+    if pairings is not None:
+        last_pairing = pairings[0] if pairings else None
+    else:
+        last_pairing = (
+            pairing_list(fetched_by=fetched_by)
+            .filter(enrollment=enrollment)
+            .select_related("mentor__user")
+            .order_by("-started_at", "-id")
+            .first()
+        )
     # The checklist and the capstone card read the same submissions: once.
-    reads = GraduationReads(enrollment)
+    milestones = milestones_of_detail(detail) if detail is not None else None
+    reads = GraduationReads(enrollment, milestones=milestones)
     return {
         "alumni": alumni,
         "graduation": None if alumni else checklist_of(enrollment, reads=reads),

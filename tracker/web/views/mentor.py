@@ -53,7 +53,9 @@ def mentor_home(request: HttpRequest) -> HttpResponse:
 def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     submission = get_object_or_404(
-        submission_list(fetched_by=user).select_related("assignment__program"), pk=pk
+        # With its review (if any): the page shows it and tells whether another is possible.
+        submission_list(fetched_by=user).select_related("assignment__program", "review"),
+        pk=pk,
     )
     context = review_page(fetched_by=user, submission=submission)
     form = ReviewForm(request.POST or None, criteria=context["criteria"])
@@ -68,6 +70,7 @@ def review_submission(request: HttpRequest, pk: int) -> HttpResponse:
                     verdict=form.cleaned_data["verdict"],
                     feedback=form.cleaned_data["feedback"],
                     scores=form.scores(),
+                    rubric=context["criteria"],
                 )
             except ValidationError as error:
                 _apply_review_errors(form, error)
