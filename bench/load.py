@@ -650,6 +650,15 @@ def _peak(
     lost = _lost_writes(before, after, [run])
     tail = run.p99_ms / run.p50_ms if run.p50_ms else float("inf")
     accepted = sum(run.accepted.values())
+    # Which requests make the tail: the three names with the highest p99 (locust's per name).
+    slowest = sorted(run.by_name.items(), key=lambda item: -item[1]["p99_ms"])[:3]
+    say(
+        "  6c slowest p99: "
+        + "; ".join(
+            f"{name} {row['p99_ms']:.0f} ms (p50 {row['p50_ms']:.0f}, {row['requests']} requests)"
+            for name, row in slowest
+        )
+    )
     report.add(
         Figure(
             "load_peak",
