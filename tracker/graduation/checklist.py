@@ -48,14 +48,13 @@ class GraduationReads:
     """What the checklist and the capstone card of one enrollment both read, read once each
     (``graduation_panel`` shows both): the latest version of every assignment, the program's
     milestones (given, when the page has them: ``milestones_of_detail``), the final milestone
-    and its newest deployed version."""
+    (the last of them) and its newest deployed version."""
 
     def __init__(
         self, enrollment: Enrollment, *, milestones: list[Milestone] | None = None
     ) -> None:
         self.enrollment = enrollment
-        if milestones is not None:
-            self.__dict__["milestones"] = milestones  # what the cached property would hold
+        self._milestones = milestones
 
     @cached_property
     def latest(self) -> dict[int, Submission]:
@@ -68,6 +67,8 @@ class GraduationReads:
 
     @cached_property
     def milestones(self) -> list[Assignment] | list[Milestone]:
+        if self._milestones is not None:
+            return self._milestones
         return list(
             Assignment.objects.filter(
                 program_id=self.enrollment.cohort.program_id, kind=Assignment.Kind.MILESTONE
@@ -76,19 +77,15 @@ class GraduationReads:
 
     @cached_property
     def final_id(self) -> int | None:
-        if "milestones" in self.__dict__:
-            # The last by due week and order, as ``Assignment.final_milestone_id`` orders them
-            # (order is unique per program, so there is no tie).
-            return self.milestones[-1].pk if self.milestones else None
-        return Assignment.final_milestone_id(self.enrollment.cohort.program_id)
+        # The last by due week and order, as ``Assignment.final_milestone_id`` orders them
+        # (order is unique per program, so there is no tie).
+        return self.milestones[-1].pk if self.milestones else None
 
     @cached_property
     def deployed(self) -> Submission | None:
         """The newest version of the final milestone that carries a deployment address."""
-        if self.final_id is None:
-            return None
-        if "latest" in self.__dict__ and self.final_id not in self.latest:
-            return None  # never submitted, so never deployed
+        if self.final_id is None or self.final_id not in self.latest:
+            return None  # no capstone, or never submitted: never deployed
         return (
             Submission.objects.filter(enrollment=self.enrollment, assignment_id=self.final_id)
             .exclude(deployment_url="")
