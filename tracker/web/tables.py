@@ -25,6 +25,11 @@ def _address(name: str):
     return lambda pk: f"{escape(before)}{pk}{escape(after)}"
 
 
+def _pair_link(address: str, word: str, name: str) -> str:
+    """The "Pair" / "Re-pair" link of a learner's row, the learner named for screen readers."""
+    return f'<a href="{address}">{word}<span class="visually-hidden"> {name}</span></a>'
+
+
 def cohort_learner_rows(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     """Each row's ``<tr>`` of the cohort page's learner table. A row has ``enrollment``,
     ``name``, ``progress`` (its ``pace``), ``pace_label``, ``bar_html`` and ``mentor`` (or
@@ -48,8 +53,8 @@ def cohort_learner_rows(rows: Iterable[Mapping[str, Any]]) -> list[str]:
             f'<td><span class="badge pace-{conditional_escape(row["progress"].pace)}">'
             f"{conditional_escape(row['pace_label'])}</span></td>\n"
             f"        <td>{conditional_escape(row['bar_html'])}</td>\n"
-            f'        <td>{who}<a href="{pair(pk)}">{re_pair if mentor else pair_word}'
-            f'<span class="visually-hidden"> {name}</span></a></td></tr>'
+            f"        <td>{who}{_pair_link(pair(pk), re_pair if mentor else pair_word, name)}"
+            "</td></tr>"
         )
     return [mark_safe(line) for line in lines]
 
@@ -59,8 +64,7 @@ def cohort_at_risk_rows(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     table, with ``reasons``)."""
     pair = _address("enrollment_pair")
     pair_word = escape(gettext("Pair"))
-    behind = escape(gettext("Behind the expected pace."))
-    behind = f"<li>{behind}</li>"
+    behind = "<li>{}</li>".format(escape(gettext("Behind the expected pace.")))
     expected_text = gettext("%(done)s%% / %(expected)s%% expected")
     lines = []
     for row in rows:
@@ -72,8 +76,7 @@ def cohort_at_risk_rows(rows: Iterable[Mapping[str, Any]]) -> list[str]:
         who = (
             conditional_escape(mentor)
             if mentor
-            else f'<a href="{pair(int(row["enrollment"].pk))}">{pair_word}'
-            f'<span class="visually-hidden"> {name}</span></a>'
+            else _pair_link(pair(int(row["enrollment"].pk)), pair_word, name)
         )
         lines.append(
             f'<tr><th scope="row">{name}</th><td><span class="badge '
