@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _setup() -> None:
@@ -346,12 +347,9 @@ def counts(args) -> dict:
     }
 
 
-def page(args) -> dict:
-    """``--requests`` GETs of ``--path`` as the first active learner, mentor or staff
-    (``--as``), signed in without a password; with ``--profile``, what to profile. ``{cohort}``
-    and ``{enrollment}`` in the path are filled in."""
-    from django.test import Client
-
+def first_people() -> tuple[Any, Any, dict[str, Any]]:
+    """The demo cohort, its first active enrollment, and who the page figures sign in as:
+    ``{"staff", "learner", "mentor"}`` (that learner and their current mentor)."""
     from learners.models import Enrollment
     from mentors.models import Pairing
 
@@ -362,14 +360,25 @@ def page(args) -> dict:
         .order_by("pk")
         .first()
     )
-    user = {
+    users = {
         "staff": staff,
         "learner": enrollment.learner,
         "mentor": Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True)
         .select_related("mentor__user")
         .get()
         .mentor.user,
-    }[args.role]
+    }
+    return cohort, enrollment, users
+
+
+def page(args) -> dict:
+    """``--requests`` GETs of ``--path`` as the first active learner, mentor or staff
+    (``--as``), signed in without a password; with ``--profile``, what to profile. ``{cohort}``
+    and ``{enrollment}`` in the path are filled in."""
+    from django.test import Client
+
+    cohort, enrollment, users = first_people()
+    user = users[args.role]
     client = Client()
     client.force_login(user)
     path = args.path.format(cohort=cohort.pk, enrollment=enrollment.pk)

@@ -74,6 +74,18 @@ def pages(client_for, enrollment, requests: int) -> dict[str, Any]:
     return results
 
 
+def _measure(index: int, post, codes: tuple[int, ...], times: list[float], queries):
+    """One post of a kind's run: the first three warm up, the fourth is the one whose queries
+    are counted (returned), every later one is timed into ``times``."""
+    if index == 3:
+        return _queries(lambda: _check(post(), *codes))
+    spent, response = _timed(post)
+    _check(response, *codes)
+    if index > 3:
+        times.append(spent)
+    return queries
+
+
 def writes(cohort, writes_per_kind: int) -> dict[str, Any]:
     """Submit by page and by API (a distinct learner and open assignment each), then review
     each of those submissions by page and by API as the learner's mentor."""
@@ -147,13 +159,7 @@ def writes(cohort, writes_per_kind: int) -> dict[str, Any]:
                     "/api/v1/submissions/", fields, content_type="application/json"
                 )
                 codes = (201,)
-            if index == 3:
-                queries = _queries(lambda post=post, codes=codes: _check(post(), *codes))
-            else:
-                spent, response = _timed(post)
-                _check(response, *codes)
-                if index > 3:
-                    times.append(spent)
+            queries = _measure(index, post, codes, times, queries)
             made.append(
                 (
                     Submission.objects.filter(enrollment=enrollment, assignment_id=assignment)
@@ -185,13 +191,7 @@ def writes(cohort, writes_per_kind: int) -> dict[str, Any]:
                     f"/mentor/reviews/{submission}/", verdict
                 )
                 codes = (302,)
-            if index == 3:
-                queries = _queries(lambda post=post, codes=codes: _check(post(), *codes))
-            else:
-                spent, response = _timed(post)
-                _check(response, *codes)
-                if index > 3:
-                    times.append(spent)
+            queries = _measure(index, post, codes, times, queries)
         results[kind] = {"median_ms": round(statistics.median(times), 2), "queries": queries}
     return results
 
@@ -208,24 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.test import Client
 
-    from bench.child import _staff_and_cohort
-    from learners.models import Enrollment
-    from mentors.models import Pairing
+    from bench.child import first_people
 
-    _staff, _, cohort = _staff_and_cohort()
-    enrollment = (
-        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACTIVE)
-        .select_related("learner")
-        .order_by("pk")
-        .first()
-    )
-    users = {
-        "learner": enrollment.learner,
-        "mentor": Pairing.objects.filter(enrollment=enrollment, ended_at__isnull=True)
-        .select_related("mentor__user")
-        .get()
-        .mentor.user,
-    }
+    cohort, enrollment, users = first_people()
 
     def client_for(role: str) -> Client:
         client = Client()
