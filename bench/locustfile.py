@@ -27,6 +27,7 @@ import random
 import secrets
 from collections import Counter
 
+import gevent
 from locust import FastHttpUser, between, constant, events, task
 
 # --- figure 3's fallback ----------------------------------------------------------------------
@@ -71,6 +72,14 @@ def _wait():
     return wait_time
 
 
+def _arrive() -> None:
+    """With pauses, a user's first action comes after a pause drawn like the others: a day's
+    peak is people already at work, not all of them arriving within the spawn's second."""
+    text = os.environ.get("BENCH_WAIT", "0")
+    if text != "0":
+        gevent.sleep(random.uniform(0, float(text.split("-")[1])))
+
+
 @events.quitting.add_listener
 def _write_accepted(environment, **kwargs) -> None:
     out = os.environ.get("BENCH_LOAD_OUT")
@@ -87,6 +96,7 @@ class Member(FastHttpUser):
     role = ""
 
     def on_start(self) -> None:
+        _arrive()
         people = PLAN[self.role]
         self.me = people[next(_turns[self.role]) % len(people)]
         # The CSRF secret is the client's to choose (Django accepts it unmasked in the form).
