@@ -131,3 +131,36 @@ def test_a_pace_count_opens_the_learners_of_that_pace(client, world):
     everyone = client.get(f"/staff/cohorts/{world.cohort.pk}/?pace=sideways").content.decode()
     listed = everyone[everyone.index('id="learners"') :]
     assert listed[: listed.index("</table>")].count('<th scope="row">') == 2
+
+
+def test_the_cohort_page_lists_the_oldest_waiting_reviews_and_links_to_all(client, world):
+    # Lena's "NumPy drills" (an hour old) and 21 newer submissions by classmates.
+    newer = [
+        SubmissionFactory(
+            enrollment=EnrollmentFactory(cohort=world.cohort), assignment=world.exercise
+        )
+        for _ in range(21)
+    ]
+    client.force_login(world.staff)
+    cohort_url = f"/staff/cohorts/{world.cohort.pk}/"
+
+    def waiting(path: str) -> str:
+        page = client.get(path).content.decode()
+        return page[page.index('id="reviews-waiting"') : page.index('id="missed-sessions"')]
+
+    first = waiting(cohort_url + "?pace=behind")
+    assert "(22)</span>" in first
+    assert first.count("<li>") == 20
+    assert "NumPy drills" in first  # the oldest first
+    link = re.search(r'<a href="([^"]+)">Show all 22 waiting reviews</a>', first)
+    assert link, first
+    assert link.group(1) == "?pace=behind&amp;reviews=all#reviews-waiting"
+    every = waiting(cohort_url + "?pace=behind&reviews=all")
+    assert every.count("<li>") == 22
+    assert "Show all" not in every
+    # At the limit or below, the list is whole and has no link.
+    for submission in newer[-2:]:
+        submission.status = submission.Status.APPROVED
+        submission.save()
+    whole = waiting(cohort_url)
+    assert "(20)</span>" in whole and whole.count("<li>") == 20 and "Show all" not in whole

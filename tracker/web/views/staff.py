@@ -96,7 +96,7 @@ def _cohort_page(
         "listed": listed,
         "listed_html": cohort_learner_rows(listed),
         "at_risk_html": cohort_at_risk_rows(context["at_risk"]),
-        "reviews_waiting_html": reviews_waiting_items(context["reviews_waiting"]),
+        **_reviews_waiting(request, context["reviews_waiting"]),
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
         "matrix": heat_map(context["matrix"]),
@@ -105,6 +105,31 @@ def _cohort_page(
         "roster_errors": roster_errors or [],
     }
     return page(request, "web/cohort_detail.html", context)
+
+
+# The cohort page lists the oldest waiting reviews; "show all" (``?reviews=all``) lists every one
+# (a cohort can have hundreds waiting: each is a row read with its learner and assignment).
+REVIEWS_WAITING_SHOWN = 20
+
+
+def _reviews_waiting(request: HttpRequest, waiting) -> dict:
+    """``reviews_waiting_count``, the list items of the oldest ``REVIEWS_WAITING_SHOWN`` (or of
+    all with ``?reviews=all``) and, when some are left out, the address that lists them all."""
+    every = request.GET.get("reviews") == "all"
+    shown = list(waiting if every else waiting[: REVIEWS_WAITING_SHOWN + 1])
+    if every or len(shown) <= REVIEWS_WAITING_SHOWN:
+        count, all_url = len(shown), None
+    else:
+        shown = shown[:REVIEWS_WAITING_SHOWN]
+        count = waiting.count()
+        query = request.GET.copy()
+        query["reviews"] = "all"
+        all_url = f"?{query.urlencode()}#reviews-waiting"
+    return {
+        "reviews_waiting_count": count,
+        "reviews_waiting_html": reviews_waiting_items(shown),
+        "reviews_waiting_all_url": all_url,
+    }
 
 
 @staff_only
