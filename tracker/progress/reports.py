@@ -239,7 +239,12 @@ class _MatrixRows:
     two encodings below (dicts, and one JSON text for the API)."""
 
     def __init__(
-        self, cohort: Cohort, enrollments_qs: QuerySet[Enrollment], today: dt.date | None
+        self,
+        cohort: Cohort,
+        enrollments_qs: QuerySet[Enrollment],
+        today: dt.date | None,
+        *,
+        with_submitted_at: bool = True,
     ) -> None:
         queryset = enrollments_qs.filter(cohort_id=cohort.pk)
         self.rows = list(
@@ -283,7 +288,9 @@ class _MatrixRows:
             scope = [row["pk"] for row in self.rows]
         self.pauses = fetch_pauses(scope)
         # (assignment_id, version, status, submitted_at) per enrollment and assignment.
-        self.latest = fetch_latest_versions(scope, with_status_changed_at=False)
+        self.latest = fetch_latest_versions(
+            scope, with_submitted_at=with_submitted_at, with_status_changed_at=False
+        )
 
     def __iter__(self):
         """Per enrollment in order: its id, its due dates, the day they are read on and its
@@ -363,8 +370,9 @@ def cohort_grid(
 ) -> dict[str, list[Any]]:
     """``cohort_matrix`` for a page: the same ``enrollments`` and ``assignments``, and as
     ``grid`` one row per enrollment (in order) of one ``(status, overdue, versions)`` per
-    assignment (in order), without a dict per cell."""
-    facts = _MatrixRows(cohort, enrollments_qs, today)
+    assignment (in order), without a dict per cell (nor an instant read: a cell of the grid
+    has no submission time)."""
+    facts = _MatrixRows(cohort, enrollments_qs, today, with_submitted_at=False)
     position = {assignment_id: index for index, assignment_id in enumerate(facts.assignment_ids)}
     not_started: dict[tuple[tuple[dt.date, ...], dt.date], list[tuple[str, bool, int]]] = {}
     grid: list[list[tuple[str, bool, int]]] = []
