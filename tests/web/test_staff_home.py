@@ -164,3 +164,24 @@ def test_the_cohort_page_lists_the_oldest_waiting_reviews_and_links_to_all(clien
         submission.save()
     whole = waiting(cohort_url)
     assert "(20)</span>" in whole and whole.count("<li>") == 20 and "Show all" not in whole
+
+
+def test_the_cohort_page_lists_the_oldest_open_help_requests_and_links_to_all(client, world):
+    # Lena's open request (from her history) and 20 newer ones by classmates.
+    for _ in range(20):
+        HelpRequestFactory(enrollment=EnrollmentFactory(cohort=world.cohort), message="Stuck.")
+    client.force_login(world.staff)
+    cohort_url = f"/staff/cohorts/{world.cohort.pk}/"
+
+    def help_section(path: str) -> str:
+        page = client.get(path).content.decode()
+        start = page.index('id="cohort-help-title"')
+        return page[start : page.index("</section>", start)]
+
+    first = help_section(cohort_url)
+    assert "(21)</span>" in first
+    assert first.count('name="answer"') == 20
+    link = re.search(r'<a href="([^"]+)">Show all 21 open help requests</a>', first)
+    assert link and link.group(1) == "?help=all#cohort-help-title"
+    every = help_section(cohort_url + "?help=all")
+    assert every.count('name="answer"') == 21 and "Show all" not in every

@@ -96,7 +96,7 @@ def _cohort_page(
         "listed": listed,
         "listed_html": cohort_learner_rows(listed),
         "at_risk_html": cohort_at_risk_rows(context["at_risk"]),
-        **_reviews_waiting(request, context["reviews_waiting"]),
+        **_long_lists(request, context),
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
         "matrix": heat_map(context["matrix"]),
@@ -107,28 +107,38 @@ def _cohort_page(
     return page(request, "web/cohort_detail.html", context)
 
 
-# The cohort page lists the oldest waiting reviews; "show all" (``?reviews=all``) lists every one
-# (a cohort can have hundreds waiting: each is a row read with its learner and assignment).
-REVIEWS_WAITING_SHOWN = 20
+# The cohort page lists the oldest waiting reviews and open help requests; "show all"
+# (``?reviews=all``, ``?help=all``) lists every one (a cohort can have hundreds waiting: each is
+# a row read with its learner, and a help request is drawn with its answer form).
+OLDEST_SHOWN = 20
 
 
-def _reviews_waiting(request: HttpRequest, waiting) -> dict:
-    """``reviews_waiting_count``, the list items of the oldest ``REVIEWS_WAITING_SHOWN`` (or of
-    all with ``?reviews=all``) and, when some are left out, the address that lists them all."""
-    every = request.GET.get("reviews") == "all"
-    shown = list(waiting if every else waiting[: REVIEWS_WAITING_SHOWN + 1])
-    if every or len(shown) <= REVIEWS_WAITING_SHOWN:
-        count, all_url = len(shown), None
-    else:
-        shown = shown[:REVIEWS_WAITING_SHOWN]
-        count = waiting.count()
-        query = request.GET.copy()
-        query["reviews"] = "all"
-        all_url = f"?{query.urlencode()}#reviews-waiting"
+def _oldest(request: HttpRequest, queryset, *, param: str, anchor: str) -> tuple[list, int, str]:
+    """The first ``OLDEST_SHOWN`` of ``queryset`` (all of them with ``?<param>=all``), how many
+    there are, and, when some are left out, the address of this page that lists them all."""
+    every = request.GET.get(param) == "all"
+    shown = list(queryset if every else queryset[: OLDEST_SHOWN + 1])
+    if every or len(shown) <= OLDEST_SHOWN:
+        return shown, len(shown), ""
+    query = request.GET.copy()
+    query[param] = "all"
+    return shown[:OLDEST_SHOWN], queryset.count(), f"?{query.urlencode()}#{anchor}"
+
+
+def _long_lists(request: HttpRequest, context: dict) -> dict:
+    waiting, waiting_count, waiting_all = _oldest(
+        request, context["reviews_waiting"], param="reviews", anchor="reviews-waiting"
+    )
+    help_requests, help_count, help_all = _oldest(
+        request, context["help_requests"], param="help", anchor="cohort-help-title"
+    )
     return {
-        "reviews_waiting_count": count,
-        "reviews_waiting_html": reviews_waiting_items(shown),
-        "reviews_waiting_all_url": all_url,
+        "reviews_waiting_count": waiting_count,
+        "reviews_waiting_html": reviews_waiting_items(waiting),
+        "reviews_waiting_all_url": waiting_all,
+        "help_requests": help_requests,
+        "help_requests_count": help_count,
+        "help_requests_all_url": help_all,
     }
 
 
