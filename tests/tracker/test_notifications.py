@@ -10,7 +10,8 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from learners.services import help_request_create, submission_create
 from mentors.models import MentorSession
@@ -169,6 +170,21 @@ def test_delivery_sends_once_however_often_it_runs(bootcamp, frozen):
     notification.refresh_from_db()
     assert notification.email_attempts == 1
     assert notification.emailed_at == at(2026, 3, 8, 10)
+
+
+def test_delivery_reads_the_recipient_and_preferences_once(bootcamp, frozen):
+    # A roster invites thousands at once: each email is the notification read with its
+    # recipient and preferences, the claim and the mark, whether or not the recipient has a
+    # preferences row (nor is the language read again for the email).
+    frozen(at(2026, 3, 8, 10))
+    without_row = make(bootcamp.learner)
+    UserPreferences.objects.create(user=bootcamp.mentor.user, language="es")
+    with_row = make(bootcamp.mentor.user, key="k2")
+    for notification in (without_row, with_row):
+        with CaptureQueriesContext(connection) as queries:
+            assert deliver(notification.pk) == "sent"
+        assert len(queries) == 3, [query["sql"] for query in queries]
+    assert mail.outbox[1].body.startswith("Hola, ")
 
 
 def test_delivery_of_a_deleted_notification_is_quiet(bootcamp):

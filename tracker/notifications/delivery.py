@@ -18,10 +18,10 @@ from django.db.models import F, Q
 
 from curriculum.kernel import clock
 from curriculum.kernel.zones import zone_or_utc
+from tracker.languages import supported
 from tracker.models import Notification, UserPreferences
 
 from .emails import build_email
-from .selectors import preferences_for
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,19 @@ def quiet_window_end(preferences: UserPreferences, now: dt.datetime) -> dt.datet
     return dt.datetime.combine(end_day, end, tzinfo=zone).astimezone(dt.UTC)
 
 
+def _sending_preferences(recipient) -> UserPreferences:
+    """What sending reads of the recipient's preferences (read with the notification): their
+    row, or the defaults when they have none. The defaults have no quiet hours, so their time
+    zone is never read (``preferences_for`` would look up the cohort's). The email's language
+    is the row's too (``build_email`` then needs no read of its own)."""
+    try:
+        preferences = recipient.preferences
+    except UserPreferences.DoesNotExist:
+        preferences = UserPreferences(user_id=recipient.pk)
+    recipient._stride_language = supported(preferences.language)
+    return preferences
+
+
 def deliver(notification_id: int, *, final_attempt: bool = False) -> str:
     """Send the email of one notification if it is still owed; return what happened. A
     retryable failure releases the row to ``pending`` and raises TransientEmailError."""
@@ -91,7 +104,7 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> str:
         return "busy"
 
     recipient = notification.recipient
-    preferences = preferences_for(recipient)
+    preferences = _sending_preferences(recipient)
     owed = Q(pk=notification.pk) & (
         Q(email_state=State.PENDING)
         | Q(email_state=State.SENDING, email_claimed_at__lt=stale_before)
