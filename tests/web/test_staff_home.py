@@ -185,3 +185,27 @@ def test_the_cohort_page_lists_the_oldest_open_help_requests_and_links_to_all(cl
     assert link and link.group(1) == "?help=all#cohort-help-title"
     every = help_section(cohort_url + "?help=all")
     assert every.count('name="answer"') == 21 and "Show all" not in every
+
+
+def test_the_cohort_page_lists_the_most_urgent_at_risk_and_links_to_all(client, world):
+    client.force_login(world.staff)
+    cohort_url = f"/staff/cohorts/{world.cohort.pk}/"
+
+    def at_risk(path: str) -> tuple[int, str]:
+        page = client.get(path).content.decode()
+        section = page[page.index('id="risk-title"') : page.index('id="reviews-waiting"')]
+        count = int(re.search(r"\((\d+)\)</span></h2>", section).group(1))
+        return count, section
+
+    before, _ = at_risk(cohort_url)
+    # Classmates enrolled at the start who have logged nothing by week 5: behind.
+    for _ in range(21 - before):
+        EnrollmentFactory(cohort=world.cohort, enrolled_at=NOW - dt.timedelta(weeks=4))
+    count, first = at_risk(cohort_url)
+    assert count == 21
+    assert first.count('<tr><th scope="row">') == 20
+    link = re.search(r'<a href="([^"]+)">Show all 21 learners at risk</a>', first)
+    assert link and link.group(1) == "?risk=all#risk-title"
+    count, every = at_risk(cohort_url + "?risk=all")
+    assert count == 21 and "Show all" not in every
+    assert every.count('<tr><th scope="row">') == 21

@@ -95,7 +95,6 @@ def _cohort_page(
         "pace_filter_label": PACE_LABELS.get(pace, ""),
         "listed": listed,
         "listed_html": cohort_learner_rows(listed),
-        "at_risk_html": cohort_at_risk_rows(context["at_risk"]),
         **_long_lists(request, context),
         "distribution": pace_distribution(row["progress"].pace for row in rows),
         "chart": chart,
@@ -107,25 +106,31 @@ def _cohort_page(
     return page(request, "web/cohort_detail.html", context)
 
 
-# The cohort page lists the oldest waiting reviews and open help requests; "show all"
-# (``?reviews=all``, ``?help=all``) lists every one (a cohort can have hundreds waiting: each is
-# a row read with its learner, and a help request is drawn with its answer form).
+# The cohort page lists the 20 most urgent learners at risk, the oldest waiting reviews and open
+# help requests; "show all" (``?risk=all``, ``?reviews=all``, ``?help=all``) lists every one (a
+# cohort can have hundreds: each is a table row, a row read with its learner, or an answer form).
 OLDEST_SHOWN = 20
 
 
-def _oldest(request: HttpRequest, queryset, *, param: str, anchor: str) -> tuple[list, int, str]:
-    """The first ``OLDEST_SHOWN`` of ``queryset`` (all of them with ``?<param>=all``), how many
-    there are, and, when some are left out, the address of this page that lists them all."""
+def _oldest(request: HttpRequest, items, *, param: str, anchor: str) -> tuple[list, int, str]:
+    """The first ``OLDEST_SHOWN`` of ``items`` (a queryset, or a list already read; all of them
+    with ``?<param>=all``), how many there are, and, when some are left out, the address of
+    this page that lists them all."""
     every = request.GET.get(param) == "all"
-    shown = list(queryset if every else queryset[: OLDEST_SHOWN + 1])
+    shown = list(items if every else items[: OLDEST_SHOWN + 1])
     if every or len(shown) <= OLDEST_SHOWN:
         return shown, len(shown), ""
     query = request.GET.copy()
     query[param] = "all"
-    return shown[:OLDEST_SHOWN], queryset.count(), f"?{query.urlencode()}#{anchor}"
+    count = len(items) if isinstance(items, list) else items.count()
+    return shown[:OLDEST_SHOWN], count, f"?{query.urlencode()}#{anchor}"
 
 
 def _long_lists(request: HttpRequest, context: dict) -> dict:
+    # The most urgent first (``cohort_overview`` orders them), like the oldest waits below.
+    at_risk, at_risk_count, at_risk_all = _oldest(
+        request, context["at_risk"], param="risk", anchor="risk-title"
+    )
     waiting, waiting_count, waiting_all = _oldest(
         request, context["reviews_waiting"], param="reviews", anchor="reviews-waiting"
     )
@@ -133,6 +138,9 @@ def _long_lists(request: HttpRequest, context: dict) -> dict:
         request, context["help_requests"], param="help", anchor="cohort-help-title"
     )
     return {
+        "at_risk_html": cohort_at_risk_rows(at_risk),
+        "at_risk_all_url": at_risk_all,
+        "at_risk_count": at_risk_count,
         "reviews_waiting_count": waiting_count,
         "reviews_waiting_html": reviews_waiting_items(waiting),
         "reviews_waiting_all_url": waiting_all,
