@@ -22,6 +22,7 @@ from tracker.languages import supported
 from tracker.models import Notification, UserPreferences
 
 from .emails import build_email
+from .selectors import preferences_for
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +73,10 @@ def quiet_window_end(preferences: UserPreferences, now: dt.datetime) -> dt.datet
 
 
 def _sending_preferences(recipient) -> UserPreferences:
-    """What sending reads of the recipient's preferences (read with the notification): their
-    row, or the defaults when they have none. The defaults have no quiet hours, so their time
-    zone is never read (``preferences_for`` would look up the cohort's). The email's language
-    is the row's too (``build_email`` then needs no read of its own)."""
-    try:
-        preferences = recipient.preferences
-    except UserPreferences.DoesNotExist:
-        preferences = UserPreferences(user_id=recipient.pk)
+    """The recipient's preferences as read with the notification (``preferences_for``; the
+    defaults have no quiet hours, so their zone is not looked up), and the email's language
+    from them (``build_email`` then needs no read of its own)."""
+    preferences = preferences_for(recipient, default_zone=False)
     recipient._stride_language = supported(preferences.language)
     return preferences
 

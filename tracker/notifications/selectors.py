@@ -39,9 +39,12 @@ def default_timezone_for(user) -> str:
     return mentor_zone or "UTC"
 
 
-def preferences_for(user) -> UserPreferences:
-    """The user's stored preferences, or the defaults (unsaved): a read writes nothing."""
+def preferences_for(user, *, default_zone: bool = True) -> UserPreferences:
+    """The user's stored preferences, or the defaults (unsaved): a read writes nothing. Without
+    ``default_zone`` the defaults keep UTC instead of looking up the user's zone (for a reader
+    that needs no zone when there are no quiet hours: sending an email)."""
     try:
         return user.preferences
     except UserPreferences.DoesNotExist:
-        return UserPreferences(user_id=user.pk, timezone=default_timezone_for(user))
+        zone = default_timezone_for(user) if default_zone else "UTC"
+        return UserPreferences(user_id=user.pk, timezone=zone)

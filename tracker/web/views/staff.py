@@ -109,32 +109,32 @@ def _cohort_page(
 # The cohort page lists the 20 most urgent learners at risk, the oldest waiting reviews and open
 # help requests; "show all" (``?risk=all``, ``?reviews=all``, ``?help=all``) lists every one (a
 # cohort can have hundreds: each is a table row, a row read with its learner, or an answer form).
-OLDEST_SHOWN = 20
+FIRST_SHOWN = 20
 
 
-def _oldest(request: HttpRequest, items, *, param: str, anchor: str) -> tuple[list, int, str]:
-    """The first ``OLDEST_SHOWN`` of ``items`` (a queryset, or a list already read; all of them
-    with ``?<param>=all``), how many there are, and, when some are left out, the address of
-    this page that lists them all."""
+def _first_of(request: HttpRequest, items, *, param: str, anchor: str) -> tuple[list, int, str]:
+    """The first ``FIRST_SHOWN`` of ``items`` in their order (a queryset, or a list already
+    read; all of them with ``?<param>=all``), how many there are, and, when some are left out,
+    the address of this page that lists them all."""
     every = request.GET.get(param) == "all"
-    shown = list(items if every else items[: OLDEST_SHOWN + 1])
-    if every or len(shown) <= OLDEST_SHOWN:
+    shown = list(items if every else items[: FIRST_SHOWN + 1])
+    if every or len(shown) <= FIRST_SHOWN:
         return shown, len(shown), ""
     query = request.GET.copy()
     query[param] = "all"
     count = len(items) if isinstance(items, list) else items.count()
-    return shown[:OLDEST_SHOWN], count, f"?{query.urlencode()}#{anchor}"
+    return shown[:FIRST_SHOWN], count, f"?{query.urlencode()}#{anchor}"
 
 
 def _long_lists(request: HttpRequest, context: dict) -> dict:
     # The most urgent first (``cohort_overview`` orders them), like the oldest waits below.
-    at_risk, at_risk_count, at_risk_all = _oldest(
+    at_risk, at_risk_count, at_risk_all = _first_of(
         request, context["at_risk"], param="risk", anchor="risk-title"
     )
-    waiting, waiting_count, waiting_all = _oldest(
+    waiting, waiting_count, waiting_all = _first_of(
         request, context["reviews_waiting"], param="reviews", anchor="reviews-waiting"
     )
-    help_requests, help_count, help_all = _oldest(
+    help_requests, help_count, help_all = _first_of(
         request, context["help_requests"], param="help", anchor="cohort-help-title"
     )
     return {
